@@ -1,0 +1,138 @@
+"""libsecp256k1 backend through coincurve's cffi bindings. Native values are `secp256k1_pubkey`
+structs (never the identity) or None for the identity. Scalar multiplication is libsecp256k1's
+constant-time `tweak_mul`; sums of many points are one `secp256k1_ec_pubkey_combine` call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from coincurve._libsecp256k1 import ffi, lib
+from coincurve.context import GLOBAL_CONTEXT
+
+from circuits.errors import FormatError
+from circuits.group.params import GX, N
+
+_CTX = GLOBAL_CONTEXT.ctx
+_COMPRESSED = lib.SECP256K1_EC_COMPRESSED
+
+Native = Any  # cdata 'secp256k1_pubkey *' or None
+
+
+def _new() -> Any:
+    return ffi.new("secp256k1_pubkey *")
+
+
+def _copy(a: Any) -> Any:
+    out = ffi.new("secp256k1_pubkey *")
+    ffi.memmove(out, a, 64)
+    return out
+
+
+class SecpBackend:
+    """coincurve / libsecp256k1 implementation."""
+
+    name = "libsecp256k1"
+
+    def __init__(self) -> None:
+        self._g = self.decode(GX, False)
+        self._g_key = self.hashable(self._g)
+
+    def generator(self) -> Native:
+        return self._g
+
+    def decode(self, x: int, odd: bool) -> Native:
+        buf = bytes([3 if odd else 2]) + x.to_bytes(32, "big")
+        out = _new()
+        if not lib.secp256k1_ec_pubkey_parse(_CTX, out, buf, 33):
+            raise FormatError("x-coordinate is not on secp256k1")
+        return out
+
+    def encode(self, v: Native) -> bytes:
+        if v is None:
+            raise FormatError("the identity has no encoding")
+        buf = ffi.new("unsigned char[33]")
+        size = ffi.new("size_t *", 33)
+        lib.secp256k1_ec_pubkey_serialize(_CTX, buf, size, v, _COMPRESSED)
+        return bytes(ffi.buffer(buf, 33))
+
+    def affine(self, v: Native) -> tuple[int, int] | None:
+        if v is None:
+            return None
+        buf = ffi.new("unsigned char[65]")
+        size = ffi.new("size_t *", 65)
+        lib.secp256k1_ec_pubkey_serialize(_CTX, buf, size, v, lib.SECP256K1_EC_UNCOMPRESSED)
+        raw = bytes(ffi.buffer(buf, 65))
+        return int.from_bytes(raw[1:33], "big"), int.from_bytes(raw[33:], "big")
+
+    def add(self, a: Native, b: Native) -> Native:
+        if a is None:
+            return b
+        if b is None:
+            return a
+        return self._combine([a, b])
+
+    def _combine(self, pts: list[Any]) -> Native:
+        if not pts:
+            return None
+        if len(pts) == 1:
+            return pts[0]
+        out = _new()
+        arr = ffi.new("secp256k1_pubkey *[]", pts)
+        if not lib.secp256k1_ec_pubkey_combine(_CTX, out, arr, len(pts)):
+            return None  # the sum is the point at infinity
+        return out
+
+    def neg(self, a: Native) -> Native:
+        if a is None:
+            return None
+        out = _copy(a)
+        lib.secp256k1_ec_pubkey_negate(_CTX, out)
+        return out
+
+    def eq(self, a: Native, b: Native) -> bool:
+        if a is None or b is None:
+            return a is None and b is None
+        return bool(lib.secp256k1_ec_pubkey_cmp(_CTX, a, b) == 0)
+
+    def _mul_raw(self, a: Any, k: int, key: bytes | None = None) -> Any:
+        """k*a for k in [1, n); k*G takes libsecp256k1's faster fixed-base path."""
+        if a is self._g or (key if key is not None else bytes(ffi.buffer(a, 64))) == self._g_key:
+            out = _new()
+            lib.secp256k1_ec_pubkey_create(_CTX, out, k.to_bytes(32, "big"))
+            return out
+        out = _copy(a)
+        if not lib.secp256k1_ec_pubkey_tweak_mul(_CTX, out, k.to_bytes(32, "big")):
+            raise ValueError("libsecp256k1 refused a scalar multiplication")
+        return out
+
+    def mul(self, a: Native, k: int) -> Native:
+        k %= N
+        if a is None or k == 0:
+            return None
+        return self._mul_raw(a, k)
+
+    def msm(self, scalars: Sequence[int], points: Sequence[Native]) -> Native:
+        # Merge repeated bases first (batch verification repeats the generators), then one
+        # multiplication per distinct base and a single combine.
+        merged: dict[bytes, list[Any]] = {}
+        for k, p in zip(scalars, points, strict=True):
+            if p is None:
+                continue
+            key = bytes(ffi.buffer(p, 64))
+            slot = merged.get(key)
+            if slot is None:
+                merged[key] = [k, p]
+            else:
+                slot[0] += k
+        terms = []
+        for key, (k, p) in merged.items():
+            k %= N
+            if k:
+                terms.append(self._mul_raw(p, k, key))
+        return self._combine(terms)
+
+    def hashable(self, v: Native) -> bytes:
+        if v is None:
+            return b"\x00"
+        return bytes(ffi.buffer(v, 64))
