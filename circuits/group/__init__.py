@@ -39,6 +39,7 @@ __all__ = [
     "backend_names",
     "get_backend",
     "msm",
+    "register_fixed_base",
     "scalar_from_bytes",
     "scalar_from_bytes_mod_order",
     "scalar_to_bytes",
@@ -64,6 +65,7 @@ class Backend(Protocol):
     def mul(self, a: Any, k: int) -> Any: ...
     def msm(self, scalars: Sequence[int], points: Sequence[Any]) -> Any: ...
     def hashable(self, v: Any) -> bytes: ...
+    def register_fixed_base(self, v: Any) -> None: ...
 
 
 _BACKENDS: dict[str, Backend] = {}
@@ -241,3 +243,9 @@ def msm(scalars: Iterable[int], points: Iterable[Point], backend: str | None = N
         be = get_backend()
     natives = [p._v if p._be is be else p.on(be.name)._v for p in pts]
     return Point(be, be.msm(ks, natives))
+
+
+def register_fixed_base(point: Point) -> None:
+    """Hint that `point` is a fixed base used very often (G, the Pedersen H): a backend may then
+    precompute a table for it. Results are unchanged; only speed."""
+    point._be.register_fixed_base(point._v)

@@ -221,6 +221,9 @@ class PythonBackend:
             total = _add(total, window)
         return total
 
+    def register_fixed_base(self, v: Jac) -> None:
+        """No precomputation in this backend (kept for interface parity)."""
+
     def hashable(self, v: Jac) -> bytes:
         aff = _to_affine(v)
         if aff is None:
