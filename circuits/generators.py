@@ -1,0 +1,151 @@
+"""The project's nothing-up-my-sleeve generators: H and the Bulletproofs vectors G_i, H_i
+(docs/PROTOCOL.md, "Generators").
+
+    H   = hash_to_curve("H", DST)
+    G_i = hash_to_curve("G" || u32_be(i), DST),  H_i = hash_to_curve("H" || u32_be(i), DST)
+
+with RFC 9380 suite secp256k1_XMD:SHA-256_SSWU_RO_ and DST = GENERATORS_DST, so nobody knows a
+discrete logarithm between any two of them (nor to the base point G). The table holds
+MAX_GENERATORS pairs; its SHA-256 digest (`table_digest`) is pinned as GENERATORS_DIGEST and
+named in every statement.
+
+Points are derived lazily and cached: the affine coordinates once per process (backend
+independent), then a Point per backend. Caches only ever grow by appending the next entries;
+entries are deterministic, so concurrent extension is harmless, and the lock is held only for
+the append itself (never across a derivation, so a fork cannot inherit it mid-computation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import threading
+
+from circuits.errors import ParameterError
+from circuits.group import Point, get_backend
+from circuits.hash_to_curve import hash_to_curve_affine
+
+__all__ = [
+    "GENERATORS_DIGEST",
+    "GENERATORS_DST",
+    "MAX_GENERATORS",
+    "g_vec",
+    "h_vec",
+    "pedersen_h",
+    "table_digest",
+]
+
+#: Domain separation tag of every generator (RFC 9380, section 3.1).
+GENERATORS_DST = b"zk-solvency/v1/generators/secp256k1_XMD:SHA-256_SSWU_RO_"
+
+#: Table size: Bulletproofs aggregate at most n * m = 64 * 1024 bits (n = 64, m = 1024).
+MAX_GENERATORS = 64 * 1024
+
+#: hex(table_digest(MAX_GENERATORS)): SHA-256 of H, G_0, H_0, G_1, H_1, ... (33 bytes each).
+GENERATORS_DIGEST = "f497d58e1f0ef1d03574ccded58115209d54afb679c3242d6b901efbb116e9e5"
+
+_Affine = tuple[int, int]
+
+_lock = threading.Lock()
+# Backend-independent affine coordinates, by label prefix b"G" / b"H".
+_affine: dict[bytes, list[_Affine]] = {b"G": [], b"H": []}
+_h_affine: list[_Affine] = []  # zero or one entry: the Pedersen H
+# Points per backend name: {"G": [...], "H": [...]} and the Pedersen H.
+_points: dict[str, dict[bytes, list[Point]]] = {}
+_h_points: dict[str, Point] = {}
+
+
+def _derive(msg: bytes) -> _Affine:
+    """hash_to_curve(msg, GENERATORS_DST) as affine coordinates."""
+    aff = hash_to_curve_affine(msg, GENERATORS_DST)
+    if aff is None:  # probability 2^-256; the pinned digest shows it does not happen
+        raise ParameterError(f"generator {msg!r} hashed to the identity")
+    return aff
+
+
+def _check_count(count: int) -> None:
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise ParameterError("generator count must be an integer")
+    if not 0 <= count <= MAX_GENERATORS:
+        raise ParameterError(
+            f"generator count {count} outside [0, {MAX_GENERATORS}] (n*m is at most "
+            f"{MAX_GENERATORS})"
+        )
+
+
+def _affine_vec(kind: bytes, count: int) -> list[_Affine]:
+    """The first `count` affine points of the vector `kind`, derived on demand."""
+    cache = _affine[kind]
+    start = len(cache)
+    if start < count:
+        fresh = [_derive(kind + struct.pack(">I", i)) for i in range(start, count)]
+        with _lock:
+            have = len(cache)  # another thread may have appended meanwhile (same values)
+            cache.extend(fresh[have - start :])
+    return cache[:count]
+
+
+def _point_vec(kind: bytes, count: int, backend: str | None) -> list[Point]:
+    _check_count(count)
+    name = get_backend(backend).name
+    cache = _points.setdefault(name, {b"G": [], b"H": []})[kind]
+    start = len(cache)
+    if start < count:
+        affs = _affine_vec(kind, count)
+        fresh = [Point.from_affine(x, y, name) for x, y in affs[start:count]]
+        with _lock:
+            have = len(cache)
+            cache.extend(fresh[have - start :])
+    return cache[:count]
+
+
+def _pedersen_h_affine() -> _Affine:
+    if not _h_affine:
+        aff = _derive(b"H")
+        with _lock:
+            if not _h_affine:
+                _h_affine.append(aff)
+    return _h_affine[0]
+
+
+def pedersen_h(backend: str | None = None) -> Point:
+    """H = hash_to_curve("H", GENERATORS_DST): the blinding generator of Com(v, r) = v*G + r*H."""
+    name = get_backend(backend).name
+    pt = _h_points.get(name)
+    if pt is None:
+        x, y = _pedersen_h_affine()
+        pt = _h_points.setdefault(name, Point.from_affine(x, y, name))
+    return pt
+
+
+def g_vec(count: int, backend: str | None = None) -> list[Point]:
+    """[G_0, ..., G_(count-1)], G_i = hash_to_curve("G" || u32_be(i), GENERATORS_DST).
+
+    ParameterError, before any work, if count is outside [0, MAX_GENERATORS].
+    """
+    return _point_vec(b"G", count, backend)
+
+
+def h_vec(count: int, backend: str | None = None) -> list[Point]:
+    """[H_0, ..., H_(count-1)], H_i = hash_to_curve("H" || u32_be(i), GENERATORS_DST).
+
+    ParameterError, before any work, if count is outside [0, MAX_GENERATORS].
+    """
+    return _point_vec(b"H", count, backend)
+
+
+def _encode(aff: _Affine) -> bytes:
+    """SEC1 compressed encoding, byte for byte what Point.to_bytes() gives."""
+    x, y = aff
+    return bytes([2 + (y & 1)]) + x.to_bytes(32, "big")
+
+
+def table_digest(count: int = MAX_GENERATORS) -> bytes:
+    """SHA-256(H || G_0 || H_0 || G_1 || H_1 || ... || G_(count-1) || H_(count-1)), each point
+    33 bytes SEC1 compressed. Backend independent (computed from the affine coordinates)."""
+    _check_count(count)
+    h = hashlib.sha256(_encode(_pedersen_h_affine()))
+    for g_i, h_i in zip(_affine_vec(b"G", count), _affine_vec(b"H", count), strict=True):
+        h.update(_encode(g_i))
+        h.update(_encode(h_i))
+    return h.digest()

@@ -1,0 +1,144 @@
+"""Generators H, G_i, H_i: the pinned table digest, distinctness, lazy extension, limits."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import circuits.generators as gens
+from circuits.errors import ParameterError
+from circuits.generators import (
+    GENERATORS_DIGEST,
+    GENERATORS_DST,
+    MAX_GENERATORS,
+    g_vec,
+    h_vec,
+    pedersen_h,
+    table_digest,
+)
+from circuits.group import Point
+from circuits.hash_to_curve import hash_to_curve
+
+# SHA-256 of H, G_0, H_0, ..., G_65535, H_65535 (33-byte SEC1 compressed each).
+PINNED_FULL = "f497d58e1f0ef1d03574ccded58115209d54afb679c3242d6b901efbb116e9e5"
+# The same over H and the first 1024 pairs.
+PINNED_1024 = "abddb64a0d9558e6f39ab6d3174ff27c86ebd4c72ad211a343f2395c05790de9"
+
+
+def test_constants() -> None:
+    assert GENERATORS_DST == b"zk-solvency/v1/generators/secp256k1_XMD:SHA-256_SSWU_RO_"
+    assert MAX_GENERATORS == 64 * 1024
+    assert GENERATORS_DIGEST == PINNED_FULL
+
+
+def test_first_1024_pairs_digest() -> None:
+    assert table_digest(1024).hex() == PINNED_1024
+
+
+def test_full_table_digest_and_distinctness() -> None:
+    """Recomputes the whole table (about 9 s): the digest statements name, and every point of
+    it distinct from every other and from the base point G."""
+    assert table_digest().hex() == GENERATORS_DIGEST == PINNED_FULL
+    gs = g_vec(MAX_GENERATORS, "libsecp256k1")
+    hs = h_vec(MAX_GENERATORS, "libsecp256k1")
+    h = pedersen_h("libsecp256k1")
+    encoded = [h.to_bytes()] + [p.to_bytes() for pair in zip(gs, hs, strict=True) for p in pair]
+    assert hashlib.sha256(b"".join(encoded)).hexdigest() == PINNED_FULL
+    encoded.append(Point.generator("libsecp256k1").to_bytes())
+    assert len(set(encoded)) == 2 * MAX_GENERATORS + 2
+    # distinct x as well: no point is the negation of another
+    assert len({e[1:] for e in encoded}) == len(encoded)
+
+
+def test_digest_is_over_point_encodings(backend: str) -> None:
+    count = 16
+    h = hashlib.sha256(pedersen_h().to_bytes())
+    for g_i, h_i in zip(g_vec(count), h_vec(count), strict=True):
+        h.update(g_i.to_bytes())
+        h.update(h_i.to_bytes())
+    assert h.digest() == table_digest(count)
+
+
+def test_digest_of_prefixes_differ() -> None:
+    assert table_digest(0) == hashlib.sha256(pedersen_h().to_bytes()).digest()
+    assert table_digest(1) != table_digest(2)
+
+
+def test_definitions(backend: str) -> None:
+    dst = GENERATORS_DST
+    assert pedersen_h() == hash_to_curve(b"H", dst, backend)
+    assert pedersen_h().backend == backend
+    gs, hs = g_vec(4), h_vec(4)
+    for i in range(4):
+        assert gs[i] == hash_to_curve(b"G" + struct.pack(">I", i), dst, backend)
+        assert hs[i] == hash_to_curve(b"H" + struct.pack(">I", i), dst, backend)
+        assert gs[i].backend == hs[i].backend == backend
+
+
+def test_distinct_small(backend: str) -> None:
+    pts = [Point.generator(), pedersen_h(), *g_vec(64), *h_vec(64)]
+    assert len({p.to_bytes() for p in pts}) == len(pts) == 130
+
+
+def test_backends_agree() -> None:
+    for f in (g_vec, h_vec):
+        a = [p.to_bytes() for p in f(32, "libsecp256k1")]
+        b = [p.to_bytes() for p in f(32, "python")]
+        assert a == b
+    assert pedersen_h("libsecp256k1").to_bytes() == pedersen_h("python").to_bytes()
+
+
+def test_lazy_extension_gives_same_points(backend: str) -> None:
+    small = g_vec(3)
+    larger = g_vec(40)
+    again = g_vec(3)
+    assert larger[:3] == small == again
+    direct = [
+        hash_to_curve(b"G" + struct.pack(">I", i), GENERATORS_DST, backend) for i in range(40)
+    ]
+    assert [p.to_bytes() for p in larger] == [p.to_bytes() for p in direct]
+    assert h_vec(50)[:20] == h_vec(20)
+
+
+def test_returned_lists_are_copies() -> None:
+    first = g_vec(5)
+    first.clear()
+    assert len(g_vec(5)) == 5
+
+
+def test_concurrent_extension() -> None:
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda n: h_vec(n, "libsecp256k1"), [300, 200, 300, 250]))
+    reference = h_vec(300, "libsecp256k1")
+    for r in results:
+        assert r == reference[: len(r)]
+
+
+def test_zero_count() -> None:
+    assert g_vec(0) == [] and h_vec(0) == []
+
+
+@pytest.mark.parametrize("count", [MAX_GENERATORS + 1, 2 * MAX_GENERATORS, 1 << 40, -1])
+def test_count_out_of_range(count: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused before any hashing (hash_to_curve is replaced by a tripwire)."""
+
+    def tripwire(msg: bytes, dst: bytes) -> None:
+        raise AssertionError("derivation started before the count was checked")
+
+    monkeypatch.setattr(gens, "hash_to_curve_affine", tripwire)
+    for f in (g_vec, h_vec):
+        with pytest.raises(ParameterError):
+            f(count)
+    with pytest.raises(ParameterError):
+        table_digest(count)
+
+
+@pytest.mark.parametrize("count", [1.0, "4", True, None])
+def test_count_wrong_type(count: object) -> None:
+    with pytest.raises(ParameterError):
+        g_vec(count)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError):
+        table_digest(count)  # type: ignore[arg-type]
