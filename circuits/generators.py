@@ -22,7 +22,7 @@ import struct
 import threading
 
 from circuits.errors import ParameterError
-from circuits.group import Point, get_backend
+from circuits.group import Point, get_backend, register_fixed_base
 from circuits.hash_to_curve import hash_to_curve_affine
 
 __all__ = [
@@ -114,7 +114,12 @@ def pedersen_h(backend: str | None = None) -> Point:
     pt = _h_points.get(name)
     if pt is None:
         x, y = _pedersen_h_affine()
-        pt = _h_points.setdefault(name, Point.from_affine(x, y, name))
+        fresh = Point.from_affine(x, y, name)
+        with _lock:
+            pt = _h_points.get(name)
+            if pt is None:
+                pt = _h_points[name] = fresh
+                register_fixed_base(pt)  # H is in every commitment: worth a fixed-base table
     return pt
 
 
