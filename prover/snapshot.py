@@ -134,8 +134,9 @@ class _Lines:
                 yield self.count, line
 
     def sha256(self) -> bytes:
-        """Digest of every byte read; call after the last line."""
-        self._text.read()
+        """Digest of the whole file: reads (in chunks) whatever is left, then digests."""
+        while self._text.read(MAX_LINE_CHARS):
+            pass
         return self._hashing.digest.digest()
 
     def close(self) -> None:
