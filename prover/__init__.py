@@ -1,0 +1,2 @@
+"""The exchange's side: ingest, secrets, tree building, proofs, storage, publishing, and the
+`solvency-prove` command."""

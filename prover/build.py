@@ -1,0 +1,478 @@
+"""One round, end to end: validate the snapshot, build the tree into the store, make the range
+proofs, and publish statement, per-user proofs and manifest atomically (manifest last).
+
+Phases are recorded in the store, so a build that is killed at any moment and run again with
+the same inputs resumes (or, if the inputs or key differ, restarts cleanly); nothing is
+published until every phase is done, and the final bytes equal those of an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import struct
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from circuits.errors import FormatError, ParameterError
+from circuits.generators import GENERATORS_DIGEST
+from circuits.group import N, Point
+from circuits.merkle import sibling_positions
+from circuits.pedersen import open_check
+from prover.proving import Pool, ProofTask, chunks, default_workers
+from prover.secrets import MasterSecret
+from prover.snapshot import SnapshotSummary, iter_snapshot, validate_snapshot
+from prover.store import Store, ix
+from prover.tree import (
+    Node,
+    RoundSecrets,
+    StreamingBuilder,
+    TreeMaker,
+    assign_positions,
+    unpack_opening,
+)
+from verifier.formats import (
+    Asset,
+    InclusionProof,
+    Params,
+    Root,
+    Sibling,
+    Statement,
+    check_params,
+    dumps,
+)
+from verifier.ids import user_key
+
+STORE_NAME = "state.sqlite"
+PRIVATE_DIR = "private"
+MANIFEST_FORMAT = "zk-solvency/manifest/v1"
+PHASES = ("users", "positions", "tree", "root-proof", "node-proofs", "path-proofs", "done")
+BATCH = 256
+
+
+@dataclass
+class BuildConfig:
+    snapshot: Path
+    round_id: str
+    assets: dict[str, int]  # symbol -> decimals, in statement order
+    out: Path
+    height: int = 32
+    bits: int = 64
+    mode: str = "aggregated"
+    round_up: bool = False
+    workers: int = field(default_factory=default_workers)
+    snapshot_time: str | None = None
+    exchange: str | None = None
+    progress: bool | None = None
+    dask_client: object | None = None
+    # Called with the staging folder and statement extras before publishing (reserves issue).
+    extend_statement: Callable[[Statement, Store, RoundSecrets], dict[str, Any]] | None = None
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    users: int
+    nodes: int
+    proofs: int
+    statement: Statement
+    summary: SnapshotSummary
+    seconds: dict[str, float]
+
+
+def params_of(cfg: BuildConfig) -> Params:
+    return Params(
+        cfg.height,
+        cfg.bits,
+        cfg.mode,
+        tuple(Asset(s, d) for s, d in cfg.assets.items()),
+        GENERATORS_DIGEST,
+    )
+
+
+def staging_dir(out: Path) -> Path:
+    return out.parent / f".{out.name}.building"
+
+
+def _progress(cfg: BuildConfig, label: str, total: int) -> Any:
+    from prover.progress import Progress
+
+    return Progress(label, total, cfg.progress)
+
+
+def _meta_key(cfg: BuildConfig, summary: SnapshotSummary, secrets: RoundSecrets) -> dict[str, Any]:
+    return {
+        "round": cfg.round_id,
+        "params": params_of(cfg).to_json(),
+        "snapshot_sha256": summary.sha256_hex,
+        "round_up": cfg.round_up,
+        "fingerprint": secrets.fingerprint(),
+    }
+
+
+def open_round_store(cfg: BuildConfig, summary: SnapshotSummary, secrets: RoundSecrets) -> Store:
+    """The staging store: resumed if it was made from the same inputs and key, else restarted."""
+    stage = staging_dir(cfg.out)
+    path = stage / PRIVATE_DIR / STORE_NAME
+    key = _meta_key(cfg, summary, secrets)
+    if path.exists():
+        store = Store(path)
+        if store.get_meta("key") == key:
+            return store
+        store.close()
+    if stage.exists():
+        shutil.rmtree(stage)
+    (stage / PRIVATE_DIR).mkdir(parents=True, mode=0o700)
+    store = Store(path)
+    store.set_meta("key", key)
+    store.set_meta("phase", PHASES[0])
+    return store
+
+
+def _phase_done(store: Store, phase: str) -> bool:
+    current = store.get_meta("phase")
+    return PHASES.index(current) > PHASES.index(phase)
+
+
+def _advance(store: Store, phase: str) -> None:
+    store.set_meta("phase", PHASES[PHASES.index(phase) + 1])
+
+
+def _pack_balances(balances: tuple[int, ...]) -> bytes:
+    return b"".join(struct.pack(">Q", v) for v in balances)
+
+
+def unpack_balances(raw: bytes) -> tuple[int, ...]:
+    return tuple(struct.unpack(f">{len(raw) // 8}Q", raw))
+
+
+def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
+    """Build and publish one round. Raises SnapshotError/FormatError/ParameterError on bad input
+    before anything is written to cfg.out."""
+    check_params(cfg.height, cfg.bits, cfg.mode, len(cfg.assets))
+    if cfg.out.exists() and (not cfg.out.is_dir() or any(cfg.out.iterdir())):
+        raise ParameterError(f"{cfg.out}: output folder exists and is not empty")
+    t0 = time.perf_counter()
+    times: dict[str, float] = {}
+    summary = validate_snapshot(
+        cfg.snapshot,
+        cfg.assets,
+        bits=cfg.bits,
+        max_users=1 << (cfg.height - 1),
+        round_up=cfg.round_up,
+    )
+    times["validate"] = time.perf_counter() - t0
+    secrets = RoundSecrets(secret, cfg.round_id, len(cfg.assets))
+    params = params_of(cfg)
+    store = open_round_store(cfg, summary, secrets)
+    try:
+        with Pool(cfg.workers, cfg.dask_client) as pool:
+            _run_phases(cfg, summary, secrets, params, store, pool, times)
+            statement = make_statement(cfg, params, store)
+            if cfg.extend_statement is not None:
+                extra = cfg.extend_statement(statement, store, secrets)
+                statement = Statement(
+                    statement.round_id, statement.snapshot_time, statement.params, statement.root,
+                    statement.exchange, extra,
+                )
+            t = time.perf_counter()
+            users, files = _write_outputs(cfg, params, store, secrets, statement, summary)
+            times["publish"] = time.perf_counter() - t
+        nodes = store.count_nodes()
+        proofs = nodes - store.count_missing_proofs(all_nodes=True)
+    finally:
+        store.close()
+    publish_staging(cfg.out)
+    times["total"] = time.perf_counter() - t0
+    return BuildResult(cfg.out, users, nodes, proofs, statement, summary, times)
+
+
+def publish_staging(out: Path) -> None:
+    """The one atomic step of publishing: the staging folder becomes `out` by a rename."""
+    if out.exists():
+        out.rmdir()  # checked empty before the build started
+    os.replace(staging_dir(out), out)
+
+
+def _run_phases(
+    cfg: BuildConfig,
+    summary: SnapshotSummary,
+    secrets: RoundSecrets,
+    params: Params,
+    store: Store,
+    pool: Pool,
+    times: dict[str, float],
+) -> None:
+    H, K = cfg.height, len(cfg.assets)
+    ctx = params.digest(cfg.round_id)
+    if not _phase_done(store, "users"):
+        t = time.perf_counter()
+        store.begin()
+        store.db.execute("DELETE FROM users")
+        rows = (
+            (
+                user_key(cfg.round_id, uid),
+                uid,
+                ix(secrets.candidate(uid, 0, H)),
+                _pack_balances(bal),
+            )
+            for uid, bal in iter_snapshot(
+                cfg.snapshot, cfg.assets, round_up=cfg.round_up, bits=cfg.bits,
+                expected_sha256=summary.sha256,
+            )
+        )
+        store.add_users(rows)
+        _advance(store, "users")
+        store.commit()
+        times["ingest"] = time.perf_counter() - t
+    if not _phase_done(store, "positions"):
+        t = time.perf_counter()
+        store.begin()
+        users = list(store.users_by_candidate())
+        store.set_leaf_indices((ix(pos), key) for key, pos in assign_positions(users, secrets, H))
+        del users
+        _advance(store, "positions")
+        store.commit()
+        times["positions"] = time.perf_counter() - t
+    if not _phase_done(store, "tree"):
+        t = time.perf_counter()
+        build_tree(store, secrets, H, K, summary.users, cfg)
+        times["tree"] = time.perf_counter() - t
+    if not _phase_done(store, "root-proof"):
+        hash_, cbytes, opening, _ = store.get_node(0, 0)  # type: ignore[misc]
+        values, blindings = unpack_opening(opening)
+        if tuple(values) != summary.totals:
+            raise ParameterError("self-check failed: the root does not open to the snapshot totals")
+        for k in range(K):
+            open_check(Point.from_bytes(cbytes[33 * k : 33 * k + 33]), values[k], blindings[k])
+        task = ProofTask("root", ctx, 0, 0, cfg.bits, tuple(values), tuple(blindings),
+                         secrets.proof_entropy(b"root", 0, 0))
+        (proof,) = list(pool.map([task]))
+        store.begin()
+        store.set_meta("root_proof", proof.hex())
+        _advance(store, "root-proof")
+        store.commit()
+    if not _phase_done(store, "node-proofs"):
+        t = time.perf_counter()
+        if cfg.mode == "per-node":
+            make_node_proofs(store, secrets, params, cfg.round_id, pool, cfg.progress)
+        store.begin()
+        _advance(store, "node-proofs")
+        store.commit()
+        times["node-proofs"] = time.perf_counter() - t
+    if not _phase_done(store, "path-proofs"):
+        t = time.perf_counter()
+        if cfg.mode == "aggregated":
+            make_path_proofs(store, secrets, params, cfg.round_id, pool, cfg.progress)
+        store.begin()
+        _advance(store, "path-proofs")
+        store.commit()
+        times["path-proofs"] = time.perf_counter() - t
+
+
+def build_tree(store: Store, secrets: RoundSecrets, H: int, K: int, users: int, cfg: BuildConfig) -> None:
+    """Fold every leaf into the tree, one transaction (a crash redoes the whole phase)."""
+    maker = TreeMaker(secrets, H, K)
+    rows: list[tuple[int, bytes, bytes, bytes, bytes, int]] = []
+
+    def sink(node: Node, needs_proof: bool) -> None:
+        rows.append((node.depth, ix(node.index), node.hash, node.cbytes, node.opening(), int(needs_proof)))
+        if len(rows) >= 4096:
+            store.add_nodes(rows)
+            rows.clear()
+
+    store.begin()
+    store.db.execute("DELETE FROM nodes")
+    builder = StreamingBuilder(maker, sink, 0)
+    bar = _progress(cfg, "tree", users)
+    for _key, uid, index, bal in store.users_by_leaf():
+        builder.add_leaf(maker.leaf(uid, index, list(unpack_balances(bal))))
+        bar.advance()
+    bar.close()
+    (root,) = builder.finish()
+    sink(root, False)
+    store.add_nodes(rows)
+    _advance(store, "tree")
+    store.commit()
+
+
+def make_node_proofs(
+    store: Store, secrets: RoundSecrets, params: Params, round_id: str, pool: Pool,
+    progress: bool | None, all_nodes: bool = False,
+) -> int:
+    """Per-node range proofs for every node that is some path's sibling (all nodes for the
+    audit bundle). Committed in batches: an interrupted run keeps what it made."""
+    from prover.progress import Progress
+
+    ctx = params.digest(round_id)
+    total = store.count_missing_proofs(all_nodes)
+    bar = Progress("node proofs", total, progress)
+    made = 0
+    while True:
+        todo = store.nodes_without_proof(BATCH * max(1, pool.workers), all_nodes)
+        if not todo:
+            break
+        tasks = []
+        for depth, index, opening in todo:
+            values, blindings = unpack_opening(opening)
+            tasks.append(ProofTask("node", ctx, depth, index, params.bits, tuple(values),
+                                   tuple(blindings), secrets.proof_entropy(b"node", depth, index)))
+        proofs = list(pool.map(tasks))
+        store.begin()
+        store.set_node_proofs((p, t.depth, ix(t.index)) for p, t in zip(proofs, tasks, strict=True))
+        store.commit()
+        made += len(tasks)
+        bar.advance(len(tasks))
+    bar.close()
+    return made
+
+
+def path_task(store: Store, secrets: RoundSecrets, params: Params, ctx: bytes, leaf_index: int) -> ProofTask:
+    values: list[int] = []
+    blindings: list[int] = []
+    for depth, index, _left in sibling_positions(leaf_index, params.height):
+        node = store.get_node(depth, index)
+        if node is None:
+            raise ParameterError(f"store is missing node ({depth}, {index})")
+        v, b = unpack_opening(node[2])
+        values += v
+        blindings += b
+    return ProofTask("path", ctx, params.height, leaf_index, params.bits, tuple(values),
+                     tuple(blindings), secrets.proof_entropy(b"path", params.height, leaf_index))
+
+
+def make_path_proofs(
+    store: Store, secrets: RoundSecrets, params: Params, round_id: str, pool: Pool,
+    progress: bool | None,
+) -> None:
+    """Aggregated mode: one proof per user over the H*K values of the path's siblings."""
+    from prover.progress import Progress
+
+    ctx = params.digest(round_id)
+    bar = Progress("path proofs", store.count_users(), progress)
+    while True:
+        todo = store.users_without_proof(BATCH * max(1, pool.workers))
+        if not todo:
+            break
+        tasks = [path_task(store, secrets, params, ctx, li) for _k, li in todo]
+        proofs = list(pool.map(tasks))
+        store.begin()
+        store.set_user_proofs((p, k) for p, (k, _li) in zip(proofs, todo, strict=True))
+        store.commit()
+        bar.advance(len(todo))
+    bar.close()
+
+
+def make_statement(cfg: BuildConfig, params: Params, store: Store) -> Statement:
+    node = store.get_node(0, 0)
+    assert node is not None
+    hash_, cbytes, _opening, _ = node
+    K = params.k
+    root = Root(
+        hash_,
+        tuple(Point.from_bytes(cbytes[33 * k : 33 * k + 33]) for k in range(K)),
+        bytes.fromhex(store.get_meta("root_proof")),
+    )
+    return Statement(cfg.round_id, cfg.snapshot_time, params, root, cfg.exchange)
+
+
+def inclusion_proof(
+    store: Store, secrets: RoundSecrets, params: Params, round_id: str, key: bytes
+) -> InclusionProof:
+    """Assemble one user's proof from the store (the support-desk flow uses this too)."""
+    row = store.get_user(key)
+    if row is None:
+        raise FormatError("no such user in this round")
+    uid, leaf_index, _bal, path_proof = row
+    leaf = store.get_node(params.height, leaf_index)
+    if leaf is None:
+        raise ParameterError("store is missing the user's leaf")
+    values, blindings = unpack_opening(leaf[2])
+    siblings = []
+    node_proofs = []
+    for depth, index, _left in sibling_positions(leaf_index, params.height):
+        node = store.get_node(depth, index)
+        if node is None:
+            raise ParameterError(f"store is missing node ({depth}, {index})")
+        h, cb, _op, proof = node
+        siblings.append(
+            Sibling(h, tuple(Point.from_bytes(cb[33 * k : 33 * k + 33]) for k in range(params.k)))
+        )
+        if params.mode == "per-node":
+            if proof is None:
+                raise ParameterError(f"store is missing the proof of node ({depth}, {index})")
+            node_proofs.append(proof)
+    if params.mode == "aggregated" and path_proof is None:
+        raise ParameterError("store is missing the user's path proof")
+    return InclusionProof(
+        round_id, params, uid, leaf_index, tuple(values), tuple(b % N for b in blindings),
+        secrets.leaf_salt(uid), tuple(siblings),
+        path_proof if params.mode == "aggregated" else None,
+        tuple(node_proofs) if params.mode == "per-node" else None,
+    )
+
+
+def _write_file(path: Path, data: bytes, mode: int = 0o644) -> str:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def iter_user_proofs(
+    store: Store, secrets: RoundSecrets, params: Params, round_id: str
+) -> Iterator[tuple[bytes, InclusionProof]]:
+    for key in store.all_user_keys():
+        yield key, inclusion_proof(store, secrets, params, round_id, key)
+
+
+def _write_outputs(
+    cfg: BuildConfig,
+    params: Params,
+    store: Store,
+    secrets: RoundSecrets,
+    statement: Statement,
+    summary: SnapshotSummary,
+) -> tuple[int, dict[str, str]]:
+    stage = staging_dir(cfg.out)
+    for name in ("statement.json", "manifest.json"):
+        if (stage / name).exists():
+            (stage / name).unlink()
+    proofs_dir = stage / "proofs"
+    if proofs_dir.exists():
+        shutil.rmtree(proofs_dir)
+    proofs_dir.mkdir(mode=0o700)
+    digests: dict[str, str] = {}
+    proofs_digest = hashlib.sha256()
+    users = 0
+    bar = _progress(cfg, "writing proofs", summary.users)
+    for key, proof in iter_user_proofs(store, secrets, params, cfg.round_id):
+        name = f"{key.hex()}.json"
+        d = _write_file(proofs_dir / name, proof.to_json_bytes(), 0o600)
+        proofs_digest.update(name.encode() + b" " + d.encode() + b"\n")
+        users += 1
+        bar.advance()
+    bar.close()
+    digests["statement.json"] = _write_file(stage / "statement.json", statement.to_bytes())
+    digests["proofs/"] = proofs_digest.hexdigest()
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "round": cfg.round_id,
+        "input": {
+            "snapshot": cfg.snapshot.name,
+            "sha256": summary.sha256_hex,
+            "lines": summary.lines,
+        },
+        "params": params.to_json(),
+        "counts": {"users": users, "nodes": store.count_nodes()},
+        "outputs": digests,
+        "note": "manifest.json and private/ are for the exchange: they reveal the number of "
+        "users (and private/ holds balances and blindings). Publish statement.json; give each "
+        "user their own file from proofs/.",
+    }
+    _write_file(stage / "manifest.json", dumps(manifest))
+    return users, digests

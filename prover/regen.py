@@ -1,0 +1,74 @@
+"""Work on a published round from its private store: regenerate one user's proof (the
+support-desk flow) and export the full tree bundle for auditors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from circuits.errors import FormatError, ParameterError
+from circuits.group import Point
+from prover.build import PRIVATE_DIR, STORE_NAME, inclusion_proof, make_node_proofs
+from prover.proving import Pool
+from prover.secrets import load_master_secret
+from prover.store import Store
+from prover.tree import RoundSecrets
+from verifier.formats import AuditNode, Params, _params_from_json
+from verifier.ids import normalise_user_id, user_key
+
+
+def open_round(out: Path, secret_path: str) -> tuple[Store, RoundSecrets, Params, str]:
+    """The round's store, checked against the secret given (by its fingerprint)."""
+    path = out / PRIVATE_DIR / STORE_NAME
+    if not path.is_file():
+        raise FormatError(f"{out}: not a built round (no {PRIVATE_DIR}/{STORE_NAME})")
+    store = Store(path)
+    key = store.get_meta("key")
+    if key is None or store.get_meta("phase") != "done":
+        store.close()
+        raise FormatError(f"{out}: the round's build did not finish")
+    params = _params_from_json(key["params"], "params")
+    secrets = RoundSecrets(load_master_secret(secret_path), key["round"], params.k)
+    if secrets.fingerprint() != key["fingerprint"]:
+        store.close()
+        raise ParameterError(f"{secret_path}: this is not the secret the round was built with")
+    return store, secrets, params, key["round"]
+
+
+def regenerate_proof(out: Path, secret_path: str, user: str, fmt: str) -> bytes:
+    store, secrets, params, round_id = open_round(out, secret_path)
+    try:
+        uid = normalise_user_id(user)
+        proof = inclusion_proof(store, secrets, params, round_id, user_key(round_id, uid))
+    except FormatError as exc:
+        raise FormatError(f"--user: {exc}") from None
+    finally:
+        store.close()
+    return proof.to_binary() if fmt == "bin" else proof.to_json_bytes()
+
+
+def export_audit(out: Path, secret_path: str, bundle: Path, workers: int) -> int:
+    """Prove every node that lacks a proof, then write bundle/nodes.jsonl bottom-up (depth H
+    first, each level in index order, the root last), atomically."""
+    if bundle.exists():
+        raise ParameterError(f"{bundle}: already exists")
+    store, secrets, params, round_id = open_round(out, secret_path)
+    tmp = bundle.parent / f".{bundle.name}.partial"
+    try:
+        with Pool(workers) as pool:
+            make_node_proofs(store, secrets, params, round_id, pool, None, all_nodes=True)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        count = 0
+        with (tmp / "nodes.jsonl").open("wb") as f:
+            for depth in range(params.height, -1, -1):
+                for index, h, cb, proof in store.level(depth):
+                    cs = tuple(Point.from_bytes(cb[33 * k : 33 * k + 33]) for k in range(params.k))
+                    f.write(AuditNode(depth, index, h, cs, proof if depth else None).to_json_line())
+                    count += 1
+        os.replace(tmp, bundle)
+    finally:
+        store.close()
+    return count

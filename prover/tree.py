@@ -1,0 +1,247 @@
+"""Building the DAPOL+ sparse Merkle sum tree (docs/PROTOCOL.md, "Liabilities tree").
+
+Leaves arrive in leaf-index order and are folded into the tree by a streaming builder that
+keeps at most one pending node per depth: memory is O(H) whatever the number of users, and
+every node (real or padding) goes straight to the store with its private opening.
+
+    leaf:    C_a = Com(v_a, b_a), b_a and salt derived from the master secret, the round and id
+    padding: C_a = Com(0, r_a), r_a and its hash derived from the secret, the round and position
+    parent:  C_a = C_a(left) + C_a(right); h = H("node" | C(left) | C(right) | h(left) | h(right))
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from circuits.generators import pedersen_h
+from circuits.group import N, Point, msm, register_fixed_base
+from circuits.merkle import leaf_hash, node_hash_raw
+from prover.secrets import MasterSecret
+from verifier.ids import user_key
+
+# Derivation labels (docs/PROTOCOL.md, "Secrets and derivations").
+L_POSITION = b"position"
+L_LEAF_BLINDING = b"leaf-blinding"
+L_LEAF_SALT = b"leaf-salt"
+L_PAD_BLINDING = b"pad-blinding"
+L_PAD_HASH = b"pad-hash"
+L_PROOF_ENTROPY = b"proof-entropy"
+L_FINGERPRINT = b"fingerprint"
+
+
+class RoundSecrets:
+    """Every per-user and per-padding secret of one round, derived from the master secret with
+    HKDF-SHA256 under the round id, so rounds do not link. Redacted repr; not picklable."""
+
+    __slots__ = ("_k", "_master", "round_id")
+
+    def __init__(self, master: MasterSecret, round_id: str, assets: int) -> None:
+        self._master = master
+        self.round_id = round_id
+        self._k = assets
+
+    def __repr__(self) -> str:
+        return f"RoundSecrets(round={self.round_id!r}, <redacted>)"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("RoundSecrets can't be pickled")
+
+    def _scalar(self, label: bytes, *parts: bytes) -> int:
+        k = int.from_bytes(self._master.derive(label, self.round_id, *parts, length=64), "big") % N
+        return k or 1
+
+    def fingerprint(self) -> str:
+        """A public-safe identifier of (secret, round), to detect a wrong key on resume."""
+        return self._master.derive(L_FINGERPRINT, self.round_id, length=16).hex()
+
+    def candidate(self, uid: str, attempt: int, height: int) -> int:
+        raw = self._master.derive(L_POSITION, self.round_id, uid.encode(), struct.pack(">I", attempt))
+        return int.from_bytes(raw, "big") >> (256 - height)
+
+    def leaf_blindings(self, uid: str) -> list[int]:
+        return [self._scalar(L_LEAF_BLINDING, uid.encode(), bytes([a])) for a in range(self._k)]
+
+    def leaf_salt(self, uid: str) -> bytes:
+        return self._master.derive(L_LEAF_SALT, self.round_id, uid.encode())
+
+    def pad_blindings(self, depth: int, index: int) -> list[int]:
+        pos = struct.pack(">BQ", depth, index)
+        return [self._scalar(L_PAD_BLINDING, pos, bytes([a])) for a in range(self._k)]
+
+    def pad_hash(self, depth: int, index: int) -> bytes:
+        return self._master.derive(L_PAD_HASH, self.round_id, struct.pack(">BQ", depth, index))
+
+    def proof_entropy(self, kind: bytes, depth: int, index: int) -> bytes:
+        """Entropy for a range proof's blinding RNG: secret-derived, so reruns are
+        byte-identical; mixed by the transcript RNG with the transcript and the witness."""
+        return self._master.derive(L_PROOF_ENTROPY, self.round_id, kind, struct.pack(">BQ", depth, index))
+
+
+def assign_positions(
+    users: Iterable[tuple[bytes, str]], secrets: RoundSecrets, height: int
+) -> Iterator[tuple[bytes, int]]:
+    """Leaf index of each user. `users` must come sorted by (first candidate, user key); a user
+    whose candidate is taken tries the next candidate, so the result depends only on the set
+    of users and the secret, never on their order in the snapshot."""
+    taken: set[int] = set()
+    for key, uid in users:
+        attempt = 0
+        while True:
+            pos = secrets.candidate(uid, attempt, height)
+            if pos not in taken:
+                break
+            attempt += 1
+        taken.add(pos)
+        yield key, pos
+
+
+@dataclass(slots=True)
+class Node:
+    """A node with its private opening (values and blindings per asset)."""
+
+    depth: int
+    index: int
+    hash: bytes
+    commitments: list[Point]
+    cbytes: bytes
+    values: list[int]
+    blindings: list[int]
+    padding: bool = False
+
+    def opening(self) -> bytes:
+        return pack_opening(self.values, self.blindings)
+
+
+def pack_opening(values: list[int], blindings: list[int]) -> bytes:
+    """K x (u64 value... as 16 bytes for sums, then 32-byte blinding)."""
+    return b"".join(v.to_bytes(16, "big") + b.to_bytes(32, "big") for v, b in zip(values, blindings, strict=True))
+
+
+def unpack_opening(raw: bytes) -> tuple[list[int], list[int]]:
+    values, blindings = [], []
+    for off in range(0, len(raw), 48):
+        values.append(int.from_bytes(raw[off : off + 16], "big"))
+        blindings.append(int.from_bytes(raw[off + 16 : off + 48], "big"))
+    return values, blindings
+
+
+class TreeMaker:
+    """Node constructors for one round."""
+
+    def __init__(self, secrets: RoundSecrets, height: int, assets: int) -> None:
+        self.secrets = secrets
+        self.height = height
+        self.k = assets
+        self.G = Point.generator()
+        self.H = pedersen_h()
+        register_fixed_base(self.G)
+        register_fixed_base(self.H)
+
+    def _commit(self, values: list[int], blindings: list[int]) -> list[Point]:
+        G, H = self.G, self.H
+        return [msm([v, b], [G, H]) for v, b in zip(values, blindings, strict=True)]
+
+    def leaf(self, uid: str, index: int, balances: list[int]) -> Node:
+        blindings = self.secrets.leaf_blindings(uid)
+        cs = self._commit(balances, blindings)
+        h = leaf_hash(self.secrets.round_id, uid, self.secrets.leaf_salt(uid))
+        return Node(self.height, index, h, cs, b"".join(c.to_bytes() for c in cs), list(balances), blindings)
+
+    def padding(self, depth: int, index: int) -> Node:
+        blindings = self.secrets.pad_blindings(depth, index)
+        values = [0] * self.k
+        cs = [msm([b], [self.H]) for b in blindings]
+        h = self.secrets.pad_hash(depth, index)
+        return Node(depth, index, h, cs, b"".join(c.to_bytes() for c in cs), values, blindings, True)
+
+    def parent(self, left: Node, right: Node) -> Node:
+        cs = [a + b for a, b in zip(left.commitments, right.commitments, strict=True)]
+        h = node_hash_raw(left.cbytes, right.cbytes, left.hash, right.hash)
+        return Node(
+            left.depth - 1,
+            left.index >> 1,
+            h,
+            cs,
+            b"".join(c.to_bytes() for c in cs),
+            [a + b for a, b in zip(left.values, right.values, strict=True)],
+            [(a + b) % N for a, b in zip(left.blindings, right.blindings, strict=True)],
+        )
+
+
+Sink = Callable[[Node, bool], None]  # (node, needs_proof)
+
+
+class StreamingBuilder:
+    """Folds leaves (in increasing index order) into the tree down to `top_depth`, calling
+    `sink(node, needs_proof)` once for every node created (leaves, padding, parents) except the
+    top-level nodes, which are returned by `finish()` for the caller to place.
+
+    A node needs its own range proof when its sibling is real (users below it): it then appears
+    on some user's path as a sibling. Padding never has users, so a real node whose sibling is
+    padding is nobody's sibling."""
+
+    def __init__(self, maker: TreeMaker, sink: Sink, top_depth: int = 0) -> None:
+        self.m = maker
+        self.sink = sink
+        self.top = top_depth
+        self.pending: dict[int, Node] = {}
+        self.tops: list[Node] = []
+        self.last_index = -1
+
+    def _combine(self, left: Node, right: Node) -> Node:
+        both_real = not left.padding and not right.padding
+        self.sink(left, both_real or left.padding)
+        self.sink(right, both_real or right.padding)
+        return self.m.parent(left, right)
+
+    def _push(self, node: Node) -> None:
+        while node.depth > self.top:
+            d = node.depth
+            if node.index & 1 == 0:
+                self.pending[d] = node  # a left child waits for its right sibling
+                return
+            left = self.pending.pop(d, None)
+            if left is None:
+                left = self.m.padding(d, node.index ^ 1)
+            node = self._combine(left, node)
+        self.tops.append(node)
+
+    def _flush(self, next_leaf: int | None) -> None:
+        H = self.m.height
+        for d in range(H, self.top, -1):
+            p = self.pending.get(d)
+            if p is None:
+                continue
+            if next_leaf is not None and (next_leaf >> (H - d + 1)) == (p.index >> 1):
+                continue  # the right sibling may still arrive
+            del self.pending[d]
+            right = self.m.padding(d, p.index ^ 1)
+            self._push(self._combine(p, right))
+
+    def add_leaf(self, node: Node) -> None:
+        if node.index <= self.last_index:
+            raise ValueError("leaves must arrive in strictly increasing index order")
+        self.last_index = node.index
+        self._flush(node.index)
+        self._push(node)
+
+    def finish(self) -> list[Node]:
+        self._flush(None)
+        return self.tops
+
+
+def merge_tops(maker: TreeMaker, tops: list[Node], top_depth: int, sink: Sink) -> Node:
+    """Join subtree roots at `top_depth` (from any number of workers) into the root, padding the
+    empty subtrees that a path needs: the same nodes the serial builder makes."""
+    builder = StreamingBuilder(maker, sink, 0)
+    for node in sorted(tops, key=lambda n: n.index):
+        builder._flush(node.index << (maker.height - top_depth))
+        builder._push(node)
+    (root,) = builder.finish()
+    return root
+
+
+def derive_user_key(round_id: str, uid: str) -> bytes:
+    return user_key(round_id, uid)

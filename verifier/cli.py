@@ -1,0 +1,285 @@
+"""`solvency-verify`: check a statement, your own inclusion proof, or a full audit bundle.
+
+Exit codes: 0 valid, 1 invalid (a check failed: it is named), 2 bad input (unreadable or
+malformed files, bad arguments). This module imports nothing from the prover.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from circuits.errors import FormatError, ParameterError, SolvencyError, VerificationError
+from circuits.group import set_default_backend
+from verifier.formats import (
+    AuditNode,
+    Statement,
+    parse_audit_line,
+    parse_inclusion,
+    parse_statement,
+)
+from verifier.ids import user_key_hex
+from verifier.liabilities import verify_audit, verify_inclusion, verify_root
+
+EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+CHECK_TEXT = {
+    "round": "the proof is for the statement's round",
+    "params": "tree height, range bits, proof mode, assets and generators match the statement",
+    "user-id": "the proof was made for the user id you gave",
+    "leaf": "your leaf was recomputed from your balances, blindings, id and salt",
+    "path": "every parent on your path is the sum and hash of its two children",
+    "root": "your path ends at the statement's root (hash and commitments)",
+    "range-proofs": "every sibling on your path and the root is proven in [0, 2^n): no negative "
+    "account can cancel yours",
+    "expectations": "the balances match what you expected",
+}
+
+CHAIN_NOTE = (
+    "Wallet balances are claims about the chain at the stated block height: the signatures prove "
+    "control of the keys; check the balances against a node or an explorer."
+)
+
+
+def read_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > limit:
+            raise FormatError(f"{path}: {size} bytes, more than the limit of {limit}")
+        return p.read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def format_units(units: int, decimals: int) -> str:
+    """Base units as a decimal string with thousands separators: 1234567890, 8 -> 12.34567890."""
+    whole, frac = divmod(units, 10**decimals)
+    return f"{whole:,}" + (f".{frac:0{decimals}d}" if decimals else "")
+
+
+def parse_expectations(items: Sequence[str], statement: Statement) -> dict[str, int]:
+    """--expect BTC=0.5: decimal amounts converted exactly with the asset's decimals."""
+    decimals = {a.symbol: a.decimals for a in statement.params.assets}
+    out: dict[str, int] = {}
+    for item in items:
+        sym, sep, amount = item.partition("=")
+        if not sep or sym not in decimals:
+            raise FormatError(f"--expect {item!r}: expected ASSET=AMOUNT with an asset of the round")
+        whole, dot, frac = amount.partition(".")
+        d = decimals[sym]
+        if not whole.isdigit() or (dot and not frac.isdigit()) or len(frac) > d or not whole.isascii():
+            raise FormatError(f"--expect {item!r}: amount must be a plain decimal with at most {d} decimals")
+        out[sym] = int(whole) * 10**d + int((frac or "0").ljust(d, "0"))
+    return out
+
+
+class Report:
+    """Collects what to print: plain text for people, a JSON object for machines."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.lines: list[str] = []
+        self.data: dict[str, Any] = {}
+
+    def say(self, line: str = "") -> None:
+        self.lines.append(line)
+
+    def emit(self, valid: bool | None, error: SolvencyError | None = None) -> None:
+        if self.as_json:
+            self.data["result"] = {True: "valid", False: "invalid", None: "bad-input"}[valid]
+            if error is not None:
+                self.data["error"] = str(error)
+                if isinstance(error, VerificationError):
+                    self.data["failed_check"] = error.check
+            print(json.dumps(self.data, indent=2, ensure_ascii=False, sort_keys=True))
+            return
+        for line in self.lines:
+            print(line)
+        if error is not None:
+            stream = sys.stdout if valid is False else sys.stderr
+            if isinstance(error, VerificationError):
+                print(f"INVALID: check '{error.check}' failed: {error}", file=stream)
+            else:
+                print(f"error: {error}", file=stream)
+
+
+def _statement_header(r: Report, st: Statement) -> None:
+    p = st.params
+    who = f" by {st.exchange}" if st.exchange else ""
+    r.say(f"Round {st.round_id}{who}; snapshot time: {st.snapshot_time or 'not stated'}")
+    r.say(
+        f"Tree height {p.height} (room for {2 ** p.height:,} leaves; the number of users is not "
+        f"disclosed), {p.bits}-bit range proofs, mode {p.mode}"
+    )
+    r.say("Assets: " + ", ".join(f"{a.symbol} ({a.decimals} decimals)" for a in p.assets))
+    r.data["statement"] = {
+        "round": st.round_id,
+        "exchange": st.exchange,
+        "snapshot_time": st.snapshot_time,
+        "params": p.to_json(),
+        "root_hash": st.root.hash.hex(),
+    }
+
+
+def _solvency_lines(r: Report, st: Statement, exchange_key: str | None) -> None:
+    """Reserves, solvency and signature sections (present once an exchange publishes reserves)."""
+    try:
+        from verifier.solvency import verify_solvency
+    except ImportError:  # pragma: no cover - the module ships with the package
+        return
+    result = verify_solvency(st, exchange_key=exchange_key)
+    r.data["solvency"] = result.to_json()
+    for line in result.lines():
+        r.say(line)
+    if result.has_reserves:
+        r.say(CHAIN_NOTE)
+
+
+def cmd_statement(args: argparse.Namespace, r: Report) -> None:
+    st = parse_statement(read_file(args.statement), args.statement)
+    _statement_header(r, st)
+    verify_root(st)
+    r.say(f"Root hash: {st.root.hash.hex()}")
+    r.say("[ok] generators: the statement names the pinned generator table")
+    r.say("[ok] root: every asset's total liabilities is proven in [0, 2^n) (not negative)")
+    _solvency_lines(r, st, args.exchange_key)
+    r.say("VALID: the statement is internally consistent and every proof in it verifies.")
+
+
+def cmd_inclusion(args: argparse.Namespace, r: Report) -> None:
+    st = parse_statement(read_file(args.statement), args.statement)
+    proof = parse_inclusion(read_file(args.proof), args.proof)
+    expect = parse_expectations(args.expect or [], st)
+    _statement_header(r, st)
+    key = user_key_hex(proof.round_id, proof.user_id)
+    r.say(f"Your hashed id (user key) for this round: {key}")
+    r.data["user_key"] = key
+    res = verify_inclusion(st, proof, user_id=args.user_id, expect=expect)
+    r.say("Your balances counted in the liabilities:")
+    for a, v in zip(st.params.assets, res.balances, strict=True):
+        r.say(f"  {a.symbol:<8} {format_units(v, a.decimals)}")
+    r.data["balances"] = {
+        a.symbol: format_units(v, a.decimals).replace(",", "")
+        for a, v in zip(st.params.assets, res.balances, strict=True)
+    }
+    r.say("Checks:")
+    for c in res.checks:
+        r.say(f"  [ok] {c}: {CHECK_TEXT[c]}")
+    r.data["checks"] = list(res.checks)
+    _solvency_lines(r, st, args.exchange_key)
+    r.say("VALID: your balances are included in the published liabilities.")
+
+
+def _audit_levels(bundle: Path, st: Statement) -> Iterator[list[AuditNode]]:
+    path = bundle / "nodes.jsonl"
+    try:
+        f = path.open("rb")
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read: {exc.strerror}") from None
+    with f:
+        level: list[AuditNode] = []
+        depth = None
+        for number, line in enumerate(f, 1):
+            node = parse_audit_line(line.rstrip(b"\n"), st.params, f"{path}:{number}")
+            if depth is not None and node.depth != depth:
+                yield level
+                level = []
+            depth = node.depth
+            level.append(node)
+        if level:
+            yield level
+
+
+def cmd_audit(args: argparse.Namespace, r: Report) -> None:
+    st = parse_statement(read_file(args.statement), args.statement)
+    _statement_header(r, st)
+    res = verify_audit(st, _audit_levels(Path(args.bundle), st))
+    r.say(f"[ok] tree: {res.nodes:,} nodes over {res.levels} levels; every parent is the sum and "
+          "hash of its children; the root is the statement's")
+    r.say(f"[ok] range proofs: {res.proofs:,} node proofs verified (batched)")
+    r.data["audit"] = {"nodes": res.nodes, "proofs": res.proofs}
+    _solvency_lines(r, st, args.exchange_key)
+    r.say("VALID: every node of the tree is well formed and in range.")
+
+
+def cmd_user_key(args: argparse.Namespace, r: Report) -> None:
+    key = user_key_hex(args.round, args.user_id)
+    r.say(key)
+    r.data["user_key"] = key
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="solvency-verify",
+        description="Verify an exchange's proof of solvency: the public statement, your own "
+        "inclusion proof, or (auditors) the full tree. Exit code 0 valid, 1 invalid, 2 bad input.",
+    )
+    ap.add_argument("--backend", choices=["libsecp256k1", "python"], default=None,
+                    help="group backend (default: $ZKSOLVENCY_BACKEND or libsecp256k1)")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="print a JSON object for machines")
+        p.add_argument("--exchange-key", metavar="PUBKEY", default=None,
+                       help="pin the exchange's publishing key (64 hex, BIP-340 x-only): the "
+                       "statement must carry a valid signature by it")
+
+    p = sub.add_parser("inclusion", help="check your own proof against the published statement",
+                       description="Check that your balances are in the published liabilities.")
+    p.add_argument("--statement", required=True, help="the round's statement.json")
+    p.add_argument("--proof", required=True, help="your proof file (JSON or binary)")
+    p.add_argument("--user-id", default=None, help="your user id, checked against the proof")
+    p.add_argument("--expect", action="append", metavar="ASSET=AMOUNT",
+                   help="the balance you expect, e.g. BTC=0.5 (repeatable)")
+    common(p)
+    p.set_defaults(func=cmd_inclusion)
+
+    p = sub.add_parser("statement", help="check the public statement on its own",
+                       description="Check parameters, the root's range proofs, reserves, "
+                       "solvency proofs and signatures of a statement.")
+    p.add_argument("statement", help="statement.json")
+    common(p)
+    p.set_defaults(func=cmd_statement)
+
+    p = sub.add_parser("audit", help="check every node of a full tree bundle (auditors)",
+                       description="Check a bundle made by `solvency-prove export-audit`.")
+    p.add_argument("--statement", required=True, help="statement.json")
+    p.add_argument("--bundle", required=True, help="the audit bundle folder")
+    common(p)
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("user-key", help="print your hashed id for a round",
+                       description="Print the user key (hashed id) that names your proof file.")
+    p.add_argument("--round", required=True)
+    p.add_argument("user_id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_user_key)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    report = Report(getattr(args, "json", False))
+    func: Callable[[argparse.Namespace, Report], None] = args.func
+    try:
+        if args.backend:
+            set_default_backend(args.backend)
+        func(args, report)
+    except VerificationError as exc:
+        report.emit(False, exc)
+        return EXIT_INVALID
+    except (FormatError, ParameterError) as exc:
+        report.emit(None, exc)
+        return EXIT_BAD_INPUT
+    report.emit(True)
+    return EXIT_VALID
+
+
+if __name__ == "__main__":
+    sys.exit(main())
