@@ -349,13 +349,12 @@ def prove(
     a_L = [(v >> i) & 1 for v in values for i in range(n_bits)]
     a_R = [bit - 1 for bit in a_L]
     alpha = rng.scalar()
-    # A = <a_L, G_vec> + <a_R, H_vec> + alpha*H: each i contributes G_i (bit 1) or -H_i (bit 0).
-    A_scalars = [alpha]
-    A_points = [H]
+    # A = <a_L, G_vec> + <a_R, H_vec> + alpha*H. a_L is 0/1 and a_R = a_L - 1 is -1/0, so
+    # <a_L, G_vec> + <a_R, H_vec> = sum_{bit 1} G_i - sum_{bit 0} H_i: a signed sum of points
+    # (additions only; an msm would spend one multiplication on each +-1).
+    A = msm([alpha], [H])
     for bit, G_i, H_i in zip(a_L, G_vec, H_vec, strict=True):
-        A_scalars.append(1 if bit else N - 1)
-        A_points.append(G_i if bit else H_i)
-    A = msm(A_scalars, A_points)
+        A = A + G_i if bit else A - H_i
 
     s_L = [rng.scalar() for _ in range(nm)]
     s_R = [rng.scalar() for _ in range(nm)]

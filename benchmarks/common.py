@@ -1,0 +1,206 @@
+"""Shared benchmark machinery: provenance, the unit of cost, repeated timing, CSV output.
+
+Every benchmark reports times in milliseconds and in *units*: one unit is the median time of a
+single libsecp256k1 variable-base scalar multiplication through circuits.group (measured in the
+same run), so figures from different machines can be compared.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import os
+import platform
+import secrets
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+REPO_DIR = Path(__file__).resolve().parent.parent
+
+PROVENANCE_COLUMNS = (
+    "git_commit",
+    "git_dirty",
+    "date_utc",
+    "cpu_model",
+    "cores",
+    "python",
+    "unit_us",
+)
+
+
+def git_commit() -> tuple[str, bool]:
+    """(commit hash, whether the working tree has uncommitted changes); ("unknown", False)
+    outside a git checkout."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=REPO_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown", False
+    return head, bool(dirty)
+
+
+def cpu_model() -> str:
+    """The CPU model from /proc/cpuinfo, else platform.processor()."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def cores() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Provenance:
+    git_commit: str
+    git_dirty: bool
+    date_utc: str
+    cpu_model: str
+    cores: int
+    python: str
+    unit_us: float
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "git_commit": self.git_commit,
+            "git_dirty": int(self.git_dirty),
+            "date_utc": self.date_utc,
+            "cpu_model": self.cpu_model,
+            "cores": self.cores,
+            "python": self.python,
+            "unit_us": f"{self.unit_us:.3f}",
+        }
+
+
+def provenance(unit_seconds: float) -> Provenance:
+    commit, dirty = git_commit()
+    return Provenance(
+        git_commit=commit,
+        git_dirty=dirty,
+        date_utc=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        cpu_model=cpu_model(),
+        cores=cores(),
+        python=platform.python_version(),
+        unit_us=unit_seconds * 1e6,
+    )
+
+
+def unit_scalar_mul_seconds(samples: int = 2001) -> float:
+    """Median time of one variable-base scalar multiplication on the libsecp256k1 backend,
+    through circuits.group (Point * k, a random 256-bit k, a point that is not G or H)."""
+    from circuits.generators import g_vec
+    from circuits.group import N
+
+    base = g_vec(2, "libsecp256k1")[1]
+    ks = [secrets.randbelow(N - 1) + 1 for _ in range(samples)]
+    for k in ks[:50]:  # warm up
+        _ = base * k
+    times = []
+    for k in ks:
+        t0 = time.perf_counter()
+        _ = base * k
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds over repeated runs: median, min, max, and the interquartile range."""
+
+    median: float
+    low: float
+    high: float
+    q1: float
+    q3: float
+    runs: int
+
+    def ms(self) -> str:
+        return f"{self.median * 1e3:.2f}"
+
+    def units(self, unit: float) -> float:
+        return self.median / unit
+
+
+def measure(
+    fn: Callable[[], object], repeat: int, setup: Callable[[], None] | None = None
+) -> Timing:
+    """Time `fn` `repeat` times (after `setup`, untimed, before each run)."""
+    if repeat < 1:
+        raise ValueError("repeat must be at least 1")
+    times = []
+    for _ in range(repeat):
+        if setup is not None:
+            setup()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    times.sort()
+    if len(times) >= 4:
+        q = statistics.quantiles(times, n=4)
+        q1, q3 = q[0], q[2]
+    else:
+        q1, q3 = times[0], times[-1]
+    return Timing(statistics.median(times), times[0], times[-1], q1, q3, len(times))
+
+
+def write_csv(name: str, rows: Sequence[dict[str, Any]], prov: Provenance) -> Path:
+    """Write rows (plus the provenance columns) to benchmarks/results/<name>.csv through a
+    temporary file and an atomic rename."""
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.csv"
+    fields: list[str] = []
+    for r in rows:
+        for k in r:
+            if k not in fields:
+                fields.append(k)
+    fields += [c for c in PROVENANCE_COLUMNS if c not in fields]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({**r, **prov.row()})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(buf.getvalue())
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    """A plain aligned text table of the chosen columns."""
+    widths = [max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns]
+    print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
+    for r in rows:
+        print("  ".join(str(r.get(c, "")).rjust(w) for c, w in zip(columns, widths, strict=True)))
