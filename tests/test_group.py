@@ -119,7 +119,10 @@ def test_identity(backend: str) -> None:
 # --- msm against naive sums -----------------------------------------------------------------
 
 # A small pool of bases with known discrete logs, so repeats are frequent; None is the identity.
-POOL_LOGS = [1, 2, 3, 0xDEADBEEF, N - 1, N - 2, 2**128 + 1, None]
+# LAMBDA is the secp256k1 endomorphism's eigenvalue: lambda * (x, y) = (beta * x, y), so the
+# python backend's GLV split produces coinciding and opposite points inside its buckets.
+LAMBDA = 0x5363AD4CC05C30E0A5261C028812645A122E22EA20816678DF02967C1B23BD72
+POOL_LOGS = [1, 2, 3, 0xDEADBEEF, N - 1, N - 2, 2**128 + 1, LAMBDA, N - LAMBDA, None]
 
 
 @given(
@@ -159,6 +162,61 @@ def test_msm_random_sizes(backend: str, size: int) -> None:
     assert msm(ks, pts) == expected
 
 
+@pytest.mark.parametrize("size", [130, 300])
+def test_msm_large_against_libsecp(size: int) -> None:
+    rnd = random.Random(size)
+    logs = [rnd.randrange(1, N) for _ in range(size)]
+    ks = [rnd.randrange(N) for _ in range(size)]
+    ks[0], ks[1], logs[1] = 0, N - 1, logs[2]
+    pts = [Point.generator("python") * d for d in logs]
+    expected = msm(ks, [p.on("libsecp256k1") for p in pts])
+    assert msm(ks, pts).to_bytes() == expected.to_bytes()
+
+
+@pytest.mark.parametrize("width", range(1, 13))
+def test_python_msm_every_window_width(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from circuits.group import backend_python
+
+    monkeypatch.setattr(backend_python, "_msm_window", lambda terms, bits: width)
+    rnd = random.Random(width)
+    logs = [rnd.randrange(1, N) for _ in range(9)] + [LAMBDA, N - LAMBDA, 1, 1, N - 1]
+    ks = [rnd.randrange(N) for _ in logs[:-1]] + [2**255 + 12345]
+    ks[3] = LAMBDA
+    pts = [Point.generator("python") * d for d in logs]
+    expected = Point.generator("libsecp256k1") * (
+        sum(k * d for k, d in zip(ks, logs, strict=True)) % N
+    )
+    assert msm(ks, pts).to_bytes() == expected.to_bytes()
+
+
+@given(k=scalars)
+@example(k=0)
+@example(k=1)
+@example(k=N - 1)
+@example(k=LAMBDA)
+@example(k=N // 2)
+def test_glv_split(k: int) -> None:
+    from circuits.group.backend_python import _glv_split
+
+    k1, k2 = _glv_split(k)
+    assert (k1 + k2 * LAMBDA - k) % N == 0
+    assert abs(k1).bit_length() <= 129 and abs(k2).bit_length() <= 129
+
+
+@given(c=st.integers(1, 16), k=st.integers(0, 2**130 - 1))
+@example(c=1, k=1)
+@example(c=2, k=2**129 - 1)
+@example(c=4, k=2**129 - 1)
+def test_signed_digits(c: int, k: int) -> None:
+    from circuits.group.backend_python import _signed_digits
+
+    count = -(-(k.bit_length() + 1) // c)
+    digits = _signed_digits(k, c, count)
+    assert len(digits) == count
+    assert sum(d << (c * i) for i, d in enumerate(digits)) == k
+    assert all(abs(d) <= 1 << (c - 1) for d in digits)
+
+
 @given(log=nonzero, k=scalars)
 def test_msm_cancelling_terms(backend: str, log: int, k: int) -> None:
     A = Point.generator() * log
@@ -180,6 +238,8 @@ def test_msm_empty(backend: str) -> None:
 
 
 @given(a=nonzero, b=nonzero, ks=st.lists(scalars, min_size=0, max_size=12))
+@example(a=1, b=N - 1, ks=[])
+@example(a=5, b=5, ks=[1, 2])
 def test_backends_identical_bytes(a: int, b: int, ks: list[int]) -> None:
     out = []
     for name in BACKENDS:
@@ -190,9 +250,10 @@ def test_backends_identical_bytes(a: int, b: int, ks: list[int]) -> None:
         out.append(
             (
                 A.to_bytes(),
-                (A + B).to_bytes(),
-                (A - B).to_bytes() if a != b else b"",
+                point_bytes(A + B),
+                point_bytes(A - B),
                 point_bytes(m),
+                [point_bytes(p) for p in pts],
                 A.affine(),
             )
         )
