@@ -112,6 +112,8 @@ def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
         raise ParameterError("the domain separation tag must not be empty (RFC 9380, 3.1)")
     if len(dst) > _MAX_DST:
         dst = hashlib.sha256(_OVERSIZE_DST_PREFIX + bytes(dst)).digest()
+    if isinstance(len_in_bytes, bool) or not isinstance(len_in_bytes, int):
+        raise ParameterError("len_in_bytes must be an integer")
     ell = -(-len_in_bytes // _B_IN_BYTES)
     if not 0 < len_in_bytes <= 0xFFFF or ell > 255:
         raise ParameterError(
@@ -141,6 +143,8 @@ def hash_to_field(msg: bytes, dst: bytes, count: int = 2) -> list[int]:
     u_i = OS2IP(uniform_bytes[48 i : 48 (i + 1)]) mod p, with uniform_bytes from
     expand_message_xmd(msg, DST, 48 * count).
     """
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise ParameterError("hash_to_field: count must be an integer")
     if not 1 <= count <= 255 * _B_IN_BYTES // _L:
         raise ParameterError(f"hash_to_field: count out of range, got {count}")
     uniform = expand_message_xmd(msg, dst, _L * count)
@@ -171,7 +175,7 @@ def _map_to_iso_curve(u: mpz) -> tuple[mpz, mpz]:
         x = zu2 * x1 % _P
         y = zu2 * u % _P * _SQRT_11 % _P * y1 % _P  # Z u^3 sqrt(11) y1
     if (u & 1) != (y & 1):  # sgn0 for m = 1 is the parity (section 4.1)
-        y = _P - y
+        y = -y % _P
     return x, y
 
 

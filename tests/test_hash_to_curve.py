@@ -85,7 +85,7 @@ def test_expand_message_xmd_binds_length() -> None:
     assert expand_message_xmd(b"m", b"d", 64)[:32] != expand_message_xmd(b"m", b"d", 32)
 
 
-@pytest.mark.parametrize("length", [0, -1, 255 * 32 + 1, 65535, 65536])
+@pytest.mark.parametrize("length", [0, -1, 255 * 32 + 1, 65535, 65536, 32.0, True, "32"])
 def test_expand_message_xmd_rejects_length(length: int) -> None:
     with pytest.raises(ParameterError):
         expand_message_xmd(b"msg", b"dst", length)
@@ -125,7 +125,7 @@ def test_dst_separates() -> None:
 # --- hash_to_field and map_to_curve edges ---------------------------------------------------
 
 
-@pytest.mark.parametrize("count", [0, -1, 171])
+@pytest.mark.parametrize("count", [0, -1, 171, 2.0, True, "2"])
 def test_hash_to_field_rejects_count(count: int) -> None:
     with pytest.raises(ParameterError):
         hash_to_field(b"msg", DST, count)
