@@ -4,4 +4,10 @@ from circuits.errors import FormatError, ParameterError, SolvencyError, Verifica
 
 PROTOCOL_VERSION = "zk-solvency/v1"
 
-__all__ = ["PROTOCOL_VERSION", "FormatError", "ParameterError", "SolvencyError", "VerificationError"]
+__all__ = [
+    "PROTOCOL_VERSION",
+    "FormatError",
+    "ParameterError",
+    "SolvencyError",
+    "VerificationError",
+]

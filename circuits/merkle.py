@@ -55,7 +55,9 @@ def commitments_bytes(commitments: Sequence[Point]) -> bytes:
     return b"".join(c.to_bytes() for c in commitments)
 
 
-def node_hash(left: Sequence[Point], right: Sequence[Point], h_left: bytes, h_right: bytes) -> bytes:
+def node_hash(
+    left: Sequence[Point], right: Sequence[Point], h_left: bytes, h_right: bytes
+) -> bytes:
     """h = H("node" | C(left) | C(right) | h(left) | h(right))."""
     return framed_hash(TAG_NODE, commitments_bytes(left), commitments_bytes(right), h_left, h_right)
 

@@ -23,7 +23,7 @@ from circuits.generators import GENERATORS_DIGEST
 from circuits.group import N, Point
 from circuits.merkle import sibling_positions
 from circuits.pedersen import open_check
-from prover.proving import Pool, ProofTask, chunks, default_workers
+from prover.proving import Pool, ProofTask, default_workers
 from prover.secrets import MasterSecret
 from prover.snapshot import SnapshotSummary, iter_snapshot, validate_snapshot
 from prover.store import Store, ix
@@ -69,7 +69,9 @@ class BuildConfig:
     exchange: str | None = None
     progress: bool | None = None
     dask_client: object | None = None
-    # Called with the staging folder and statement extras before publishing (reserves issue).
+    # Called with the snapshot's summary before anything is built (solvency checks).
+    precheck: Callable[[SnapshotSummary], None] | None = None
+    # Returns the statement's extra sections (reserves, solvency, signature) before publishing.
     extend_statement: Callable[[Statement, Store, RoundSecrets], dict[str, Any]] | None = None
 
 
@@ -166,6 +168,8 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
         round_up=cfg.round_up,
     )
     times["validate"] = time.perf_counter() - t0
+    if cfg.precheck is not None:
+        cfg.precheck(summary)
     secrets = RoundSecrets(secret, cfg.round_id, len(cfg.assets))
     params = params_of(cfg)
     store = open_round_store(cfg, summary, secrets)
@@ -176,11 +180,15 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
             if cfg.extend_statement is not None:
                 extra = cfg.extend_statement(statement, store, secrets)
                 statement = Statement(
-                    statement.round_id, statement.snapshot_time, statement.params, statement.root,
-                    statement.exchange, extra,
+                    statement.round_id,
+                    statement.snapshot_time,
+                    statement.params,
+                    statement.root,
+                    statement.exchange,
+                    extra,
                 )
             t = time.perf_counter()
-            users, files = _write_outputs(cfg, params, store, secrets, statement, summary)
+            users, _digests = _write_outputs(cfg, params, store, secrets, statement, summary)
             times["publish"] = time.perf_counter() - t
         nodes = store.count_nodes()
         proofs = nodes - store.count_missing_proofs(all_nodes=True)
@@ -221,7 +229,10 @@ def _run_phases(
                 _pack_balances(bal),
             )
             for uid, bal in iter_snapshot(
-                cfg.snapshot, cfg.assets, round_up=cfg.round_up, bits=cfg.bits,
+                cfg.snapshot,
+                cfg.assets,
+                round_up=cfg.round_up,
+                bits=cfg.bits,
                 expected_sha256=summary.sha256,
             )
         )
@@ -243,14 +254,22 @@ def _run_phases(
         build_tree(store, secrets, H, K, summary.users, cfg)
         times["tree"] = time.perf_counter() - t
     if not _phase_done(store, "root-proof"):
-        hash_, cbytes, opening, _ = store.get_node(0, 0)  # type: ignore[misc]
+        _hash, cbytes, opening, _ = store.get_node(0, 0)  # type: ignore[misc]
         values, blindings = unpack_opening(opening)
         if tuple(values) != summary.totals:
             raise ParameterError("self-check failed: the root does not open to the snapshot totals")
         for k in range(K):
             open_check(Point.from_bytes(cbytes[33 * k : 33 * k + 33]), values[k], blindings[k])
-        task = ProofTask("root", ctx, 0, 0, cfg.bits, tuple(values), tuple(blindings),
-                         secrets.proof_entropy(b"root", 0, 0))
+        task = ProofTask(
+            "root",
+            ctx,
+            0,
+            0,
+            cfg.bits,
+            tuple(values),
+            tuple(blindings),
+            secrets.proof_entropy(b"root", 0, 0),
+        )
         (proof,) = list(pool.map([task]))
         store.begin()
         store.set_meta("root_proof", proof.hex())
@@ -274,13 +293,17 @@ def _run_phases(
         times["path-proofs"] = time.perf_counter() - t
 
 
-def build_tree(store: Store, secrets: RoundSecrets, H: int, K: int, users: int, cfg: BuildConfig) -> None:
+def build_tree(
+    store: Store, secrets: RoundSecrets, H: int, K: int, users: int, cfg: BuildConfig
+) -> None:
     """Fold every leaf into the tree, one transaction (a crash redoes the whole phase)."""
     maker = TreeMaker(secrets, H, K)
     rows: list[tuple[int, bytes, bytes, bytes, bytes, int]] = []
 
     def sink(node: Node, needs_proof: bool) -> None:
-        rows.append((node.depth, ix(node.index), node.hash, node.cbytes, node.opening(), int(needs_proof)))
+        rows.append(
+            (node.depth, ix(node.index), node.hash, node.cbytes, node.opening(), int(needs_proof))
+        )
         if len(rows) >= 4096:
             store.add_nodes(rows)
             rows.clear()
@@ -301,8 +324,13 @@ def build_tree(store: Store, secrets: RoundSecrets, H: int, K: int, users: int, 
 
 
 def make_node_proofs(
-    store: Store, secrets: RoundSecrets, params: Params, round_id: str, pool: Pool,
-    progress: bool | None, all_nodes: bool = False,
+    store: Store,
+    secrets: RoundSecrets,
+    params: Params,
+    round_id: str,
+    pool: Pool,
+    progress: bool | None,
+    all_nodes: bool = False,
 ) -> int:
     """Per-node range proofs for every node that is some path's sibling (all nodes for the
     audit bundle). Committed in batches: an interrupted run keeps what it made."""
@@ -319,8 +347,18 @@ def make_node_proofs(
         tasks = []
         for depth, index, opening in todo:
             values, blindings = unpack_opening(opening)
-            tasks.append(ProofTask("node", ctx, depth, index, params.bits, tuple(values),
-                                   tuple(blindings), secrets.proof_entropy(b"node", depth, index)))
+            tasks.append(
+                ProofTask(
+                    "node",
+                    ctx,
+                    depth,
+                    index,
+                    params.bits,
+                    tuple(values),
+                    tuple(blindings),
+                    secrets.proof_entropy(b"node", depth, index),
+                )
+            )
         proofs = list(pool.map(tasks))
         store.begin()
         store.set_node_proofs((p, t.depth, ix(t.index)) for p, t in zip(proofs, tasks, strict=True))
@@ -331,7 +369,9 @@ def make_node_proofs(
     return made
 
 
-def path_task(store: Store, secrets: RoundSecrets, params: Params, ctx: bytes, leaf_index: int) -> ProofTask:
+def path_task(
+    store: Store, secrets: RoundSecrets, params: Params, ctx: bytes, leaf_index: int
+) -> ProofTask:
     values: list[int] = []
     blindings: list[int] = []
     for depth, index, _left in sibling_positions(leaf_index, params.height):
@@ -341,12 +381,24 @@ def path_task(store: Store, secrets: RoundSecrets, params: Params, ctx: bytes, l
         v, b = unpack_opening(node[2])
         values += v
         blindings += b
-    return ProofTask("path", ctx, params.height, leaf_index, params.bits, tuple(values),
-                     tuple(blindings), secrets.proof_entropy(b"path", params.height, leaf_index))
+    return ProofTask(
+        "path",
+        ctx,
+        params.height,
+        leaf_index,
+        params.bits,
+        tuple(values),
+        tuple(blindings),
+        secrets.proof_entropy(b"path", params.height, leaf_index),
+    )
 
 
 def make_path_proofs(
-    store: Store, secrets: RoundSecrets, params: Params, round_id: str, pool: Pool,
+    store: Store,
+    secrets: RoundSecrets,
+    params: Params,
+    round_id: str,
+    pool: Pool,
     progress: bool | None,
 ) -> None:
     """Aggregated mode: one proof per user over the H*K values of the path's siblings."""
@@ -409,8 +461,14 @@ def inclusion_proof(
     if params.mode == "aggregated" and path_proof is None:
         raise ParameterError("store is missing the user's path proof")
     return InclusionProof(
-        round_id, params, uid, leaf_index, tuple(values), tuple(b % N for b in blindings),
-        secrets.leaf_salt(uid), tuple(siblings),
+        round_id,
+        params,
+        uid,
+        leaf_index,
+        tuple(values),
+        tuple(b % N for b in blindings),
+        secrets.leaf_salt(uid),
+        tuple(siblings),
         path_proof if params.mode == "aggregated" else None,
         tuple(node_proofs) if params.mode == "per-node" else None,
     )

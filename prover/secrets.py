@@ -139,8 +139,8 @@ def keygen(path: str | os.PathLike[str]) -> None:
     os.close(fd)
 
 
-def load_master_secret(path: str | os.PathLike[str]) -> MasterSecret:
-    """Read the master secret from `path`, refusing an unsafe or short file.
+def read_secret_file(path: str | os.PathLike[str], what: str = "master secret") -> bytes:
+    """Read a secret file, refusing an unsafe or short one.
 
     ParameterError (naming the file and the reason, never the content) if the file is missing,
     not a regular file (directories, devices, FIFOs, symlinks are refused), readable or writable
@@ -151,20 +151,20 @@ def load_master_secret(path: str | os.PathLike[str]) -> MasterSecret:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise ParameterError(f"{name}: master secret file not found") from None
+        raise ParameterError(f"{name}: {what} file not found") from None
     except OSError as exc:
-        raise ParameterError(f"{name}: can't open master secret file ({exc.strerror})") from None
+        raise ParameterError(f"{name}: can't open {what} file ({exc.strerror})") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ParameterError(f"{name}: master secret must be a regular file")
+            raise ParameterError(f"{name}: {what} must be a regular file")
         if info.st_mode & 0o077:
             raise ParameterError(
-                f"{name}: master secret file is accessible by group or others "
+                f"{name}: {what} file is accessible by group or others "
                 f"(mode {stat.S_IMODE(info.st_mode):04o}; run chmod 600)"
             )
         if info.st_size > MAX_SECRET_FILE_BYTES:
-            raise ParameterError(f"{name}: master secret file is larger than expected")
+            raise ParameterError(f"{name}: {what} file is larger than expected")
         chunks: list[bytes] = []
         size = 0
         while size <= MAX_SECRET_FILE_BYTES:
@@ -176,9 +176,14 @@ def load_master_secret(path: str | os.PathLike[str]) -> MasterSecret:
     finally:
         os.close(fd)
     if size > MAX_SECRET_FILE_BYTES:
-        raise ParameterError(f"{name}: master secret file is larger than expected")
+        raise ParameterError(f"{name}: {what} file is larger than expected")
     if size < MASTER_SECRET_BYTES:
         raise ParameterError(
-            f"{name}: master secret is {size} bytes, at least {MASTER_SECRET_BYTES} are needed"
+            f"{name}: {what} is {size} bytes, at least {MASTER_SECRET_BYTES} are needed"
         )
-    return MasterSecret(b"".join(chunks))
+    return b"".join(chunks)
+
+
+def load_master_secret(path: str | os.PathLike[str]) -> MasterSecret:
+    """Read the master secret from `path` (checks of `read_secret_file`)."""
+    return MasterSecret(read_secret_file(path, "master secret"))

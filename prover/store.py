@@ -99,7 +99,9 @@ class Store:
         )
 
     def users_by_candidate(self) -> Iterator[tuple[bytes, str]]:
-        yield from self.db.execute("SELECT user_key, user_id FROM users ORDER BY candidate, user_key")
+        yield from self.db.execute(
+            "SELECT user_key, user_id FROM users ORDER BY candidate, user_key"
+        )
 
     def set_leaf_indices(self, rows: Iterable[tuple[bytes, bytes]]) -> None:
         """rows: (leaf index blob, user_key)."""

@@ -57,7 +57,9 @@ class RoundSecrets:
         return self._master.derive(L_FINGERPRINT, self.round_id, length=16).hex()
 
     def candidate(self, uid: str, attempt: int, height: int) -> int:
-        raw = self._master.derive(L_POSITION, self.round_id, uid.encode(), struct.pack(">I", attempt))
+        raw = self._master.derive(
+            L_POSITION, self.round_id, uid.encode(), struct.pack(">I", attempt)
+        )
         return int.from_bytes(raw, "big") >> (256 - height)
 
     def leaf_blindings(self, uid: str) -> list[int]:
@@ -76,7 +78,9 @@ class RoundSecrets:
     def proof_entropy(self, kind: bytes, depth: int, index: int) -> bytes:
         """Entropy for a range proof's blinding RNG: secret-derived, so reruns are
         byte-identical; mixed by the transcript RNG with the transcript and the witness."""
-        return self._master.derive(L_PROOF_ENTROPY, self.round_id, kind, struct.pack(">BQ", depth, index))
+        return self._master.derive(
+            L_PROOF_ENTROPY, self.round_id, kind, struct.pack(">BQ", depth, index)
+        )
 
 
 def assign_positions(
@@ -116,7 +120,10 @@ class Node:
 
 def pack_opening(values: list[int], blindings: list[int]) -> bytes:
     """K x (u64 value... as 16 bytes for sums, then 32-byte blinding)."""
-    return b"".join(v.to_bytes(16, "big") + b.to_bytes(32, "big") for v, b in zip(values, blindings, strict=True))
+    return b"".join(
+        v.to_bytes(16, "big") + b.to_bytes(32, "big")
+        for v, b in zip(values, blindings, strict=True)
+    )
 
 
 def unpack_opening(raw: bytes) -> tuple[list[int], list[int]]:
@@ -147,14 +154,18 @@ class TreeMaker:
         blindings = self.secrets.leaf_blindings(uid)
         cs = self._commit(balances, blindings)
         h = leaf_hash(self.secrets.round_id, uid, self.secrets.leaf_salt(uid))
-        return Node(self.height, index, h, cs, b"".join(c.to_bytes() for c in cs), list(balances), blindings)
+        return Node(
+            self.height, index, h, cs, b"".join(c.to_bytes() for c in cs), list(balances), blindings
+        )
 
     def padding(self, depth: int, index: int) -> Node:
         blindings = self.secrets.pad_blindings(depth, index)
         values = [0] * self.k
         cs = [msm([b], [self.H]) for b in blindings]
         h = self.secrets.pad_hash(depth, index)
-        return Node(depth, index, h, cs, b"".join(c.to_bytes() for c in cs), values, blindings, True)
+        return Node(
+            depth, index, h, cs, b"".join(c.to_bytes() for c in cs), values, blindings, True
+        )
 
     def parent(self, left: Node, right: Node) -> Node:
         cs = [a + b for a, b in zip(left.commitments, right.commitments, strict=True)]

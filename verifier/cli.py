@@ -70,11 +70,20 @@ def parse_expectations(items: Sequence[str], statement: Statement) -> dict[str, 
     for item in items:
         sym, sep, amount = item.partition("=")
         if not sep or sym not in decimals:
-            raise FormatError(f"--expect {item!r}: expected ASSET=AMOUNT with an asset of the round")
+            raise FormatError(
+                f"--expect {item!r}: expected ASSET=AMOUNT with an asset of the round"
+            )
         whole, dot, frac = amount.partition(".")
         d = decimals[sym]
-        if not whole.isdigit() or (dot and not frac.isdigit()) or len(frac) > d or not whole.isascii():
-            raise FormatError(f"--expect {item!r}: amount must be a plain decimal with at most {d} decimals")
+        if (
+            not whole.isdigit()
+            or (dot and not frac.isdigit())
+            or len(frac) > d
+            or not whole.isascii()
+        ):
+            raise FormatError(
+                f"--expect {item!r}: amount must be a plain decimal with at most {d} decimals"
+            )
         out[sym] = int(whole) * 10**d + int((frac or "0").ljust(d, "0"))
     return out
 
@@ -114,7 +123,7 @@ def _statement_header(r: Report, st: Statement) -> None:
     who = f" by {st.exchange}" if st.exchange else ""
     r.say(f"Round {st.round_id}{who}; snapshot time: {st.snapshot_time or 'not stated'}")
     r.say(
-        f"Tree height {p.height} (room for {2 ** p.height:,} leaves; the number of users is not "
+        f"Tree height {p.height} (room for {2**p.height:,} leaves; the number of users is not "
         f"disclosed), {p.bits}-bit range proofs, mode {p.mode}"
     )
     r.say("Assets: " + ", ".join(f"{a.symbol} ({a.decimals} decimals)" for a in p.assets))
@@ -200,8 +209,10 @@ def cmd_audit(args: argparse.Namespace, r: Report) -> None:
     st = parse_statement(read_file(args.statement), args.statement)
     _statement_header(r, st)
     res = verify_audit(st, _audit_levels(Path(args.bundle), st))
-    r.say(f"[ok] tree: {res.nodes:,} nodes over {res.levels} levels; every parent is the sum and "
-          "hash of its children; the root is the statement's")
+    r.say(
+        f"[ok] tree: {res.nodes:,} nodes over {res.levels} levels; every parent is the sum and "
+        "hash of its children; the root is the statement's"
+    )
     r.say(f"[ok] range proofs: {res.proofs:,} node proofs verified (batched)")
     r.data["audit"] = {"nodes": res.nodes, "proofs": res.proofs}
     _solvency_lines(r, st, args.exchange_key)
@@ -220,42 +231,66 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify an exchange's proof of solvency: the public statement, your own "
         "inclusion proof, or (auditors) the full tree. Exit code 0 valid, 1 invalid, 2 bad input.",
     )
-    ap.add_argument("--backend", choices=["libsecp256k1", "python"], default=None,
-                    help="group backend (default: $ZKSOLVENCY_BACKEND or libsecp256k1)")
+    ap.add_argument(
+        "--backend",
+        choices=["libsecp256k1", "python"],
+        default=None,
+        help="group backend (default: $ZKSOLVENCY_BACKEND or libsecp256k1)",
+    )
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--json", action="store_true", help="print a JSON object for machines")
-        p.add_argument("--exchange-key", metavar="PUBKEY", default=None,
-                       help="pin the exchange's publishing key (64 hex, BIP-340 x-only): the "
-                       "statement must carry a valid signature by it")
+        p.add_argument(
+            "--exchange-key",
+            metavar="PUBKEY",
+            default=None,
+            help="pin the exchange's publishing key (64 hex, BIP-340 x-only): the "
+            "statement must carry a valid signature by it",
+        )
 
-    p = sub.add_parser("inclusion", help="check your own proof against the published statement",
-                       description="Check that your balances are in the published liabilities.")
+    p = sub.add_parser(
+        "inclusion",
+        help="check your own proof against the published statement",
+        description="Check that your balances are in the published liabilities.",
+    )
     p.add_argument("--statement", required=True, help="the round's statement.json")
     p.add_argument("--proof", required=True, help="your proof file (JSON or binary)")
     p.add_argument("--user-id", default=None, help="your user id, checked against the proof")
-    p.add_argument("--expect", action="append", metavar="ASSET=AMOUNT",
-                   help="the balance you expect, e.g. BTC=0.5 (repeatable)")
+    p.add_argument(
+        "--expect",
+        action="append",
+        metavar="ASSET=AMOUNT",
+        help="the balance you expect, e.g. BTC=0.5 (repeatable)",
+    )
     common(p)
     p.set_defaults(func=cmd_inclusion)
 
-    p = sub.add_parser("statement", help="check the public statement on its own",
-                       description="Check parameters, the root's range proofs, reserves, "
-                       "solvency proofs and signatures of a statement.")
+    p = sub.add_parser(
+        "statement",
+        help="check the public statement on its own",
+        description="Check parameters, the root's range proofs, reserves, "
+        "solvency proofs and signatures of a statement.",
+    )
     p.add_argument("statement", help="statement.json")
     common(p)
     p.set_defaults(func=cmd_statement)
 
-    p = sub.add_parser("audit", help="check every node of a full tree bundle (auditors)",
-                       description="Check a bundle made by `solvency-prove export-audit`.")
+    p = sub.add_parser(
+        "audit",
+        help="check every node of a full tree bundle (auditors)",
+        description="Check a bundle made by `solvency-prove export-audit`.",
+    )
     p.add_argument("--statement", required=True, help="statement.json")
     p.add_argument("--bundle", required=True, help="the audit bundle folder")
     common(p)
     p.set_defaults(func=cmd_audit)
 
-    p = sub.add_parser("user-key", help="print your hashed id for a round",
-                       description="Print the user key (hashed id) that names your proof file.")
+    p = sub.add_parser(
+        "user-key",
+        help="print your hashed id for a round",
+        description="Print the user key (hashed id) that names your proof file.",
+    )
     p.add_argument("--round", required=True)
     p.add_argument("user_id")
     p.add_argument("--json", action="store_true")

@@ -108,7 +108,9 @@ def check_params(height: int, bits: int, mode: str, k: int) -> None:
         raise FormatError(f"mode {mode!r} not one of {MODES}")
     if not 1 <= k <= MAX_ASSETS:
         raise FormatError(f"{k} assets, expected 1 to {MAX_ASSETS}")
-    if bits * next_pow2(k) > 65536 or (mode == "aggregated" and bits * next_pow2(height * k) > 65536):
+    if bits * next_pow2(k) > 65536 or (
+        mode == "aggregated" and bits * next_pow2(height * k) > 65536
+    ):
         raise FormatError("range proof would exceed the generator table (n*m > 65536)")
 
 
@@ -304,9 +306,7 @@ class InclusionProof:
         """Compact encoding (docs/PROTOCOL.md, "Binary inclusion proof")."""
         p = self.params
         out = bytearray(BINARY_MAGIC)
-        out += struct.pack(
-            ">BBBBB", BINARY_VERSION, MODES.index(p.mode), p.height, p.bits, p.k
-        )
+        out += struct.pack(">BBBBB", BINARY_VERSION, MODES.index(p.mode), p.height, p.bits, p.k)
         rid = self.round_id.encode()
         uid = self.user_id.encode()
         out += struct.pack(">B", len(rid)) + rid
@@ -408,8 +408,16 @@ def parse_inclusion_json(data: bytes, source: str) -> InclusionProof:
     except FormatError as exc:
         raise FormatError(f"{source}: {exc}") from None
     return InclusionProof(
-        round_id, params, uid, index, tuple(balances), blindings, salt, tuple(siblings),
-        path_proof, node_proofs,
+        round_id,
+        params,
+        uid,
+        index,
+        tuple(balances),
+        blindings,
+        salt,
+        tuple(siblings),
+        path_proof,
+        node_proofs,
     )
 
 
@@ -499,8 +507,16 @@ def parse_inclusion_binary(data: bytes, source: str) -> InclusionProof:
     if r.pos != len(data):
         raise r.fail(f"{len(data) - r.pos} trailing bytes")
     return InclusionProof(
-        round_id, params, uid, index, tuple(balances), blindings, salt, tuple(siblings),
-        path_proof, node_proofs,
+        round_id,
+        params,
+        uid,
+        index,
+        tuple(balances),
+        blindings,
+        salt,
+        tuple(siblings),
+        path_proof,
+        node_proofs,
     )
 
 
@@ -549,8 +565,11 @@ def parse_audit_line(line: bytes, params: Params, source: str) -> AuditNode:
         elif "range_proof" in doc:
             raise FormatError("range_proof: the root's proof belongs in the statement")
         node = AuditNode(
-            depth, index, get_hex(doc, "hash", "", HASH_BYTES),
-            _points(doc, "commitments", "", params.k), proof,
+            depth,
+            index,
+            get_hex(doc, "hash", "", HASH_BYTES),
+            _points(doc, "commitments", "", params.k),
+            proof,
         )
     except FormatError as exc:
         raise FormatError(f"{source}: {exc}") from None

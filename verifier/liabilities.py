@@ -55,7 +55,9 @@ def _decode_proof(raw: bytes, bits: int, m: int, what: str) -> rangeproof.RangeP
     try:
         return rangeproof.RangeProof.from_bytes(raw, bits, m)
     except FormatError as exc:
-        raise VerificationError(f"{what}: malformed range proof: {exc}", check="range-proofs") from None
+        raise VerificationError(
+            f"{what}: malformed range proof: {exc}", check="range-proofs"
+        ) from None
 
 
 def root_item(statement: Statement) -> RangeItem:
@@ -127,7 +129,9 @@ def verify_inclusion(
         try:
             wanted = normalise_user_id(user_id)
         except FormatError as exc:
-            raise VerificationError(f"the user id given is not valid: {exc}", check="user-id") from None
+            raise VerificationError(
+                f"the user id given is not valid: {exc}", check="user-id"
+            ) from None
         if not hmac.compare_digest(wanted.encode(), proof.user_id.encode()):
             raise VerificationError("this proof was made for another user id", check="user-id")
         passed.append("user-id")
@@ -162,9 +166,7 @@ def verify_inclusion(
 
     root = statement.root
     if not hmac.compare_digest(h, root.hash):
-        raise VerificationError(
-            "the path does not lead to the statement's root hash", check="root"
-        )
+        raise VerificationError("the path does not lead to the statement's root hash", check="root")
     if c_bytes != commitments_bytes(root.commitments):
         raise VerificationError(
             "the path's commitments do not sum to the statement's root commitments", check="root"
@@ -182,7 +184,9 @@ def verify_inclusion(
             range(p.height, 0, -1), zip(proof.siblings, proof.node_proofs, strict=True), strict=True
         ):
             rp = _decode_proof(raw, p.bits, m, f"sibling at depth {depth}")
-            items.append((rp, padded(sib.commitments, m), p.bits, node_transcript(ctx, depth, j ^ 1)))
+            items.append(
+                (rp, padded(sib.commitments, m), p.bits, node_transcript(ctx, depth, j ^ 1))
+            )
             j >>= 1
     else:
         assert proof.path_proof is not None
@@ -272,9 +276,16 @@ def verify_audit(
                     )
             if node.depth > 0:
                 assert node.range_proof is not None
-                rp = _decode_proof(node.range_proof, p.bits, m, f"node ({node.depth}, {node.index})")
+                rp = _decode_proof(
+                    node.range_proof, p.bits, m, f"node ({node.depth}, {node.index})"
+                )
                 pending.append(
-                    (rp, padded(node.commitments, m), p.bits, node_transcript(ctx, node.depth, node.index))
+                    (
+                        rp,
+                        padded(node.commitments, m),
+                        p.bits,
+                        node_transcript(ctx, node.depth, node.index),
+                    )
                 )
                 proofs += 1
                 if len(pending) >= batch:

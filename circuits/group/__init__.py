@@ -17,10 +17,10 @@ from circuits.errors import FormatError, ParameterError
 from circuits.group.params import (
     GX,
     GY,
-    N,
-    P,
     POINT_BYTES,
     SCALAR_BYTES,
+    N,
+    P,
     scalar_from_bytes,
     scalar_from_bytes_mod_order,
     scalar_to_bytes,
@@ -30,11 +30,11 @@ from circuits.group.params import (
 __all__ = [
     "GX",
     "GY",
-    "N",
-    "P",
     "POINT_BYTES",
     "SCALAR_BYTES",
     "Backend",
+    "N",
+    "P",
     "Point",
     "backend_names",
     "get_backend",
@@ -143,7 +143,9 @@ class Point:
         if not isinstance(data, bytes | bytearray):
             raise FormatError("point must be bytes")
         if len(data) != POINT_BYTES:
-            raise FormatError(f"point must be {POINT_BYTES} bytes (SEC1 compressed), got {len(data)}")
+            raise FormatError(
+                f"point must be {POINT_BYTES} bytes (SEC1 compressed), got {len(data)}"
+            )
         prefix = data[0]
         if prefix not in (2, 3):
             raise FormatError(f"point prefix must be 02 or 03, got {prefix:02x}")

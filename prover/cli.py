@@ -1,0 +1,329 @@
+"""`solvency-prove`: the exchange's command. Subcommands: keygen, user-key, build, proof, demo,
+export-audit (and the reserves commands). Exit codes: 0 done, 2 bad input (nothing published),
+3 insolvent (liabilities above reserves or a ratio not met: nothing published)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from circuits.errors import FormatError, ParameterError, VerificationError
+from circuits.group import set_default_backend
+from prover.proving import default_workers
+from prover.snapshot import SnapshotError
+from verifier.formats import BITS, MODES
+from verifier.ids import user_key_hex, validate_asset_symbol, validate_round_id
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_INSOLVENT = 0, 1, 2, 3
+
+
+def parse_asset(text: str) -> tuple[str, int]:
+    sym, sep, dec = text.partition(":")
+    if not sep or not dec.isdigit() or not dec.isascii() or int(dec) > 18:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected SYMBOL:DECIMALS, e.g. BTC:8")
+    try:
+        validate_asset_symbol(sym)
+    except FormatError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+    return sym, int(dec)
+
+
+def parse_round(text: str) -> str:
+    try:
+        return validate_round_id(text)
+    except FormatError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def assets_dict(items: Sequence[tuple[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for sym, dec in items:
+        if sym in out:
+            raise ParameterError(f"--asset {sym} given twice")
+        out[sym] = dec
+    if not out:
+        raise ParameterError("give at least one --asset SYMBOL:DECIMALS")
+    return out
+
+
+def _dask_client(address: str | None) -> object | None:
+    if not address:
+        return None
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ParameterError(
+            "--dask-scheduler needs the 'dask' extra: pip install 'zk-solvency[dask]'"
+        ) from None
+    return Client(address)
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from prover.secrets import keygen
+
+    keygen(args.out)
+    print(
+        f"wrote a new 32-byte master secret to {args.out} (mode 0600); keep it offline and backed up"
+    )
+    return EXIT_OK
+
+
+def cmd_user_key(args: argparse.Namespace) -> int:
+    print(user_key_hex(args.round, args.user_id))
+    return EXIT_OK
+
+
+def _build_config(args: argparse.Namespace) -> object:
+    from prover.build import BuildConfig
+
+    return BuildConfig(
+        snapshot=Path(args.snapshot),
+        round_id=args.round,
+        assets=assets_dict(args.asset or []),
+        out=Path(args.out),
+        height=args.height,
+        bits=args.bits,
+        mode=args.mode,
+        round_up=args.round_up,
+        workers=args.workers,
+        snapshot_time=args.snapshot_time,
+        exchange=getattr(args, "exchange", None),
+        progress=None,
+        dask_client=_dask_client(getattr(args, "dask_scheduler", None)),
+    )
+
+
+def print_summary(res: object) -> None:
+    from prover.build import BuildResult
+
+    assert isinstance(res, BuildResult)
+    st = res.statement
+    print(
+        f"round {st.round_id}: {res.users:,} users, {res.nodes:,} nodes, {res.proofs:,} node proofs"
+    )
+    print(
+        f"  height {st.params.height}, {st.params.bits}-bit ranges, mode {st.params.mode}, "
+        f"assets {', '.join(a.symbol for a in st.params.assets)}"
+    )
+    print(f"  root hash {st.root.hash.hex()}")
+    timing = ", ".join(f"{k} {v:.1f}s" for k, v in res.seconds.items())
+    print(f"  time: {timing}")
+    print(
+        f"  published {res.out}/statement.json, {res.out}/proofs/ ({res.users:,} files), "
+        f"{res.out}/manifest.json"
+    )
+    print(f"  keep {res.out}/private/ and manifest.json private (balances, blindings, user count)")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from prover.build import build
+    from prover.secrets import load_master_secret
+
+    cfg = _build_config(args)
+    secret = load_master_secret(args.secret)
+    from prover.reserves_cli import attach_reserves
+
+    attach_reserves(cfg, args)
+    res = build(cfg, secret)  # type: ignore[arg-type]
+    print_summary(res)
+    return EXIT_OK
+
+
+def cmd_proof(args: argparse.Namespace) -> int:
+    from prover.regen import regenerate_proof
+
+    data = regenerate_proof(Path(args.out), args.secret, args.user, args.format)
+    if args.output:
+        Path(args.output).write_bytes(data)
+        Path(args.output).chmod(0o600)
+        print(f"wrote {args.output} ({len(data):,} bytes)", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
+def cmd_export_audit(args: argparse.Namespace) -> int:
+    from prover.regen import export_audit
+
+    n = export_audit(Path(args.out), args.secret, Path(args.bundle), args.workers)
+    print(f"wrote {args.bundle}/nodes.jsonl: {n:,} nodes with their range proofs")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from prover.demo import run_demo
+
+    return run_demo(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="solvency-prove",
+        description="Prove an exchange's solvency without disclosing balances: build a round's "
+        "statement and per-user inclusion proofs from a balance snapshot. Exit codes: 0 done, "
+        "2 bad input (nothing published), 3 insolvent (nothing published).",
+    )
+    ap.add_argument(
+        "--backend",
+        choices=["libsecp256k1", "python"],
+        default=None,
+        help="group backend (default: $ZKSOLVENCY_BACKEND or libsecp256k1)",
+    )
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "keygen",
+        help="write a new 32-byte master secret (mode 0600)",
+        description="Write a new random master secret. It never leaves the exchange.",
+    )
+    p.add_argument("--out", required=True, help="the key file to create (never overwritten)")
+    p.set_defaults(func=cmd_keygen)
+
+    p = sub.add_parser(
+        "user-key",
+        help="print a user's hashed id for a round",
+        description="The hashed client id that names a user's proof file.",
+    )
+    p.add_argument("--round", required=True, type=parse_round)
+    p.add_argument("user_id")
+    p.set_defaults(func=cmd_user_key)
+
+    def tree_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--asset",
+            action="append",
+            type=parse_asset,
+            metavar="SYMBOL:DECIMALS",
+            help="an asset column and its decimals, e.g. BTC:8 (repeat, in order)",
+        )
+        p.add_argument(
+            "--height", type=int, default=32, help="tree height H (2^H >= 2 x users; default 32)"
+        )
+        p.add_argument(
+            "--bits", type=int, choices=BITS, default=64, help="range bits n (default 64)"
+        )
+        p.add_argument(
+            "--mode",
+            choices=MODES,
+            default="aggregated",
+            help="aggregated: one proof over all siblings per user (smallest); "
+            "per-node: each node's own proof, shared (cheapest to produce)",
+        )
+        p.add_argument(
+            "--workers",
+            type=int,
+            default=default_workers(),
+            help="processes for proofs (default: all cores)",
+        )
+        p.add_argument(
+            "--snapshot-time",
+            default=None,
+            help="snapshot time to state, e.g. 2026-11-01T00:00:00Z",
+        )
+        p.add_argument(
+            "--dask-scheduler",
+            default=None,
+            metavar="tcp://HOST:PORT",
+            help="run the proof work on a Dask distributed cluster",
+        )
+
+    p = sub.add_parser(
+        "build",
+        help="build and publish one round",
+        description="Validate the snapshot, build the tree, prove, and publish "
+        "statement.json, proofs/ and manifest.json atomically (manifest last).",
+    )
+    p.add_argument(
+        "--snapshot", required=True, help="CSV: user_id,<ASSET>,... amounts in asset units"
+    )
+    p.add_argument("--secret", required=True, help="master secret file (mode 0600)")
+    p.add_argument("--round", required=True, type=parse_round, help="round id, e.g. 2026-11")
+    p.add_argument("--out", required=True, help="output folder (must not exist or be empty)")
+    p.add_argument(
+        "--round-up",
+        action="store_true",
+        help="round amounts with too many decimals UP to the next base unit",
+    )
+    tree_args(p)
+    from prover.reserves_cli import add_build_arguments
+
+    add_build_arguments(p)
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser(
+        "proof",
+        help="regenerate one user's proof (support desk)",
+        description="Regenerate one user's inclusion proof from a built round.",
+    )
+    p.add_argument("--out", required=True, help="the round's output folder")
+    p.add_argument("--secret", required=True, help="master secret file")
+    p.add_argument("--user", required=True, help="the user's id")
+    p.add_argument("--format", choices=["json", "bin"], default="json")
+    p.add_argument("--output", default=None, help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_proof)
+
+    p = sub.add_parser(
+        "export-audit",
+        help="write the full tree bundle for auditors",
+        description="Write every node with its range proof (nodes.jsonl), for "
+        "`solvency-verify audit`. The bundle reveals the tree's shape (hence "
+        "roughly the number of users): give it to auditors only.",
+    )
+    p.add_argument("--out", required=True, help="the round's output folder")
+    p.add_argument("--secret", required=True, help="master secret file")
+    p.add_argument("--bundle", required=True, help="folder to create")
+    p.add_argument("--workers", type=int, default=default_workers())
+    p.set_defaults(func=cmd_export_audit)
+
+    p = sub.add_parser(
+        "demo",
+        help="a complete round on generated data, verified end to end",
+        description="Generate a realistic snapshot and reserves, build the round, "
+        "verify every proof and the statement, and print a summary.",
+    )
+    p.add_argument("--out", required=True, help="folder for the demo (created)")
+    p.add_argument("--users", type=int, default=200, help="number of users (default 200)")
+    p.add_argument("--seed", type=int, default=2026, help="seed of the generated data")
+    p.add_argument("--round", type=parse_round, default="2026-11")
+    tree_args(p)
+    p.set_defaults(func=cmd_demo, height=None, mode="per-node")
+
+    from prover.reserves_cli import add_reserves_commands
+
+    add_reserves_commands(sub)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from prover.solvency import InsolventError
+
+    args = build_parser().parse_args(argv)
+    try:
+        if args.backend:
+            set_default_backend(args.backend)
+        return int(args.func(args))
+    except InsolventError as exc:
+        print(f"insolvent: {exc}\nnothing was published", file=sys.stderr)
+        return EXIT_INSOLVENT
+    except SnapshotError as exc:
+        print(str(exc), file=sys.stderr)
+        print("nothing was published", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (FormatError, ParameterError, VerificationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(
+            "interrupted: nothing was published; run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    t = time.perf_counter()
+    sys.exit(main())

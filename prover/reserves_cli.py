@@ -1,0 +1,153 @@
+"""Command-line glue for reserves: the build's reserves options, and the commands
+reserves-challenge, sign-reserves and report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from circuits.errors import FormatError, ParameterError
+
+
+def add_build_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("reserves and solvency")
+    g.add_argument("--exchange", default=None, help="the exchange's name (as in the reserves file)")
+    g.add_argument(
+        "--reserves",
+        default=None,
+        metavar="FILE",
+        help="signed reserves (JSON): prove liabilities <= reserves per asset",
+    )
+    g.add_argument(
+        "--min-ratio",
+        action="append",
+        default=[],
+        metavar="ASSET=PERCENT",
+        help="also prove reserves >= PERCENT%% of liabilities, e.g. BTC=102",
+    )
+    g.add_argument(
+        "--disclose",
+        default="",
+        metavar="BTC,USDT",
+        help="open the total liabilities of these assets in the statement",
+    )
+    g.add_argument(
+        "--exchange-key",
+        default=None,
+        metavar="KEYFILE",
+        help="32-byte secret key file (mode 0600): sign the statement (BIP-340)",
+    )
+
+
+def attach_reserves(cfg: Any, args: argparse.Namespace) -> None:
+    """Wire the reserves options into a BuildConfig (precheck and statement sections)."""
+    from prover.solvency import (
+        SolvencyConfig,
+        load_exchange_key,
+        load_reserves,
+        parse_min_ratio,
+        precheck,
+        solvency_sections,
+    )
+
+    assets = list(cfg.assets)
+    disclose = [s for s in (args.disclose or "").split(",") if s]
+    for s in disclose:
+        if s not in assets:
+            raise FormatError(f"--disclose {s}: not an asset of the round")
+    if not args.reserves:
+        if args.min_ratio or disclose:
+            raise ParameterError("--min-ratio and --disclose need --reserves")
+    if args.reserves and not args.exchange:
+        raise ParameterError("--reserves needs --exchange NAME")
+    key = load_exchange_key(args.exchange_key) if args.exchange_key else None
+    if not args.reserves:
+        if key is not None:
+            cfg.extend_statement = lambda st, store, secrets: _sign_only(st, key)
+        return
+    res, totals, raw = load_reserves(args.reserves, args.exchange, cfg.round_id)
+    sc = SolvencyConfig(res, totals, raw, parse_min_ratio(args.min_ratio, assets), disclose, key)
+    cfg.precheck = lambda summary: precheck(sc, summary, cfg.bits)
+    cfg.extend_statement = lambda st, store, secrets: solvency_sections(sc, st, store, secrets)
+
+
+def _sign_only(st: Any, key: bytes) -> dict[str, Any]:
+    from circuits import bip340
+    from verifier.solvency import signed_message
+
+    msg = signed_message(st.to_json())
+    sig = bip340.sign(key, msg, bip340.tagged_hash("zk-solvency/aux", msg))
+    return {"signature": {"pubkey": bip340.xonly_pubkey(key).hex(), "sig": sig.hex()}}
+
+
+def cmd_reserves_challenge(args: argparse.Namespace) -> int:
+    from prover.reserves_tools import challenges_for
+
+    path = args.reserves
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read: {exc.strerror}") from None
+    for wallet, challenge in challenges_for(data, path):
+        print(f"{wallet}\t{challenge}")
+    return 0
+
+
+def cmd_sign_reserves(args: argparse.Namespace) -> int:
+    from prover.reserves_tools import load_keys, sign_reserves
+
+    try:
+        template = Path(args.reserves).read_bytes()
+        keys_raw = Path(args.keys).read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{exc.filename}: cannot read: {exc.strerror}") from None
+    signed = sign_reserves(template, load_keys(keys_raw, args.keys), source=args.reserves)
+    if args.output:
+        Path(args.output).write_bytes(signed)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(signed.decode())
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from prover.report import write_report
+
+    path = write_report(Path(args.out))
+    print(f"wrote {path}")
+    return 0
+
+
+def add_reserves_commands(sub: Any) -> None:
+    p = sub.add_parser(
+        "reserves-challenge",
+        help="print the challenge each wallet must sign",
+        description="Print, for every wallet of a reserves template, the 32-byte "
+        "BIP-340 challenge its key must sign (JSON path, TAB, hex).",
+    )
+    p.add_argument(
+        "--reserves", required=True, help="reserves template (JSON; signatures optional)"
+    )
+    p.set_defaults(func=cmd_reserves_challenge)
+
+    p = sub.add_parser(
+        "sign-reserves",
+        help="sign a reserves template with local keys (demos, tests)",
+        description="Sign every wallet of a reserves template whose key is in the "
+        'keys file ({"keys": [64-hex secret, ...]}). Production wallets sign the '
+        "challenges with their own signer instead.",
+    )
+    p.add_argument("--reserves", required=True, help="reserves template (JSON)")
+    p.add_argument("--keys", required=True, help="keys file (JSON)")
+    p.add_argument("--output", default=None, help="file to write (default: standard output)")
+    p.set_defaults(func=cmd_sign_reserves)
+
+    p = sub.add_parser(
+        "report",
+        help="write the public report page (report.html)",
+        description="Write DIR/report.html, a self-contained page for the round.",
+    )
+    p.add_argument("--out", required=True, help="the round's output folder")
+    p.set_defaults(func=cmd_report)

@@ -1,0 +1,166 @@
+"""The prover's side of reserves and solvency: check the reserves file against the build,
+stop an insolvent round before anything is published, and make the solvency and ratio
+proofs, disclosures and the statement's signature (formulas in verifier/solvency.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from circuits import bip340
+from circuits.errors import FormatError, ParameterError
+from circuits.group import N, scalar_from_bytes
+from prover.secrets import read_secret_file
+from prover.snapshot import SnapshotSummary
+from prover.store import Store
+from prover.tree import RoundSecrets, unpack_opening
+from verifier.formats import Statement
+from verifier.reserves import Reserves, parse_reserves, verify_reserves
+from verifier.solvency import (
+    MAX_RATIO_PERCENT,
+    ratio_bound,
+    signed_message,
+    solvency_bound,
+    solvency_transcript,
+)
+
+
+class InsolventError(ParameterError):
+    """Liabilities exceed reserves, or a stated reserve ratio is not met (exit code 3)."""
+
+
+@dataclass
+class SolvencyConfig:
+    reserves: Reserves
+    totals: dict[str, int]
+    reserves_json: dict[str, Any]
+    min_ratio: dict[str, int]
+    disclose: list[str]
+    exchange_key: bytes | None
+
+
+def load_reserves(
+    path: str, exchange: str, round_id: str
+) -> tuple[Reserves, dict[str, int], dict[str, Any]]:
+    """Parse and verify a reserves file for this exchange and round (FormatError /
+    VerificationError name the file and JSON path)."""
+    import json
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read: {exc.strerror}") from None
+    res = parse_reserves(data, path)
+    try:
+        totals = verify_reserves(res, exchange=exchange, round_id=round_id)
+    except Exception as exc:  # VerificationError: bad input to the prover
+        raise FormatError(f"{path}: {exc}") from None
+    return res, totals, json.loads(data)
+
+
+def parse_min_ratio(items: list[str], assets: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items:
+        sym, sep, pct = item.partition("=")
+        if not sep or sym not in assets or not pct.isdigit() or not pct.isascii():
+            raise FormatError(
+                f"--min-ratio {item!r}: expected ASSET=PERCENT with an asset of the round"
+            )
+        p = int(pct)
+        if not 1 <= p <= MAX_RATIO_PERCENT:
+            raise FormatError(f"--min-ratio {item!r}: percent must be in [1, {MAX_RATIO_PERCENT}]")
+        out[sym] = p
+    return out
+
+
+def load_exchange_key(path: str) -> bytes:
+    raw = read_secret_file(path, "exchange key")
+    if len(raw) != 32:
+        raise ParameterError(f"{path}: exchange key must be exactly 32 bytes")
+    k = scalar_from_bytes(raw)
+    if k == 0:
+        raise ParameterError(f"{path}: exchange key is not a valid secret key")
+    return raw
+
+
+def precheck(cfg: SolvencyConfig, summary: SnapshotSummary, bits: int) -> None:
+    """Stop before building if the snapshot's liabilities exceed the reserves or a ratio."""
+    for sym, liab in zip(summary.assets, summary.totals, strict=True):
+        if sym not in cfg.totals:
+            raise FormatError(f"reserves: no reserves listed for asset {sym}")
+        r = cfg.totals[sym]
+        if liab > r:
+            raise InsolventError(f"{sym}: liabilities exceed reserves")
+        p = cfg.min_ratio.get(sym)
+        if p is not None:
+            if p * liab > 100 * r:
+                raise InsolventError(f"{sym}: reserves are below {p}% of liabilities")
+            if p * liab > ratio_bound(r, bits):
+                raise ParameterError(f"{sym}: the ratio cannot be proven in {bits} bits")
+    extra = set(cfg.totals) - set(summary.assets)
+    if extra:
+        raise FormatError(f"reserves: assets {sorted(extra)} are not in the snapshot")
+
+
+def solvency_sections(
+    cfg: SolvencyConfig, statement: Statement, store: Store, secrets: RoundSecrets
+) -> dict[str, Any]:
+    """The reserves, solvency and signature sections of the statement."""
+    p = statement.params
+    ctx = p.digest(statement.round_id)
+    node = store.get_node(0, 0)
+    assert node is not None
+    values, blindings = unpack_opening(node[2])
+    solvency: dict[str, Any] = {}
+    for k, a in enumerate(p.assets):
+        L, r = values[k], blindings[k] % N
+        R = cfg.totals[a.symbol]
+        bound = solvency_bound(R, p.bits)
+        entry: dict[str, Any] = {"reserves": R, "bound": bound}
+        entry["proof"] = _prove(
+            ctx, p.bits, a.symbol, "reserves", bound, 0, bound - L, -r % N, secrets, k
+        ).hex()
+        pct = cfg.min_ratio.get(a.symbol)
+        if pct is not None:
+            c = ratio_bound(R, p.bits)
+            entry["min_ratio"] = pct
+            entry["ratio_proof"] = _prove(
+                ctx, p.bits, a.symbol, "ratio", c, pct, c - pct * L, (-pct * r) % N, secrets, k
+            ).hex()
+        if a.symbol in cfg.disclose:
+            entry["disclosed"] = {"liabilities": L, "blinding": r.to_bytes(32, "big").hex()}
+        solvency[a.symbol] = entry
+    doc = statement.to_json()
+    doc["reserves"] = cfg.reserves_json
+    doc["solvency"] = solvency
+    out: dict[str, Any] = {"reserves": cfg.reserves_json, "solvency": solvency}
+    if cfg.exchange_key is not None:
+        msg = signed_message(doc)
+        sig = bip340.sign(cfg.exchange_key, msg, bip340.tagged_hash("zk-solvency/aux", msg))
+        out["signature"] = {"pubkey": bip340.xonly_pubkey(cfg.exchange_key).hex(), "sig": sig.hex()}
+    return out
+
+
+def _prove(
+    ctx: bytes,
+    bits: int,
+    symbol: str,
+    kind: str,
+    bound: int,
+    percent: int,
+    value: int,
+    blinding: int,
+    secrets: RoundSecrets,
+    k: int,
+) -> bytes:
+    if not 0 <= value < 1 << bits:
+        raise InsolventError(
+            f"{symbol}: {'liabilities exceed reserves' if kind == 'reserves' else 'ratio not met'}"
+        )
+    t = solvency_transcript(ctx, symbol, kind, bound, percent)
+    entropy = secrets.proof_entropy(b"solvency-" + kind.encode(), 0, k)
+    from circuits import rangeproof
+
+    proof, _ = rangeproof.prove([value], [blinding], bits, t, entropy=lambda n: (entropy * 2)[:n])
+    return proof.to_bytes()
