@@ -600,37 +600,36 @@ def _replay(
     # 1/s_i = s_(nm-1-i) (the exponent signs are complemented)
 
     a, b = proof.a, proof.b
-    zz = z * z % N
+    zz = z * z % _N
     z_pows = _powers(z, m)
-    y_inv_pows = _powers(y_inv, nm)
-    wz = weight * z % N
-    wa = weight * a % N
-    wb = weight * b % N
-    g_sc = [(-wz - wa * s_i) % N for s_i in s]
+    wz = weight * z % _N
+    wa = weight * a % _N
+    wb = weight * b % _N
+    g_sc = [(-wz - wa * s_i) % _N for s_i in s]
     # H_vec_i: z + y^-i * (z^(2+j) * 2^k - b * s_(nm-1-i)),  i = j*n + k
     s_rev = s[::-1]
     h_sc: list[int] = []
+    y_inv_i = _MPZ_ONE
+    i = 0
     for j in range(m):
-        wzzj = weight * zz % N * z_pows[j] % N
-        base = j * n_bits
-        h_sc += [
-            (wz + y_inv_pows[base + k] * (wzzj << k) - y_inv_pows[base + k] * wb * s_rev[base + k])
-            % N
-            for k in range(n_bits)
-        ]
-    wc = weight * c % N
+        wzzj = weight * zz % _N * z_pows[j] % _N
+        for k in range(n_bits):
+            h_sc.append((wz + y_inv_i * ((wzzj << k) - wb * s_rev[i])) % _N)
+            y_inv_i = y_inv_i * y_inv % _N
+            i += 1
+    wc = weight * c % _N
     g_scalar = (
-        weight * w % N * (proof.t_x - a * b) + wc * (delta(y, z, n_bits, m) - proof.t_x)
-    ) % N
-    h_scalar = (-weight * proof.e_blinding - wc * proof.t_x_blinding) % N
-    scalars = [weight % N, weight * x % N, wc * x % N, wc * x % N * x % N]
+        weight * w % _N * (proof.t_x - a * b) + wc * (delta(y, int(z), n_bits, m) - proof.t_x)
+    ) % _N
+    h_scalar = (-weight * proof.e_blinding - wc * proof.t_x_blinding) % _N
+    scalars = [weight, weight * x % _N, wc * x % _N, wc * x % _N * x % _N]
     points = [proof.A, proof.S, proof.T1, proof.T2]
-    scalars += [weight * q % N for q in u_sq]
+    scalars += [weight * q % _N for q in u_sq]
     points += list(proof.L)
-    scalars += [weight * q % N for q in u_inv_sq]
+    scalars += [weight * q % _N for q in u_inv_sq]
     points += list(proof.R)
-    wczz = wc * zz % N
-    scalars += [wczz * zp % N for zp in z_pows]
+    wczz = wc * zz % _N
+    scalars += [wczz * zp % _N for zp in z_pows]
     points += list(commitments)
     return _Terms(g_scalar, h_scalar, g_sc, h_sc, scalars, points)
 
