@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import struct
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,16 +22,28 @@ from circuits.generators import GENERATORS_DIGEST
 from circuits.group import N, Point
 from circuits.merkle import sibling_positions
 from circuits.pedersen import open_check
-from prover.proving import Pool, ProofTask, default_workers
+from prover.proving import (
+    Pool,
+    ProofTask,
+    SubtreeResult,
+    SubtreeTask,
+    default_workers,
+    run_subtree,
+)
 from prover.secrets import MasterSecret
 from prover.snapshot import SnapshotSummary, iter_snapshot, validate_snapshot
-from prover.store import Store, ix
+from prover.store import Store, ix, pack_balances
+from prover.store import unpack_balances as unpack_balances
 from prover.tree import (
+    DerivedSecrets,
     Node,
     RoundSecrets,
-    StreamingBuilder,
     TreeMaker,
-    assign_positions,
+    bumped_positions,
+    choose_top_depth,
+    merge_tops,
+    node_from_parts,
+    node_row,
     unpack_opening,
 )
 from verifier.formats import (
@@ -144,14 +155,6 @@ def _advance(store: Store, phase: str) -> None:
     store.set_meta("phase", PHASES[PHASES.index(phase) + 1])
 
 
-def _pack_balances(balances: tuple[int, ...]) -> bytes:
-    return b"".join(struct.pack(">Q", v) for v in balances)
-
-
-def unpack_balances(raw: bytes) -> tuple[int, ...]:
-    return tuple(struct.unpack(f">{len(raw) // 8}Q", raw))
-
-
 def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
     """Build and publish one round. Raises SnapshotError/FormatError/ParameterError on bad input
     before anything is written to cfg.out."""
@@ -168,13 +171,21 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
         round_up=cfg.round_up,
     )
     times["validate"] = time.perf_counter() - t0
+    for sym, total in zip(summary.assets, summary.totals, strict=True):
+        if total >> cfg.bits:
+            # The root (the sum of all balances) is range-proven in [0, 2^n): refuse before
+            # building rather than fail at the root's proof with a half-built staging store.
+            raise ParameterError(
+                f"{cfg.snapshot}: the total of {sym} is 2^{cfg.bits} base units or more, "
+                f"beyond what {cfg.bits}-bit range proofs can prove: use a larger --bits"
+            )
     if cfg.precheck is not None:
         cfg.precheck(summary)
     secrets = RoundSecrets(secret, cfg.round_id, len(cfg.assets))
     params = params_of(cfg)
     store = open_round_store(cfg, summary, secrets)
     try:
-        with Pool(cfg.workers, cfg.dask_client) as pool:
+        with Pool(cfg.workers, cfg.dask_client, secrets) as pool:
             _run_phases(cfg, summary, secrets, params, store, pool, times)
             statement = make_statement(cfg, params, store)
             if cfg.extend_statement is not None:
@@ -226,7 +237,7 @@ def _run_phases(
                 user_key(cfg.round_id, uid),
                 uid,
                 ix(secrets.candidate(uid, 0, H)),
-                _pack_balances(bal),
+                pack_balances(bal),
             )
             for uid, bal in iter_snapshot(
                 cfg.snapshot,
@@ -243,15 +254,19 @@ def _run_phases(
     if not _phase_done(store, "positions"):
         t = time.perf_counter()
         store.begin()
-        users = list(store.users_by_candidate())
-        store.set_leaf_indices((ix(pos), key) for key, pos in assign_positions(users, secrets, H))
-        del users
+        # Every user at its first candidate, then the few that collide moved (streamed: the
+        # users are never all in memory).
+        store.set_leaf_indices_to_candidates()
+        bumped = list(
+            bumped_positions(store.users_with_candidates(), secrets, H, store.is_candidate)
+        )
+        store.set_leaf_indices((ix(pos), key) for key, pos in bumped)
         _advance(store, "positions")
         store.commit()
         times["positions"] = time.perf_counter() - t
     if not _phase_done(store, "tree"):
         t = time.perf_counter()
-        build_tree(store, secrets, H, K, summary.users, cfg)
+        build_tree(store, secrets, H, K, summary.users, cfg, pool)
         times["tree"] = time.perf_counter() - t
     if not _phase_done(store, "root-proof"):
         _hash, cbytes, opening, _ = store.get_node(0, 0)  # type: ignore[misc]
@@ -294,31 +309,82 @@ def _run_phases(
 
 
 def build_tree(
-    store: Store, secrets: RoundSecrets, H: int, K: int, users: int, cfg: BuildConfig
+    store: Store,
+    secrets: RoundSecrets,
+    H: int,
+    K: int,
+    users: int,
+    cfg: BuildConfig,
+    pool: Pool | None = None,
 ) -> None:
-    """Fold every leaf into the tree, one transaction (a crash redoes the whole phase)."""
+    """Build the tree into the store: the leaf range is split by the top t bits of the leaf
+    index into subtrees, built in parallel (`pool`: processes or Dask) and each committed with
+    its top node as it arrives; the coordinator then joins the tops into the root. A killed
+    build resumes with the subtrees not yet committed. The nodes are those of a serial
+    StreamingBuilder over all leaves, whatever t and the number of workers."""
+    own_pool = pool is None
+    if pool is None:
+        pool = Pool(1, None, secrets)
+    try:
+        _build_tree(store, secrets, H, K, users, cfg, pool)
+    finally:
+        if own_pool:
+            pool.close()
+
+
+def _build_tree(
+    store: Store, secrets: RoundSecrets, H: int, K: int, users: int, cfg: BuildConfig, pool: Pool
+) -> None:
+    top = store.get_meta("tree_top")
+    if top is None:
+        top = choose_top_depth(users, pool.workers, H)
+        store.begin()
+        store.clear_tree()
+        store.set_meta("tree_top", top)
+        store.commit()
+    top = int(top)
+    done = store.done_subtrees()
+    todo = [s for s in store.occupied_subtrees(H, top) if s not in done]
+    shift = H - top
+    path = str(store.path)
+
+    def tasks() -> Iterator[SubtreeTask]:
+        for s in todo:
+            if pool.dask is None:
+                yield SubtreeTask(s, top, H, K, store=path)
+                continue
+            # A Dask worker gets its leaves and only the secrets they need (DerivedSecrets).
+            hi = (s + 1) << shift
+            leaves = tuple(
+                (uid, li, unpack_balances(bal))
+                for _k, uid, li, bal in store.users_by_leaf(s << shift, None if hi >> 64 else hi)
+            )
+            derived = DerivedSecrets.for_subtree(
+                secrets, [(uid, li) for uid, li, _b in leaves], H, top
+            )
+            yield SubtreeTask(s, top, H, K, leaves=leaves, secrets=derived)
+
+    bar = _progress(cfg, "tree", users)
+    result: SubtreeResult
+    for result in pool.imap_unordered(run_subtree, tasks()):
+        store.begin()
+        store.add_tree_rows(result.rows)
+        store.add_top(result.subtree, *result.top)
+        store.commit()
+        bar.advance(result.leaves)
+    bar.close()
+
     maker = TreeMaker(secrets, H, K)
+    tops = [node_from_parts(*t) for t in store.tops()]
     rows: list[tuple[int, bytes, bytes, bytes, bytes, int]] = []
 
     def sink(node: Node, needs_proof: bool) -> None:
-        rows.append(
-            (node.depth, ix(node.index), node.hash, node.cbytes, node.opening(), int(needs_proof))
-        )
-        if len(rows) >= 4096:
-            store.add_nodes(rows)
-            rows.clear()
+        rows.append(node_row(node, needs_proof))
 
-    store.begin()
-    store.db.execute("DELETE FROM nodes")
-    builder = StreamingBuilder(maker, sink, 0)
-    bar = _progress(cfg, "tree", users)
-    for _key, uid, index, bal in store.users_by_leaf():
-        builder.add_leaf(maker.leaf(uid, index, list(unpack_balances(bal))))
-        bar.advance()
-    bar.close()
-    (root,) = builder.finish()
+    root = merge_tops(maker, tops, top, sink)
     sink(root, False)
-    store.add_nodes(rows)
+    store.begin()
+    store.add_tree_rows(rows)
     _advance(store, "tree")
     store.commit()
 
@@ -340,10 +406,12 @@ def make_node_proofs(
     total = store.count_missing_proofs(all_nodes)
     bar = Progress("node proofs", total, progress)
     made = 0
+    after: tuple[int, int] | None = None
     while True:
-        todo = store.nodes_without_proof(BATCH * max(1, pool.workers), all_nodes)
+        todo = store.nodes_without_proof(BATCH * max(1, pool.workers), all_nodes, after)
         if not todo:
             break
+        after = (todo[-1][0], todo[-1][1])
         tasks = []
         for depth, index, opening in todo:
             values, blindings = unpack_opening(opening)
@@ -406,10 +474,12 @@ def make_path_proofs(
 
     ctx = params.digest(round_id)
     bar = Progress("path proofs", store.count_users(), progress)
+    after = -1
     while True:
-        todo = store.users_without_proof(BATCH * max(1, pool.workers))
+        todo = store.users_without_proof(BATCH * max(1, pool.workers), after)
         if not todo:
             break
+        after = todo[-1][1]
         tasks = [path_task(store, secrets, params, ctx, li) for _k, li in todo]
         proofs = list(pool.map(tasks))
         store.begin()

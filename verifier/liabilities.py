@@ -136,7 +136,13 @@ def verify_inclusion(
             raise VerificationError("this proof was made for another user id", check="user-id")
         passed.append("user-id")
 
-    # leaf: recomputed from the user's own opening, id and salt
+    # leaf: recomputed from the user's own opening, id and salt; its values are checked here
+    # (the leaf is opened, not range-proven), whatever built the InclusionProof object
+    if len(proof.balances) != p.k or any(
+        isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < 1 << p.bits
+        for v in proof.balances
+    ):
+        raise VerificationError(f"a leaf balance is outside [0, 2^{p.bits})", check="leaf")
     leaf_cs = [commit(v, b) for v, b in zip(proof.balances, proof.blindings, strict=True)]
     if any(c.is_identity() for c in leaf_cs):
         raise VerificationError("leaf commitment is the identity", check="leaf")
@@ -227,7 +233,8 @@ def verify_audit(
     """Check a full tree bundle given level by level, bottom-up (depth H first, then H-1, ...,
     then the root alone): every parent is the sum and hash of its two children, every child has
     its parent, the root equals the statement's, and every non-root node's range proof verifies
-    (batched). Memory: two levels at a time."""
+    (batched). A node with no children in the bundle is the root of an empty (padding) subtree
+    of the sparse tree: it is covered by its own range proof. Memory: two levels at a time."""
     p = statement.params
     verify_root(statement)
     ctx = p.digest(statement.round_id)
@@ -249,9 +256,11 @@ def verify_audit(
                     f"node ({node.depth}, {node.index}) appears twice", check="audit-order"
                 )
             here[node.index] = node
+            left = right = None
             if below is not None:
                 left = below.get(2 * node.index)
                 right = below.get(2 * node.index + 1)
+            if left is not None or right is not None:
                 if left is None or right is None:
                     raise VerificationError(
                         f"node ({node.depth}, {node.index}) lacks a child", check="audit-tree"
@@ -292,12 +301,12 @@ def verify_audit(
                     _run_batch(pending, "a node's range proof")
                     pending = []
         if below is not None:
-            parents = {i >> 1 for i in below}
-            if parents != set(here):
+            # A node of `here` without children is the root of an empty (padding) subtree of
+            # the sparse tree: opaque, covered by its own range proof. Every child needs its
+            # parent.
+            if not {i >> 1 for i in below} <= set(here):
                 raise VerificationError(
-                    f"level {expected_depth + 1} has nodes without a parent, or level "
-                    f"{expected_depth} has extra nodes",
-                    check="audit-tree",
+                    f"level {expected_depth + 1} has nodes without a parent", check="audit-tree"
                 )
         total += len(here)
         below = here
