@@ -1,22 +1,40 @@
-"""Range-proof generation, in a process pool using every core by default (or on Dask).
+"""Parallel work of a build, in a process pool using every core by default (or on Dask):
+subtrees of the liabilities tree and range proofs.
 
-A task is plain data (kind, context, position, n, openings, entropy), so it pickles to any
+A proof task is plain data (kind, context, position, n, openings, entropy), so it pickles to any
 worker; the worker rebuilds the transcript from the context and position, exactly as the
 verifier will, and returns the proof bytes. Entropy is secret-derived per position, so the
 output is byte-identical for any number or kind of workers.
+
+A subtree task names the leaves under one node at the split depth. Local workers (forked from
+the coordinator) read those leaves from the store and derive the secrets themselves with the
+round secrets they inherited at the fork; nothing secret is pickled. A Dask worker instead gets
+the leaves and a `DerivedSecrets` with exactly the blindings and salts its subtree needs, never
+a key (see DerivedSecrets). Either way the worker returns the subtree's node rows and its top
+node, and the coordinator commits them and joins the tops into the root.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
+from typing import Any, TypeVar
 
 from circuits import rangeproof
 from circuits.merkle import next_pow2, node_transcript, path_transcript, root_transcript
 from circuits.transcript import Transcript
+from prover.store import NodeRow, read_leaves
+from prover.tree import DerivedSecrets, Node, RoundSecrets, StreamingBuilder, TreeMaker, node_row
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# The round secrets of the build in progress, set by the coordinator before its worker
+# processes fork, so that they inherit them without any pickling (RoundSecrets refuses it).
+_inherited: RoundSecrets | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,62 @@ def run_batch(tasks: Sequence[ProofTask]) -> list[bytes]:
     return [run_task(t) for t in tasks]
 
 
+@dataclass(frozen=True)
+class SubtreeTask:
+    """The subtree under node (top_depth, subtree). Local: `store` names the store to read the
+    leaves from and the worker uses its inherited secrets. Dask: `leaves` and `secrets` come
+    with the task."""
+
+    subtree: int
+    top_depth: int
+    height: int
+    assets: int
+    store: str | None = None
+    leaves: tuple[tuple[str, int, tuple[int, ...]], ...] | None = None
+    secrets: DerivedSecrets | None = None
+
+
+@dataclass(frozen=True)
+class SubtreeResult:
+    subtree: int
+    leaves: int
+    rows: list[NodeRow]  # every node below the top, with its opening
+    top: tuple[int, int, bytes, bytes, bytes]  # (depth, index, hash, commitments, opening)
+
+
+def run_subtree(task: SubtreeTask) -> SubtreeResult:
+    """Build one subtree with StreamingBuilder(top_depth): the same nodes as the serial build."""
+    secrets: RoundSecrets | DerivedSecrets | None = task.secrets
+    if secrets is None:
+        secrets = _inherited
+    if secrets is None:
+        raise RuntimeError("subtree task without secrets (workers must fork from the build)")
+    shift = task.height - task.top_depth
+    if task.leaves is not None:
+        leaves: Iterable[tuple[str, int, tuple[int, ...]]] = task.leaves
+    elif task.store is not None:
+        leaves = read_leaves(task.store, task.subtree << shift, (task.subtree + 1) << shift)
+    else:
+        raise RuntimeError("subtree task without leaves")
+    maker = TreeMaker(secrets, task.height, task.assets)
+    rows: list[NodeRow] = []
+
+    def sink(node: Node, needs_proof: bool) -> None:
+        rows.append(node_row(node, needs_proof))
+
+    builder = StreamingBuilder(maker, sink, task.top_depth)
+    count = 0
+    for uid, index, balances in leaves:
+        builder.add_leaf(maker.leaf(uid, index, list(balances)))
+        count += 1
+    (top,) = builder.finish()
+    if top.depth != task.top_depth or top.index != task.subtree:
+        raise RuntimeError("subtree task produced a node outside its subtree")
+    return SubtreeResult(
+        task.subtree, count, rows, (top.depth, top.index, top.hash, top.cbytes, top.opening())
+    )
+
+
 def default_workers() -> int:
     return max(
         1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -70,15 +144,72 @@ def default_workers() -> int:
 
 
 class Pool:
-    """Runs proof tasks in order: inline for one worker, else a process pool (fork), or a Dask
-    client's `map` when given one."""
+    """Runs tasks: inline for one worker, else a process pool (fork), or a Dask client when
+    given one. `secrets`, when given, are inherited by the forked workers (subtree tasks)."""
 
-    def __init__(self, workers: int, dask_client: object | None = None) -> None:
-        self.workers = workers
+    def __init__(
+        self,
+        workers: int,
+        dask_client: object | None = None,
+        secrets: RoundSecrets | None = None,
+    ) -> None:
+        global _inherited
+        if secrets is not None:
+            _inherited = secrets  # before any worker forks
+        self._owns_secrets = secrets is not None
+        self.workers = max(1, workers)
         self.dask = dask_client
-        self._ex: Executor | None = None
-        if dask_client is None and workers > 1:
-            self._ex = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+        self._ex: ProcessPoolExecutor | None = None
+        if dask_client is not None:
+            try:
+                nthreads = dask_client.nthreads()  # type: ignore[attr-defined]
+                self.workers = max(1, sum(nthreads.values()))
+            except Exception:  # noqa: S110  # an older client: keep the given count
+                pass
+        elif self.workers > 1:
+            self._ex = ProcessPoolExecutor(self.workers, mp_context=get_context("fork"))
+
+    def imap_unordered(
+        self, fn: Callable[[T], R], items: Iterable[T], window: int | None = None
+    ) -> Iterator[R]:
+        """fn over items with at most `window` (default 2 per worker) in flight, results in
+        completion order: memory stays bounded whatever the number of items."""
+        if self.dask is None and self._ex is None:
+            for it in items:
+                yield fn(it)
+            return
+        limit = window or 2 * self.workers
+        source = iter(items)
+        pending: set[Any] = set()
+        if self.dask is not None:
+            from distributed import wait as dask_wait
+
+            submit: Callable[[T], Any] = lambda it: self.dask.submit(fn, it, pure=False)  # type: ignore[attr-defined]  # noqa: E731
+
+            def wait_some(fs: set[Any]) -> tuple[set[Any], set[Any]]:
+                res = dask_wait(list(fs), return_when="FIRST_COMPLETED")
+                return set(res.done), set(res.not_done)
+        else:
+            ex = self._ex
+            assert ex is not None
+            submit = lambda it: ex.submit(fn, it)  # noqa: E731
+
+            def wait_some(fs: set[Any]) -> tuple[set[Any], set[Any]]:
+                done, not_done = wait(fs, return_when=FIRST_COMPLETED)
+                return set(done), set(not_done)
+
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < limit:
+                try:
+                    pending.add(submit(next(source)))
+                except StopIteration:
+                    exhausted = True
+            if not pending:
+                return
+            done, pending = wait_some(pending)
+            for fut in done:
+                yield fut.result()
 
     def map(self, tasks: Sequence[ProofTask]) -> Iterator[bytes]:
         if self.dask is not None:
@@ -96,8 +227,11 @@ class Pool:
         yield from self._ex.map(run_task, tasks, chunksize=chunk)
 
     def close(self) -> None:
+        global _inherited
         if self._ex is not None:
-            self._ex.shutdown()
+            self._ex.shutdown(cancel_futures=True)
+        if self._owns_secrets:
+            _inherited = None
 
     def __enter__(self) -> Pool:
         return self

@@ -3,6 +3,11 @@ every node of the tree with its private opening, and range proofs. Proofs for an
 regenerated from it. The store holds balances and blindings: it is private (mode 0600) and is
 never published.
 
+The tree phase is checkpointed per subtree: a subtree's nodes and its top node (table `tops`)
+are committed together, so a killed build resumes with the subtrees it has not finished.
+Workers read their leaves through read-only connections (`read_leaves`), never through the
+coordinator's connection.
+
 Indices are stored as 8-byte big-endian blobs (leaf indices reach 2^64 - 1 for H = 64, beyond
 SQLite's signed integers) so that byte order is numeric order.
 """
@@ -39,7 +44,18 @@ CREATE TABLE IF NOT EXISTS nodes (
     proof BLOB,
     PRIMARY KEY (depth, idx)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tops (
+    subtree INTEGER PRIMARY KEY,
+    depth INTEGER NOT NULL,
+    idx BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    commitments BLOB NOT NULL,
+    opening BLOB NOT NULL
+);
 """
+
+#: A node row as stored: (depth, index blob, hash, commitments, opening, needs_proof).
+NodeRow = tuple[int, bytes, bytes, bytes, bytes, int]
 
 
 def ix(i: int) -> bytes:
@@ -63,6 +79,7 @@ class Store:
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache, whatever the size
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -103,6 +120,23 @@ class Store:
             "SELECT user_key, user_id FROM users ORDER BY candidate, user_key"
         )
 
+    def users_with_candidates(self) -> Iterator[tuple[bytes, str, int]]:
+        """(user_key, user_id, first candidate) sorted by (candidate, user_key), streamed."""
+        for key, uid, cand in self.db.execute(
+            "SELECT user_key, user_id, candidate FROM users ORDER BY candidate, user_key"
+        ):
+            yield key, uid, un_ix(cand)
+
+    def is_candidate(self, pos: int) -> bool:
+        """Whether some user's first candidate is `pos`."""
+        row = self.db.execute(
+            "SELECT 1 FROM users WHERE candidate = ? LIMIT 1", (ix(pos),)
+        ).fetchone()
+        return row is not None
+
+    def set_leaf_indices_to_candidates(self) -> None:
+        self.db.execute("UPDATE users SET leaf_index = candidate")
+
     def set_leaf_indices(self, rows: Iterable[tuple[bytes, bytes]]) -> None:
         """rows: (leaf index blob, user_key)."""
         self.db.executemany("UPDATE users SET leaf_index = ? WHERE user_key = ?", rows)
@@ -135,10 +169,13 @@ class Store:
             return None
         return row[0], un_ix(row[1]), row[2], row[3]
 
-    def users_without_proof(self, limit: int) -> list[tuple[bytes, int]]:
+    def users_without_proof(self, limit: int, after: int = -1) -> list[tuple[bytes, int]]:
+        """(user_key, leaf index) of users lacking a path proof, leaf index > `after`, in index
+        order (pass the last index seen to page on without rescanning)."""
         rows = self.db.execute(
-            "SELECT user_key, leaf_index FROM users WHERE proof IS NULL ORDER BY leaf_index LIMIT ?",
-            (limit,),
+            "SELECT user_key, leaf_index FROM users WHERE leaf_index >= ? AND proof IS NULL "
+            "ORDER BY leaf_index LIMIT ?",
+            (ix(after + 1), limit),
         ).fetchall()
         return [(k, un_ix(li)) for k, li in rows]
 
@@ -162,6 +199,57 @@ class Store:
             rows,
         )
 
+    def add_tree_rows(self, rows: list[NodeRow]) -> None:
+        """New node rows (the tree phase: plain inserts, sorted for B-tree locality)."""
+        rows.sort()
+        self.db.executemany(
+            "INSERT INTO nodes (depth, idx, hash, commitments, opening, needs_proof) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def clear_tree(self) -> None:
+        self.db.execute("DELETE FROM nodes")
+        self.db.execute("DELETE FROM tops")
+
+    def add_top(
+        self, subtree: int, depth: int, index: int, hash_: bytes, cbytes: bytes, opening: bytes
+    ) -> None:
+        """The top node of a finished subtree (its nodes are committed in the same transaction)."""
+        self.db.execute(
+            "INSERT INTO tops (subtree, depth, idx, hash, commitments, opening) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (subtree, depth, ix(index), hash_, cbytes, opening),
+        )
+
+    def tops(self) -> Iterator[tuple[int, int, bytes, bytes, bytes]]:
+        """(depth, index, hash, commitments, opening) of the finished subtrees, in index order."""
+        for d, i, h, c, o in self.db.execute(
+            "SELECT depth, idx, hash, commitments, opening FROM tops ORDER BY subtree"
+        ):
+            yield d, un_ix(i), h, c, o
+
+    def done_subtrees(self) -> set[int]:
+        return {s for (s,) in self.db.execute("SELECT subtree FROM tops")}
+
+    def occupied_subtrees(self, height: int, top_depth: int) -> Iterator[int]:
+        """Indices at `top_depth` of the subtrees holding at least one user, in order."""
+        shift = height - top_depth
+        for s in range(1 << top_depth):
+            lo = s << shift
+            hi = (s + 1) << shift
+            if hi >> 64:
+                row = self.db.execute(
+                    "SELECT 1 FROM users WHERE leaf_index >= ? LIMIT 1", (ix(lo),)
+                ).fetchone()
+            else:
+                row = self.db.execute(
+                    "SELECT 1 FROM users WHERE leaf_index >= ? AND leaf_index < ? LIMIT 1",
+                    (ix(lo), ix(hi)),
+                ).fetchone()
+            if row is not None:
+                yield s
+
     def get_node(self, depth: int, index: int) -> tuple[bytes, bytes, bytes, bytes | None] | None:
         """(hash, commitments, opening, proof) of one node."""
         row = self.db.execute(
@@ -171,15 +259,24 @@ class Store:
         return None if row is None else (row[0], row[1], row[2], row[3])
 
     def nodes_without_proof(
-        self, limit: int, all_nodes: bool = False
+        self, limit: int, all_nodes: bool = False, after: tuple[int, int] | None = None
     ) -> list[tuple[int, int, bytes]]:
-        """(depth, index, opening) of nodes still lacking a range proof (the root excluded)."""
+        """(depth, index, opening) of nodes still lacking a range proof (the root excluded), in
+        (depth descending, index) order, after the position `after` (the last one seen)."""
         cond = "" if all_nodes else "needs_proof = 1 AND "
-        rows = self.db.execute(
-            f"SELECT depth, idx, opening FROM nodes WHERE {cond}proof IS NULL AND depth > 0 "  # noqa: S608
-            "ORDER BY depth DESC, idx LIMIT ?",
-            (limit,),
-        ).fetchall()
+        if after is None:
+            rows = self.db.execute(
+                f"SELECT depth, idx, opening FROM nodes WHERE {cond}proof IS NULL AND depth > 0 "  # noqa: S608
+                "ORDER BY depth DESC, idx LIMIT ?",
+                (limit,),
+            ).fetchall()
+        else:
+            d, i = after
+            rows = self.db.execute(
+                f"SELECT depth, idx, opening FROM nodes WHERE {cond}proof IS NULL AND depth > 0 "  # noqa: S608
+                "AND (depth < ? OR (depth = ? AND idx > ?)) ORDER BY depth DESC, idx LIMIT ?",
+                (d, d, ix(i), limit),
+            ).fetchall()
         return [(d, un_ix(i), op) for d, i, op in rows]
 
     def set_node_proofs(self, rows: Iterable[tuple[bytes, int, bytes]]) -> None:
@@ -204,3 +301,36 @@ class Store:
                 f"SELECT COUNT(*) FROM nodes WHERE {cond}proof IS NULL AND depth > 0"  # noqa: S608
             ).fetchone()[0]
         )
+
+
+def pack_balances(balances: Iterable[int]) -> bytes:
+    return b"".join(struct.pack(">Q", v) for v in balances)
+
+
+def unpack_balances(raw: bytes) -> tuple[int, ...]:
+    return tuple(struct.unpack(f">{len(raw) // 8}Q", raw))
+
+
+def read_leaves(
+    path: str | os.PathLike[str], lo: int, hi: int | None
+) -> Iterator[tuple[str, int, tuple[int, ...]]]:
+    """(user id, leaf index, balances) with lo <= leaf index < hi, in index order, through a
+    read-only connection of its own (for workers: a connection is never shared across a fork)."""
+    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        if hi is None or hi >> 64:
+            cur = db.execute(
+                "SELECT user_id, leaf_index, balances FROM users WHERE leaf_index >= ? "
+                "ORDER BY leaf_index",
+                (ix(lo),),
+            )
+        else:
+            cur = db.execute(
+                "SELECT user_id, leaf_index, balances FROM users "
+                "WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
+                (ix(lo), ix(hi)),
+            )
+        for uid, li, bal in cur:
+            yield uid, un_ix(li), unpack_balances(bal)
+    finally:
+        db.close()
