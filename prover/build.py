@@ -389,6 +389,13 @@ def _build_tree(
     store.commit()
 
 
+def proof_batch(pool: Pool, total: int) -> int:
+    """Proofs made and committed together: a few per worker at least, at most BATCH per worker,
+    and about a twentieth of the work, so that a killed build loses little of it."""
+    w = max(1, pool.workers)
+    return max(4 * w, min(BATCH * w, -(-total // 20)))
+
+
 def make_node_proofs(
     store: Store,
     secrets: RoundSecrets,
@@ -407,8 +414,9 @@ def make_node_proofs(
     bar = Progress("node proofs", total, progress)
     made = 0
     after: tuple[int, int] | None = None
+    batch = proof_batch(pool, total)
     while True:
-        todo = store.nodes_without_proof(BATCH * max(1, pool.workers), all_nodes, after)
+        todo = store.nodes_without_proof(batch, all_nodes, after)
         if not todo:
             break
         after = (todo[-1][0], todo[-1][1])
@@ -473,10 +481,12 @@ def make_path_proofs(
     from prover.progress import Progress
 
     ctx = params.digest(round_id)
-    bar = Progress("path proofs", store.count_users(), progress)
+    total = store.count_users()
+    bar = Progress("path proofs", total, progress)
     after = -1
+    batch = proof_batch(pool, total)
     while True:
-        todo = store.users_without_proof(BATCH * max(1, pool.workers), after)
+        todo = store.users_without_proof(batch, after)
         if not todo:
             break
         after = todo[-1][1]

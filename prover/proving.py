@@ -17,6 +17,8 @@ node, and the coordinator commits them and joins the tops into the root.
 from __future__ import annotations
 
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -137,6 +139,22 @@ def run_subtree(task: SubtreeTask) -> SubtreeResult:
     )
 
 
+def _die_with_parent() -> None:
+    """A worker process is killed when the build that forked it dies (SIGKILL included), so a
+    killed build leaves no orphans behind (Linux; elsewhere a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the prctl
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
 def default_workers() -> int:
     return max(
         1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -167,7 +185,9 @@ class Pool:
             except Exception:  # noqa: S110  # an older client: keep the given count
                 pass
         elif self.workers > 1:
-            self._ex = ProcessPoolExecutor(self.workers, mp_context=get_context("fork"))
+            self._ex = ProcessPoolExecutor(
+                self.workers, mp_context=get_context("fork"), initializer=_die_with_parent
+            )
 
     def imap_unordered(
         self, fn: Callable[[T], R], items: Iterable[T], window: int | None = None

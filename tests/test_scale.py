@@ -272,7 +272,11 @@ def _run_until(args: list[str], out: Path, stop: object, limit: float = 60.0) ->
     """Start the build and SIGKILL it once stop(phase, tops, proofs) holds."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [sys.executable, "-c", _SLOW, *args], env=env, cwd=ROOT, stdout=subprocess.DEVNULL
+        [sys.executable, "-c", _SLOW, *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
     store = staging_dir(out) / "private" / "state.sqlite"
     deadline = time.monotonic() + limit
@@ -286,9 +290,23 @@ def _run_until(args: list[str], out: Path, stop: object, limit: float = 60.0) ->
         else:
             raise AssertionError("kill point not reached")
     finally:
-        proc.send_signal(signal.SIGKILL)
+        proc.send_signal(signal.SIGKILL)  # the build only: its workers die with it
         proc.wait()
+    _wait_group_gone(proc.pid)
     assert not out.exists()  # a half-built round is never published
+
+
+def _wait_group_gone(pgid: int) -> None:
+    """The killed build's forked workers exit with it (PR_SET_PDEATHSIG)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    os.killpg(pgid, signal.SIGKILL)
+    raise AssertionError("worker processes outlived the killed build")
 
 
 def test_killed_builds_resume_to_the_same_bytes(tmp_path: Path) -> None:
