@@ -5,6 +5,7 @@ export-audit (and the reserves commands). Exit codes: 0 done, 2 bad input (nothi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -137,8 +138,11 @@ def cmd_proof(args: argparse.Namespace) -> int:
 
     data = regenerate_proof(Path(args.out), args.secret, args.user, args.format)
     if args.output:
-        Path(args.output).write_bytes(data)
-        Path(args.output).chmod(0o600)
+        # a private file (balances, blindings): mode 0600 from its creation on
+        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         print(f"wrote {args.output} ({len(data):,} bytes)", file=sys.stderr)
     else:
         sys.stdout.buffer.write(data)
@@ -315,6 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except (FormatError, ParameterError, VerificationError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # e.g. --output in a missing folder: bad input, not a traceback
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(

@@ -125,6 +125,10 @@ def keygen(path: str | os.PathLike[str]) -> None:
         fd = os.open(path, flags, 0o600)
     except FileExistsError:
         raise ParameterError(f"{os.fspath(path)}: file exists, refusing to overwrite") from None
+    except OSError as exc:  # a missing folder, no permission: bad input, not a traceback
+        raise ParameterError(
+            f"{os.fspath(path)}: can't create the key file ({exc.strerror})"
+        ) from None
     try:
         os.fchmod(fd, 0o600)  # in case the umask or the file system changed the mode
         data = os.urandom(MASTER_SECRET_BYTES)

@@ -158,6 +158,31 @@ def test_keygen_writes_0600_and_refuses_overwrite(tmp_path: Path) -> None:
     assert not (tmp_path / "elsewhere.key").exists()
 
 
+def test_unwritable_paths_exit_2_without_a_traceback(rnd: Round, tmp_path: Path) -> None:
+    """keygen or `proof --output` in a missing folder: bad input (it was a traceback)."""
+    res = prove("keygen", "--out", str(tmp_path / "missing" / "m.key"))
+    assert res.rc == 2
+    assert f"{tmp_path / 'missing' / 'm.key'}: can't create the key file" in res.stderr
+    assert "Traceback" not in res.text
+    target = tmp_path / "missing" / "p.json"
+    res = prove("proof", "--out", str(rnd.dir), "--secret", str(rnd.key), "--user", "alice",
+                "--output", str(target))  # fmt: skip
+    assert res.rc == 2
+    assert res.stderr == f"error: {target}: No such file or directory\n"
+
+
+def test_proof_output_is_private_from_the_start(rnd: Round, tmp_path: Path) -> None:
+    """An existing world-readable file is made 0600 before the proof is written into it."""
+    target = tmp_path / "p.json"
+    target.write_text("old")
+    target.chmod(0o644)
+    res = prove("proof", "--out", str(rnd.dir), "--secret", str(rnd.key), "--user", "alice",
+                "--output", str(target))  # fmt: skip
+    assert res.rc == 0
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_bytes() == rnd.proof_path("alice").read_bytes()
+
+
 def _subcommands(parser: argparse.ArgumentParser) -> list[str]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
