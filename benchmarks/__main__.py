@@ -1,7 +1,15 @@
 """`python -m benchmarks <subcommand>`: one subcommand per benchmark.
 
-To add one (e.g. `tree`, `verify`, `all`), write a module with `add_arguments(parser)` and
-`run(args) -> int` and register it in SUBCOMMANDS.
+    rangeproof   Bulletproofs over the (n, m) grid
+    tree         the prover over users x H x K x n x mode x backend
+    verify       a user's verification over H x K x n x mode x backend
+    all          rangeproof, tree and verify of a preset, then SUMMARY.md and the plots
+    model        exact artifact sizes from the size model (e.g. extrapolated to 2^32 users)
+    report       SUMMARY.md and plots again from a results folder's CSV files
+
+Every subcommand takes `--results DIR` (default benchmarks/results, or
+benchmarks/results/<preset> for the grids). To add one, write a module with
+`add_arguments(parser)` and `run(args) -> int` and register it in SUBCOMMANDS.
 """
 
 from __future__ import annotations
@@ -11,7 +19,8 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from benchmarks import rangeproof
+from benchmarks import model, rangeproof, report, suite, tree, verify
+from benchmarks.common import set_results_dir
 
 
 class Subcommand:
@@ -32,12 +41,31 @@ class Subcommand:
         return cls(help, module.add_arguments, module.run)
 
 
-#: name -> subcommand. Planned: "tree", "verify", "all".
+#: name -> subcommand.
 SUBCOMMANDS: dict[str, Subcommand] = {
     "rangeproof": Subcommand.from_module(
         rangeproof, "Bulletproofs prove / verify / batch-verify over the (n, m) grid"
     ),
+    "tree": Subcommand.from_module(
+        tree, "the prover: tree build, range proofs, sizes, verification, memory over the grid"
+    ),
+    "verify": Subcommand.from_module(
+        verify, "a user's verification (single and batched) over H, K, n, mode, backend"
+    ),
+    "all": Subcommand.from_module(
+        suite, "rangeproof, tree and verify of a preset, then SUMMARY.md and the plots"
+    ),
+    "model": Subcommand.from_module(
+        model, "exact artifact sizes from the size model, extrapolated to any number of users"
+    ),
+    "report": Subcommand.from_module(
+        report, "SUMMARY.md and the plots again from a results folder's CSV files"
+    ),
 }
+
+
+#: subcommands whose default results folder depends on the preset (they apply --results).
+GRID_COMMANDS = ("tree", "verify", "all")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,8 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, cmd in SUBCOMMANDS.items():
         p = sub.add_parser(name, help=cmd.help, description=cmd.help)
         cmd.add_arguments(p)
+        if "--results" not in p._option_string_actions:
+            p.add_argument("--results", metavar="DIR", help="folder for CSV, summary and plots")
         p.set_defaults(_run=cmd.run)
     args = parser.parse_args(argv)
+    if args.results and args.command not in GRID_COMMANDS:
+        set_results_dir(args.results)
     result: int = args._run(args)
     return result
 

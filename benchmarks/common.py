@@ -10,11 +10,14 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import math
 import os
 import platform
+import resource
 import secrets
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +26,19 @@ from typing import Any
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 REPO_DIR = Path(__file__).resolve().parent.parent
+
+
+def set_results_dir(path: str | os.PathLike[str]) -> Path:
+    """Send this run's CSV, summary and plots to `path` (the `--results DIR` option)."""
+    global RESULTS_DIR
+    RESULTS_DIR = Path(path).resolve()
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    return RESULTS_DIR
+
+
+def results_dir() -> Path:
+    return RESULTS_DIR
+
 
 PROVENANCE_COLUMNS = (
     "git_commit",
@@ -214,3 +230,121 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     print("  ".join(c.rjust(w) for c, w in zip(columns, widths, strict=True)))
     for r in rows:
         print("  ".join(str(r.get(c, "")).rjust(w) for c, w in zip(columns, widths, strict=True)))
+
+
+# --- streaming CSV, progress, memory ---------------------------------------------------------
+
+
+class CsvStream:
+    """A CSV written row by row (header first, each row flushed and synced as it is measured),
+    so an interrupted run keeps every row already measured. Provenance columns end each row."""
+
+    def __init__(self, name: str, columns: Sequence[str], prov: Provenance) -> None:
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        self.path = RESULTS_DIR / f"{name}.csv"
+        self.prov = prov
+        self.columns = [*columns, *(c for c in PROVENANCE_COLUMNS if c not in columns)]
+        self._f = open(self.path, "w", encoding="utf-8", newline="")
+        self._w = csv.DictWriter(
+            self._f, fieldnames=self.columns, lineterminator="\n", extrasaction="raise"
+        )
+        self._w.writeheader()
+        self._sync()
+        self.rows: list[dict[str, Any]] = []
+
+    def _sync(self) -> None:
+        self._f.flush()
+        os.fsync(self._f.fileno())
+
+    def write(self, row: dict[str, Any]) -> None:
+        self._w.writerow({**row, **self.prov.row()})
+        self._sync()
+        self.rows.append(row)
+
+    def close(self) -> None:
+        if not self._f.closed:
+            self._f.close()
+
+    def __enter__(self) -> CsvStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_csv(path: str | os.PathLike[str]) -> list[dict[str, str]]:
+    """Rows of a results CSV ([] when it does not exist)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+    except FileNotFoundError:
+        return []
+
+
+class Bar:
+    """Progress over grid points on standard error (when it is a terminal, or when forced):
+    points done, the point being measured, elapsed time and a naive ETA."""
+
+    def __init__(self, label: str, total: int, enabled: bool | None = None) -> None:
+        self.label = label
+        self.total = max(total, 1)
+        self.done = 0
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.start = time.monotonic()
+
+    def show(self, what: str) -> None:
+        if not self.enabled:
+            return
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / self.done * (self.total - self.done) if self.done else math.nan
+        frac = self.done / self.total
+        bar = "#" * int(frac * 20)
+        eta_s = "?" if math.isnan(eta) else f"{eta:.0f}s"
+        sys.stderr.write(
+            f"\r\x1b[K{self.label} [{bar:<20}] {self.done}/{self.total} "
+            f"{elapsed:.0f}s eta {eta_s}  {what}"
+        )
+        sys.stderr.flush()
+
+    def advance(self) -> None:
+        self.done += 1
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size in MiB (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def load_average() -> str:
+    """The 1-minute load average, as `uptime` shows it (other processes share the cores)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:  # pragma: no cover
+        return "unknown"
+
+
+def spread(values: Sequence[float]) -> tuple[float, float, float]:
+    """(median, min, max) of a non-empty sample."""
+    return statistics.median(values), min(values), max(values)
+
+
+def parse_list(text: str, kind: Callable[[str], Any] = int) -> list[Any]:
+    """`1000,10000` -> [1000, 10000]; also accepts `2^20` / `2**20` for integers."""
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if kind is int and ("^" in part or "**" in part):
+            base, exp = part.replace("**", "^").split("^", 1)
+            out.append(int(base) ** int(exp))
+        else:
+            out.append(kind(part))
+    if not out:
+        raise ValueError(f"empty list: {text!r}")
+    return out
