@@ -1,6 +1,15 @@
 """libsecp256k1 backend through coincurve's cffi bindings. Native values are `secp256k1_pubkey`
-structs (never the identity) or None for the identity. Scalar multiplication is libsecp256k1's
-constant-time `tweak_mul`; sums of many points are one `secp256k1_ec_pubkey_combine` call."""
+structs (never the identity) or None for the identity. Scalar multiplication (`mul`) is
+libsecp256k1's constant-time `tweak_mul`; sums of many points are one
+`secp256k1_ec_pubkey_combine` call.
+
+Large multi-scalar multiplications (`msm` with at least NATIVE_MSM_THRESHOLD distinct bases
+outside the fixed-base tables) go to the optional C accelerator `circuits.group.native` when it
+was compiled at install time (ZKSOLVENCY_NATIVE=0 disables it): a Pippenger bucket method that
+is VARIABLE TIME, i.e. its running time depends on the scalars. That is acceptable for
+verification (public data) and for an offline prover whose timing cannot be observed; callers
+that need constant time for secret scalars must use `mul` or set ZKSOLVENCY_NATIVE=0. Results
+are identical either way."""
 
 from __future__ import annotations
 
@@ -11,10 +20,12 @@ from coincurve._libsecp256k1 import ffi, lib
 from coincurve.context import GLOBAL_CONTEXT
 
 from circuits.errors import FormatError
+from circuits.group import native
 from circuits.group.params import GX, N
 
 _CTX = GLOBAL_CONTEXT.ctx
 _COMPRESSED = lib.SECP256K1_EC_COMPRESSED
+_UNCOMPRESSED = lib.SECP256K1_EC_UNCOMPRESSED
 
 Native = Any  # cdata 'secp256k1_pubkey *' or None
 
@@ -36,6 +47,9 @@ class SecpBackend:
 
     #: A base used this many times in one process gets a fixed-base table (0.3 s to build).
     FIXED_BASE_THRESHOLD = 512
+
+    #: From this many distinct variable bases on, msm uses the native Pippenger (if built).
+    NATIVE_MSM_THRESHOLD = 16
 
     def __init__(self) -> None:
         self._g = self.decode(GX, False)
@@ -162,6 +176,7 @@ class SecpBackend:
             else:
                 slot[0] += k
         terms: list[Any] = []
+        variable: list[tuple[int, Any, bytes]] = []
         for key, (k, p) in merged.items():
             k %= N
             if not k:
@@ -172,8 +187,32 @@ class SecpBackend:
                     row[d] for row, d in zip(table, k.to_bytes(32, "little"), strict=True) if d
                 )
             else:
-                terms.append(self._mul_raw(p, k, key))
+                variable.append((k, p, key))
+        if len(variable) >= self.NATIVE_MSM_THRESHOLD and native.available():
+            part = self._native_msm(variable)
+            if part is not None:
+                terms.append(part)
+        else:
+            terms.extend(self._mul_raw(p, k, key) for k, p, key in variable)
         return self._combine(terms)
+
+    def _native_msm(self, variable: list[tuple[int, Any, bytes]]) -> Native:
+        """sum k * p over `variable` on the native (variable-time) Pippenger msm."""
+        buf = ffi.new("unsigned char[65]")
+        size = ffi.new("size_t *")
+        chunks: list[bytes] = []
+        for _, p, _ in variable:
+            size[0] = 65
+            lib.secp256k1_ec_pubkey_serialize(_CTX, buf, size, p, _UNCOMPRESSED)
+            chunks.append(ffi.buffer(buf, 65)[1:])
+        scalars = b"".join(k.to_bytes(32, "big") for k, _, _ in variable)
+        xy = native.msm_raw(b"".join(chunks), scalars, len(variable))
+        if xy is None:
+            return None
+        out = _new()
+        if not lib.secp256k1_ec_pubkey_parse(_CTX, out, b"\x04" + xy, 65):
+            raise ValueError("libsecp256k1 refused the native msm result")
+        return out
 
     def hashable(self, v: Native) -> bytes:
         if v is None:

@@ -1,0 +1,78 @@
+"""Optional native accelerator: a variable-time Pippenger multi-scalar multiplication on
+secp256k1 written in C (msm.c), compiled with cffi at install time (build.py).
+
+`available()` tells whether the compiled module could be loaded; ZKSOLVENCY_NATIVE=0 turns it
+off. VARIABLE TIME: the running time depends on the scalars, so use it only for public data
+(verification) or for a prover whose timing cannot be observed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from circuits.group.params import N
+
+__all__ = ["NATIVE_ENV", "available", "msm", "msm_raw"]
+
+NATIVE_ENV = "ZKSOLVENCY_NATIVE"
+
+_lib: Any = None
+_ffi: Any = None
+_loaded = False
+
+
+def _load() -> Any:
+    global _lib, _ffi, _loaded
+    if not _loaded:
+        _loaded = True
+        if os.environ.get(NATIVE_ENV, "1").strip().lower() not in ("0", "false", "no", "off"):
+            try:
+                from circuits.group.native import _msm  # type: ignore[attr-defined]
+            except ImportError:
+                pass
+            else:
+                _lib, _ffi = _msm.lib, _msm.ffi
+    return _lib
+
+
+def available() -> bool:
+    """True when the compiled module is present and not disabled by ZKSOLVENCY_NATIVE=0."""
+    return _load() is not None
+
+
+def msm(points64: Sequence[bytes], scalars: Sequence[int]) -> bytes | None:
+    """sum_i scalars[i] * points[i] as 64 bytes x || y (big-endian affine), None for the
+    identity. Points are 64-byte affine encodings of curve points; scalars are reduced mod n.
+    Raises RuntimeError if the module is unavailable, ValueError on invalid input."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    if len(points64) != len(scalars):
+        raise ValueError("msm needs as many scalars as points")
+    count = len(points64)
+    pbuf = b"".join(points64)
+    if len(pbuf) != 64 * count:
+        raise ValueError("every point must be 64 bytes (x || y)")
+    sbuf = b"".join((k % N).to_bytes(32, "big") for k in scalars)
+    return msm_raw(pbuf, sbuf, count)
+
+
+def msm_raw(points: bytes, scalars: bytes, count: int) -> bytes | None:
+    """The same on packed buffers: `count` points of 64 bytes (x || y) and `count` scalars of
+    32 bytes big-endian, each < n. Raises ValueError on invalid input."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    if count < 0 or len(points) != 64 * count or len(scalars) != 32 * count:
+        raise ValueError("msm buffers do not match the count")
+    out = _ffi.new("unsigned char[64]")
+    rc = lib.zks_msm(points, scalars, count, out)
+    if rc == 1:
+        return bytes(_ffi.buffer(out, 64))
+    if rc == 0:
+        return None
+    if rc == -1:
+        raise MemoryError("native msm: allocation failed")
+    raise ValueError("native msm: a point is not on secp256k1 or a scalar is not below n")

@@ -1,0 +1,943 @@
+/*
+ * Variable-time multi-scalar multiplication on secp256k1 (zk-solvency native accelerator).
+ *
+ *   int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
+ *               unsigned char *out);
+ *
+ * points:  n x 64 bytes, affine x || y, each 32 bytes big-endian, on the curve;
+ * scalars: n x 32 bytes big-endian, each < n (the group order);
+ * out:     64 bytes x || y of sum_i scalars[i] * points[i] when finite.
+ * Returns 1 for a finite result, 0 for the point at infinity (out zeroed), -1 for an
+ * allocation failure or a size too large, -2 for invalid input (a point off the curve or
+ * not canonical, a scalar >= the order, NULL pointers).
+ *
+ * VARIABLE TIME: running time and memory accesses depend on the scalars and the points.
+ * Only for public data (verification) or for provers whose timing cannot be observed.
+ *
+ * Field: 4 x 64-bit little-endian limbs, values kept in [0, 2^256) and congruent mod
+ * p = 2^256 - 0x1000003D1 (so 2^256 = 0x1000003D1 mod p); fully reduced only for output
+ * and comparisons. Points: Jacobian (X, Y, Z), x = X/Z^2, y = Y/Z^3, curve y^2 = x^3 + 7.
+ * MSM: every term is split with the GLV endomorphism into two terms with scalars of about
+ * 128 bits; then Pippenger's bucket method with signed c-bit digits (buckets 1..2^(c-1)), the
+ * points of each bucket summed in affine coordinates with batched inversions, the buckets of
+ * a window combined by running sums in Jacobian coordinates.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+__extension__ typedef unsigned __int128 u128;
+
+/* A field element: value = sum v[i] 2^(52 i), congruent mod p, not necessarily reduced.
+ * Bounds (checked with -DZKS_CHECK_BOUNDS): fe_mul/fe_sqr outputs have limbs < 2^53; inputs
+ * to fe_mul/fe_sqr must have limbs < 2^60; the subtrahend of fe_sub limbs < 2^62. The point
+ * formulas below stay far inside these (at most a few additions between multiplications). */
+typedef struct {
+    uint64_t v[5];
+} fe;
+
+#define M52 0xFFFFFFFFFFFFFULL
+#define M48 0xFFFFFFFFFFFFULL
+/* 2^256 - p */
+#define FE_C 0x1000003D1ULL
+/* 2^260 mod p = 16 * FE_C */
+#define FE_R 0x1000003D10ULL
+
+/* 2p in 5 x 52-bit limbs: p = (2^52 - FE_C, 2^52 - 1, 2^52 - 1, 2^52 - 1, 2^48 - 1). */
+#define TWO_P0 (2 * (0x10000000000000ULL - FE_C))
+#define TWO_P1 (2 * M52)
+#define TWO_P4 (2 * M48)
+
+/* The group order n, little-endian 64-bit limbs. */
+static const uint64_t ORDER[4] = {
+    0xBFD25E8CD0364141ULL, 0xBAAEDCE6AF48A03BULL, 0xFFFFFFFFFFFFFFFEULL, 0xFFFFFFFFFFFFFFFFULL};
+
+/* The field prime p, little-endian 64-bit limbs. */
+static const uint64_t PRIME[4] = {
+    0xFFFFFFFEFFFFFC2FULL, 0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL};
+
+/* p - 2, the Fermat inversion exponent, little-endian 64-bit limbs. */
+static const uint64_t P_MINUS_2[4] = {
+    0xFFFFFFFEFFFFFC2DULL, 0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL};
+
+#ifdef ZKS_CHECK_BOUNDS
+/* Test builds only: abort on a limb outside its bound (independent of NDEBUG). */
+#define ZKS_REQUIRE(cond) ((cond) ? (void)0 : abort())
+static void fe_check(const fe *a, unsigned bits) {
+    for (int i = 0; i < 5; i++) {
+        ZKS_REQUIRE(a->v[i] >> bits == 0);
+    }
+}
+#define FE_CHECK(a, bits) fe_check((a), (bits))
+#else
+#define FE_CHECK(a, bits) ((void)0)
+#endif
+
+/* ---------------------------------------------------------------- field arithmetic mod p */
+
+static inline void fe_set_int(fe *r, uint64_t k) {
+    /* k < 2^52 */
+    r->v[0] = k;
+    r->v[1] = r->v[2] = r->v[3] = r->v[4] = 0;
+}
+
+/* Limbwise sum (no carries); callers keep the bounds above. */
+static inline void fe_add(fe *r, const fe *a, const fe *b) {
+    for (int i = 0; i < 5; i++) {
+        r->v[i] = a->v[i] + b->v[i];
+    }
+}
+
+/* Limbwise product by a small k (k <= 8 here; input limbs < 2^60). */
+static inline void fe_mul_small(fe *r, const fe *a, uint32_t k) {
+    for (int i = 0; i < 5; i++) {
+        r->v[i] = a->v[i] * k;
+    }
+}
+
+/* Weak reduction: carries propagated, bits >= 256 folded once (2^256 = FE_C mod p).
+ * Input limbs < 2^62; output limbs v[0] < 2^52 + 2^47, v[1..3] < 2^52, v[4] < 2^48. */
+static inline void fe_weak(fe *r) {
+    uint64_t t0 = r->v[0], t1 = r->v[1], t2 = r->v[2], t3 = r->v[3], t4 = r->v[4];
+    t1 += t0 >> 52;
+    t0 &= M52;
+    t2 += t1 >> 52;
+    t1 &= M52;
+    t3 += t2 >> 52;
+    t2 &= M52;
+    t4 += t3 >> 52;
+    t3 &= M52;
+    uint64_t x = t4 >> 48; /* < 2^15 */
+    t4 &= M48;
+    t0 += x * FE_C; /* < 2^52 + 2^48 */
+    r->v[0] = t0;
+    r->v[1] = t1;
+    r->v[2] = t2;
+    r->v[3] = t3;
+    r->v[4] = t4;
+}
+
+/* r = a - b = a + 2p - b (limbwise nonnegative once b is weakly reduced). */
+static inline void fe_sub(fe *r, const fe *a, const fe *b) {
+    FE_CHECK(b, 62);
+    fe w = *b;
+    fe_weak(&w);
+    r->v[0] = a->v[0] + (TWO_P0 - w.v[0]);
+    r->v[1] = a->v[1] + (TWO_P1 - w.v[1]);
+    r->v[2] = a->v[2] + (TWO_P1 - w.v[2]);
+    r->v[3] = a->v[3] + (TWO_P1 - w.v[3]);
+    r->v[4] = a->v[4] + (TWO_P4 - w.v[4]);
+}
+
+/* r = a - b = a + 4p - b for a fully normalized b (limbs < 2^52, v[4] < 2^48): no carry
+ * handling needed, as 4p exceeds b limbwise. Output limbs < a + 2^54. */
+static inline void fe_sub_norm(fe *r, const fe *a, const fe *b) {
+    FE_CHECK(b, 52);
+#ifdef ZKS_CHECK_BOUNDS
+    ZKS_REQUIRE(b->v[4] >> 48 == 0);
+#endif
+    r->v[0] = a->v[0] + (2 * TWO_P0 - b->v[0]);
+    r->v[1] = a->v[1] + (2 * TWO_P1 - b->v[1]);
+    r->v[2] = a->v[2] + (2 * TWO_P1 - b->v[2]);
+    r->v[3] = a->v[3] + (2 * TWO_P1 - b->v[3]);
+    r->v[4] = a->v[4] + (2 * TWO_P4 - b->v[4]);
+}
+
+/* Reduce the column sums d0..d8 of a product (each < 2^123) into r (limbs < 2^53). */
+static inline void fe_reduce_cols(fe *r, u128 d0, u128 d1, u128 d2, u128 d3, u128 d4, u128 d5,
+                                  u128 d6, u128 d7, u128 d8) {
+    /* 52-bit limbs t0..t8 and the rest d8 (< 2^72) at weight 2^468 */
+    uint64_t t0, t1, t2, t3, t4, t5, t6, t7, t8;
+    t0 = (uint64_t)d0 & M52;
+    d1 += d0 >> 52;
+    t1 = (uint64_t)d1 & M52;
+    d2 += d1 >> 52;
+    t2 = (uint64_t)d2 & M52;
+    d3 += d2 >> 52;
+    t3 = (uint64_t)d3 & M52;
+    d4 += d3 >> 52;
+    t4 = (uint64_t)d4 & M52;
+    d5 += d4 >> 52;
+    t5 = (uint64_t)d5 & M52;
+    d6 += d5 >> 52;
+    t6 = (uint64_t)d6 & M52;
+    d7 += d6 >> 52;
+    t7 = (uint64_t)d7 & M52;
+    d8 += d7 >> 52;
+    t8 = (uint64_t)d8 & M52;
+    d8 >>= 52;
+    /* fold: weight 2^(52 (k + 5)) = 2^(52 k) 2^260 = 2^(52 k) FE_R mod p */
+    u128 e = (u128)t5 * FE_R + t0;
+    uint64_t o0 = (uint64_t)e & M52;
+    e = (e >> 52) + (u128)t6 * FE_R + t1;
+    uint64_t o1 = (uint64_t)e & M52;
+    e = (e >> 52) + (u128)t7 * FE_R + t2;
+    uint64_t o2 = (uint64_t)e & M52;
+    e = (e >> 52) + (u128)t8 * FE_R + t3;
+    uint64_t o3 = (uint64_t)e & M52;
+    e = (e >> 52) + d8 * FE_R + t4; /* d8 * FE_R < 2^109 */
+    uint64_t o4 = (uint64_t)e & M52;
+    e >>= 52; /* < 2^58, at weight 2^260 */
+    e = e * FE_R + o0;
+    r->v[0] = (uint64_t)e & M52;
+    r->v[1] = o1 + (uint64_t)(e >> 52); /* < 2^52 + 2^44 */
+    r->v[2] = o2;
+    r->v[3] = o3;
+    r->v[4] = o4;
+}
+
+static inline void fe_mul(fe *r, const fe *a, const fe *b) {
+    FE_CHECK(a, 60);
+    FE_CHECK(b, 60);
+    const uint64_t x0 = a->v[0], x1 = a->v[1], x2 = a->v[2], x3 = a->v[3], x4 = a->v[4];
+    const uint64_t y0 = b->v[0], y1 = b->v[1], y2 = b->v[2], y3 = b->v[3], y4 = b->v[4];
+    /* column sums: at most 5 products < 2^120 each, so < 2^123 */
+    fe_reduce_cols(r, (u128)x0 * y0, (u128)x0 * y1 + (u128)x1 * y0,
+                   (u128)x0 * y2 + (u128)x1 * y1 + (u128)x2 * y0,
+                   (u128)x0 * y3 + (u128)x1 * y2 + (u128)x2 * y1 + (u128)x3 * y0,
+                   (u128)x0 * y4 + (u128)x1 * y3 + (u128)x2 * y2 + (u128)x3 * y1 +
+                       (u128)x4 * y0,
+                   (u128)x1 * y4 + (u128)x2 * y3 + (u128)x3 * y2 + (u128)x4 * y1,
+                   (u128)x2 * y4 + (u128)x3 * y3 + (u128)x4 * y2,
+                   (u128)x3 * y4 + (u128)x4 * y3, (u128)x4 * y4);
+}
+
+static inline void fe_sqr(fe *r, const fe *a) {
+    FE_CHECK(a, 60);
+    const uint64_t x0 = a->v[0], x1 = a->v[1], x2 = a->v[2], x3 = a->v[3], x4 = a->v[4];
+    /* doubled cross terms: 2 x_i < 2^61, products < 2^121, columns < 2^123 */
+    const uint64_t w0 = 2 * x0, w1 = 2 * x1, w2 = 2 * x2, w3 = 2 * x3;
+    fe_reduce_cols(r, (u128)x0 * x0, (u128)w0 * x1, (u128)w0 * x2 + (u128)x1 * x1,
+                   (u128)w0 * x3 + (u128)w1 * x2, (u128)w0 * x4 + (u128)w1 * x3 + (u128)x2 * x2,
+                   (u128)w1 * x4 + (u128)w2 * x3, (u128)w2 * x4 + (u128)x3 * x3, (u128)w3 * x4,
+                   (u128)x4 * x4);
+}
+
+/* Full reduction into [0, p) with limbs < 2^52 (v[4] < 2^48). */
+static void fe_normalize(fe *r) {
+    fe_weak(r); /* value < 2^256 + 2^48 */
+    fe_weak(r); /* now value < 2^256 with proper limbs: the second fold adds at most FE_C
+                   to a value below 2^256 + 2^48 - 2^256 when a carry occurred */
+    /* value < 2^256 < 2p: subtract p once if value >= p, i.e. if value + FE_C >= 2^256 */
+    uint64_t t[5];
+    memcpy(t, r->v, sizeof(t));
+    t[0] += FE_C;
+    t[1] += t[0] >> 52;
+    t[0] &= M52;
+    t[2] += t[1] >> 52;
+    t[1] &= M52;
+    t[3] += t[2] >> 52;
+    t[2] &= M52;
+    t[4] += t[3] >> 52;
+    t[3] &= M52;
+    if (t[4] >> 48) {
+        t[4] &= M48;
+        memcpy(r->v, t, sizeof(t));
+    }
+}
+
+static inline int fe_is_zero(const fe *a) {
+    fe t = *a;
+    fe_normalize(&t);
+    return (t.v[0] | t.v[1] | t.v[2] | t.v[3] | t.v[4]) == 0;
+}
+
+static inline int fe_equal(const fe *a, const fe *b) {
+    fe d;
+    fe_sub(&d, a, b);
+    return fe_is_zero(&d);
+}
+
+/* r = a^(p-2) = 1/a for a != 0 (Fermat); r = 0 for a = 0. */
+static void fe_inv(fe *r, const fe *a) {
+    fe acc;
+    fe_set_int(&acc, 1);
+    for (int bit = 255; bit >= 0; bit--) {
+        fe_sqr(&acc, &acc);
+        if ((P_MINUS_2[bit / 64] >> (bit % 64)) & 1) {
+            fe_mul(&acc, &acc, a);
+        }
+    }
+    *r = acc;
+}
+
+/* Big-endian 32 bytes -> 64-bit little-endian limbs (no reduction). */
+static void limbs_from_be(uint64_t r[4], const unsigned char *in) {
+    for (int i = 0; i < 4; i++) {
+        uint64_t w = 0;
+        for (int j = 0; j < 8; j++) {
+            w = (w << 8) | in[(3 - i) * 8 + j];
+        }
+        r[i] = w;
+    }
+}
+
+static void fe_from_limbs(fe *r, const uint64_t v[4]) {
+    r->v[0] = v[0] & M52;
+    r->v[1] = ((v[0] >> 52) | (v[1] << 12)) & M52;
+    r->v[2] = ((v[1] >> 40) | (v[2] << 24)) & M52;
+    r->v[3] = ((v[2] >> 28) | (v[3] << 36)) & M52;
+    r->v[4] = v[3] >> 16;
+}
+
+static void fe_to_be(unsigned char *out, const fe *a) {
+    fe t = *a;
+    fe_normalize(&t);
+    uint64_t v[4];
+    v[0] = t.v[0] | (t.v[1] << 52);
+    v[1] = (t.v[1] >> 12) | (t.v[2] << 40);
+    v[2] = (t.v[2] >> 24) | (t.v[3] << 28);
+    v[3] = (t.v[3] >> 36) | (t.v[4] << 16);
+    for (int i = 0; i < 4; i++) {
+        uint64_t w = v[3 - i];
+        for (int j = 7; j >= 0; j--) {
+            out[i * 8 + j] = (unsigned char)(w & 0xFF);
+            w >>= 8;
+        }
+    }
+}
+
+/* a < m for 256-bit little-endian limbs */
+static int limbs_less(const uint64_t a[4], const uint64_t m[4]) {
+    for (int i = 3; i >= 0; i--) {
+        if (a[i] != m[i]) {
+            return a[i] < m[i];
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------ points */
+
+typedef struct {
+    fe x, y;
+} ge; /* affine, never infinity */
+
+typedef struct {
+    fe x, y, z;
+    int inf;
+} gej; /* Jacobian */
+
+static inline void gej_set_inf(gej *r) {
+    memset(r, 0, sizeof(*r));
+    r->inf = 1;
+}
+
+/* r = 2a (dbl-2009-l, a = 0). secp256k1 has no point of order 2, so Y != 0. */
+static void gej_double(gej *r, const gej *a) {
+    if (a->inf) {
+        gej_set_inf(r);
+        return;
+    }
+    fe A, B, C, D, E, F, t, x3, y3, z3;
+    fe_sqr(&A, &a->x);
+    fe_sqr(&B, &a->y);
+    fe_sqr(&C, &B);
+    fe_add(&t, &a->x, &B);
+    fe_sqr(&t, &t);
+    fe_sub(&t, &t, &A);
+    fe_sub(&t, &t, &C);
+    fe_add(&D, &t, &t);
+    fe_mul_small(&E, &A, 3);
+    fe_sqr(&F, &E);
+    fe_add(&t, &D, &D);
+    fe_sub(&x3, &F, &t);
+    fe_sub(&t, &D, &x3);
+    fe_mul(&y3, &E, &t);
+    fe_mul_small(&t, &C, 8);
+    fe_sub(&y3, &y3, &t);
+    fe_mul(&z3, &a->y, &a->z);
+    fe_add(&z3, &z3, &z3);
+    r->x = x3;
+    r->y = y3;
+    r->z = z3;
+    r->inf = 0;
+}
+
+/* r = a + b with b affine (madd-2007-bl); handles a = inf, a = b, a = -b. */
+static void gej_add_ge(gej *r, const gej *a, const ge *b) {
+    if (a->inf) {
+        r->x = b->x;
+        r->y = b->y;
+        fe_set_int(&r->z, 1);
+        r->inf = 0;
+        return;
+    }
+    fe Z1Z1, U2, S2, H, HH, I, J, rr, V, t, x3, y3, z3;
+    fe_sqr(&Z1Z1, &a->z);
+    fe_mul(&U2, &b->x, &Z1Z1);
+    fe_mul(&S2, &b->y, &a->z);
+    fe_mul(&S2, &S2, &Z1Z1);
+    fe_sub(&H, &U2, &a->x);
+    fe_sub(&rr, &S2, &a->y);
+    if (fe_is_zero(&H)) {
+        if (fe_is_zero(&rr)) {
+            gej_double(r, a);
+        } else {
+            gej_set_inf(r);
+        }
+        return;
+    }
+    fe_add(&rr, &rr, &rr);
+    fe_sqr(&HH, &H);
+    fe_mul_small(&I, &HH, 4);
+    fe_mul(&J, &H, &I);
+    fe_mul(&V, &a->x, &I);
+    fe_sqr(&x3, &rr);
+    fe_sub(&x3, &x3, &J);
+    fe_sub(&x3, &x3, &V);
+    fe_sub(&x3, &x3, &V);
+    fe_sub(&t, &V, &x3);
+    fe_mul(&y3, &rr, &t);
+    fe_mul(&t, &a->y, &J);
+    fe_add(&t, &t, &t);
+    fe_sub(&y3, &y3, &t);
+    fe_add(&z3, &a->z, &H);
+    fe_sqr(&z3, &z3);
+    fe_sub(&z3, &z3, &Z1Z1);
+    fe_sub(&z3, &z3, &HH);
+    r->x = x3;
+    r->y = y3;
+    r->z = z3;
+    r->inf = 0;
+}
+
+/* r = a + b (add-2007-bl); handles infinities, a = b, a = -b. */
+static void gej_add(gej *r, const gej *a, const gej *b) {
+    if (a->inf) {
+        *r = *b;
+        return;
+    }
+    if (b->inf) {
+        *r = *a;
+        return;
+    }
+    fe Z1Z1, Z2Z2, U1, U2, S1, S2, H, I, J, rr, V, t, x3, y3, z3;
+    fe_sqr(&Z1Z1, &a->z);
+    fe_sqr(&Z2Z2, &b->z);
+    fe_mul(&U1, &a->x, &Z2Z2);
+    fe_mul(&U2, &b->x, &Z1Z1);
+    fe_mul(&S1, &a->y, &b->z);
+    fe_mul(&S1, &S1, &Z2Z2);
+    fe_mul(&S2, &b->y, &a->z);
+    fe_mul(&S2, &S2, &Z1Z1);
+    fe_sub(&H, &U2, &U1);
+    fe_sub(&rr, &S2, &S1);
+    if (fe_is_zero(&H)) {
+        if (fe_is_zero(&rr)) {
+            gej_double(r, a);
+        } else {
+            gej_set_inf(r);
+        }
+        return;
+    }
+    fe_add(&rr, &rr, &rr);
+    fe_add(&I, &H, &H);
+    fe_sqr(&I, &I);
+    fe_mul(&J, &H, &I);
+    fe_mul(&V, &U1, &I);
+    fe_sqr(&x3, &rr);
+    fe_sub(&x3, &x3, &J);
+    fe_sub(&x3, &x3, &V);
+    fe_sub(&x3, &x3, &V);
+    fe_sub(&t, &V, &x3);
+    fe_mul(&y3, &rr, &t);
+    fe_mul(&t, &S1, &J);
+    fe_add(&t, &t, &t);
+    fe_sub(&y3, &y3, &t);
+    fe_add(&z3, &a->z, &b->z);
+    fe_sqr(&z3, &z3);
+    fe_sub(&z3, &z3, &Z1Z1);
+    fe_sub(&z3, &z3, &Z2Z2);
+    fe_mul(&z3, &z3, &H);
+    r->x = x3;
+    r->y = y3;
+    r->z = z3;
+    r->inf = 0;
+}
+
+/* ------------------------------------------------------------------------------ scalars */
+
+/* len (<= 31) bits of k starting at bit pos; bits at or above 256 read as zero. */
+static uint32_t scalar_bits(const uint64_t k[4], unsigned pos, unsigned len) {
+    if (pos >= 256) {
+        return 0;
+    }
+    unsigned limb = pos / 64, off = pos % 64;
+    uint64_t v = k[limb] >> off;
+    if (off + len > 64 && limb + 1 < 4) {
+        v |= k[limb + 1] << (64 - off); /* off > 0 here since len <= 31 */
+    }
+    return (uint32_t)(v & ((1ULL << len) - 1));
+}
+
+/* ------------------------------------------------------------------- GLV endomorphism */
+
+/* lambda (x, y) = (beta x, y) with beta^3 = 1 mod p, lambda^3 = 1 mod n (Gallant, Lambert,
+ * Vanstone 2001). A scalar splits as k = k1 + k2 lambda mod n with k1 = k - c1 a1 - c2 a2,
+ * k2 = -c1 b1 - c2 b2, where (a1, b1), (a2, b2) is the short basis of the lattice
+ * {(a, b): a + b lambda = 0 mod n} that circuits/group/backend_python.py derives, and
+ * c1 ~ b2 k / n, c2 ~ -b1 k / n are rounded as round(k g / 2^384) with g1 = round(2^384 b2 / n),
+ * g2 = round(2^384 (-b1) / n). The identity holds for any c1, c2; the rounding only keeps
+ * |k1|, |k2| near 2^128. All limbs little-endian; b1 < 0 is stored mod 2^256. */
+static const uint64_t BETA[4] = {0xC1396C28719501EEULL, 0x9CF0497512F58995ULL,
+                                 0x6E64479EAC3434E9ULL, 0x7AE96A2B657C0710ULL};
+static const uint64_t GLV_G1[4] = {0xE893209A45DBB031ULL, 0x3DAA8A1471E8CA7FULL,
+                                   0xE86C90E49284EB15ULL, 0x3086D221A7D46BCDULL};
+static const uint64_t GLV_G2[4] = {0x1571B4AE8AC47F71ULL, 0x221208AC9DF506C6ULL,
+                                   0x6F547FA90ABFE4C4ULL, 0xE4437ED6010E8828ULL};
+static const uint64_t GLV_A1[4] = {0xE86C90E49284EB15ULL, 0x3086D221A7D46BCDULL, 0, 0};
+static const uint64_t GLV_A2[4] = {0x57C1108D9D44CFD8ULL, 0x14CA50F7A8E2F3F6ULL, 1, 0};
+static const uint64_t GLV_B1[4] = {0x90AB8056F5401B3DULL, 0x1BBC8129FEF177D7ULL,
+                                   0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL};
+static const uint64_t GLV_B2[4] = {0xE86C90E49284EB15ULL, 0x3086D221A7D46BCDULL, 0, 0};
+
+/* t = a b (512 bits) */
+static void u256_mul_full(uint64_t t[8], const uint64_t a[4], const uint64_t b[4]) {
+    memset(t, 0, 8 * sizeof(uint64_t));
+    for (int i = 0; i < 4; i++) {
+        uint64_t c = 0;
+        for (int j = 0; j < 4; j++) {
+            u128 uv = (u128)a[i] * b[j] + t[i + j] + c; /* < 2^128 */
+            t[i + j] = (uint64_t)uv;
+            c = (uint64_t)(uv >> 64);
+        }
+        t[i + 4] = c;
+    }
+}
+
+/* r = a - b mod 2^256 */
+static void u256_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t borrow = 0;
+    for (int i = 0; i < 4; i++) {
+        uint64_t x = a[i], y = b[i];
+        uint64_t d = x - y;
+        uint64_t b1 = (uint64_t)(x < y);
+        r[i] = d - borrow;
+        borrow = b1 | (uint64_t)(d < borrow);
+    }
+}
+
+/* r = round(k g / 2^384) (< 2^129 since g < 2^256 and k < 2^256) */
+static void u256_mulshift384(uint64_t r[4], const uint64_t k[4], const uint64_t g[4]) {
+    uint64_t t[8];
+    u256_mul_full(t, k, g);
+    u128 s = (u128)t[6] + (t[5] >> 63);
+    r[0] = (uint64_t)s;
+    s = (u128)t[7] + (uint64_t)(s >> 64);
+    r[1] = (uint64_t)s;
+    r[2] = (uint64_t)(s >> 64);
+    r[3] = 0;
+}
+
+/* r = a b mod 2^256 */
+static void u256_mul_lo(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t t[8];
+    u256_mul_full(t, a, b);
+    memcpy(r, t, 4 * sizeof(uint64_t));
+}
+
+/* k = k1 + k2 lambda mod n; outputs |k1|, |k2| and their signs (1 = negative). */
+static void glv_split(uint64_t k1[4], int *neg1, uint64_t k2[4], int *neg2, const uint64_t k[4]) {
+    static const uint64_t zero[4] = {0, 0, 0, 0};
+    uint64_t c1[4], c2[4], t[4];
+    u256_mulshift384(c1, k, GLV_G1);
+    u256_mulshift384(c2, k, GLV_G2);
+    u256_mul_lo(t, c1, GLV_A1);
+    u256_sub(k1, k, t);
+    u256_mul_lo(t, c2, GLV_A2);
+    u256_sub(k1, k1, t);
+    u256_mul_lo(t, c1, GLV_B1);
+    u256_sub(k2, zero, t);
+    u256_mul_lo(t, c2, GLV_B2);
+    u256_sub(k2, k2, t);
+    /* the exact values are short (about 2^128), so the top bit is the sign */
+    *neg1 = (int)(k1[3] >> 63);
+    if (*neg1) {
+        u256_sub(k1, zero, k1);
+    }
+    *neg2 = (int)(k2[3] >> 63);
+    if (*neg2) {
+        u256_sub(k2, zero, k2);
+    }
+}
+
+static unsigned u256_bits(const uint64_t k[4]) {
+    for (int i = 3; i >= 0; i--) {
+        if (k[i]) {
+            return (unsigned)(64 * i + 64 - __builtin_clzll(k[i]));
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------ the msm */
+
+#define MAX_WINDOW 16u
+/* Refuse absurd sizes before any size arithmetic can overflow. */
+#define MAX_TERMS ((size_t)1 << 28)
+/* Bucket entries held at once (80 bytes each): windows are processed in groups below it. */
+#ifndef ZKS_MAX_ENTRIES
+#define ZKS_MAX_ENTRIES 19 /* log2; overridable to test the window groups */
+#endif
+#define MAX_ENTRIES ((size_t)1 << ZKS_MAX_ENTRIES)
+
+/* Window width minimising nwin * (terms + 5 * 2^(c-1)): per window about one batched affine
+ * addition (~6 multiplications) per term and two Jacobian additions (~27) per bucket. */
+static unsigned choose_window(size_t terms, unsigned bits) {
+    unsigned best_c = 1;
+    double best = 0.0;
+    for (unsigned c = 1; c <= MAX_WINDOW; c++) {
+        unsigned nwin = (bits + 1 + c - 1) / c;
+        double cost = (double)nwin * ((double)terms + 5.0 * (double)(1u << (c - 1)));
+        if (c == 1 || cost < best) {
+            best = cost;
+            best_c = c;
+        }
+    }
+    return best_c;
+}
+
+static int fe_same(const fe *a, const fe *b) { /* both fully normalized */
+    return memcmp(a->v, b->v, sizeof(a->v)) == 0;
+}
+
+/*
+ * Sum each of nlists lists of affine points in place: list L is buf[start[L] .. start[L] +
+ * len[L]), all coordinates fully normalized. Pairwise levels of affine additions,
+ * x3 = l^2 - x1 - x2, y3 = l (x1 - x3) - y1, l = (y2 - y1) / (x2 - x1) (or 3 x1^2 / 2 y1 for
+ * a doubling), all denominators of a level inverted together (Montgomery's trick). On return
+ * len[L] is 0 (the sum is infinity) or 1 (the sum is buf[start[L]]).
+ * den, pre: room for total / 2 field elements; kind: total / 2 bytes.
+ */
+static void sum_lists_affine(ge *buf, const size_t *start, size_t *len, size_t nlists, fe *den,
+                             fe *pre, unsigned char *kind) {
+    for (;;) {
+        size_t k = 0;
+        for (size_t L = 0; L < nlists; L++) {
+            const ge *s = buf + start[L];
+            for (size_t i = 0; i + 1 < len[L]; i += 2) {
+                const ge *a = &s[i], *b = &s[i + 1];
+                if (!fe_same(&a->x, &b->x)) {
+                    fe_sub_norm(&den[k], &b->x, &a->x);
+                    kind[k] = 0; /* addition */
+                } else if (fe_same(&a->y, &b->y)) {
+                    fe_add(&den[k], &a->y, &a->y);
+                    kind[k] = 1; /* doubling (y != 0 on secp256k1) */
+                } else {
+                    fe_set_int(&den[k], 1);
+                    kind[k] = 2; /* a = -b: the pair cancels */
+                }
+                k++;
+            }
+        }
+        if (k == 0) {
+            return;
+        }
+        /* batch inversion */
+        fe acc;
+        fe_set_int(&acc, 1);
+        for (size_t j = 0; j < k; j++) {
+            pre[j] = acc;
+            fe_mul(&acc, &acc, &den[j]);
+        }
+        fe inv;
+        fe_inv(&inv, &acc);
+        for (size_t j = k; j-- > 0;) {
+            fe dj = den[j];
+            fe_mul(&den[j], &inv, &pre[j]); /* den[j] now holds its inverse */
+            fe_mul(&inv, &inv, &dj);
+        }
+        /* apply, compacting each list to its front */
+        k = 0;
+        for (size_t L = 0; L < nlists; L++) {
+            ge *s = buf + start[L];
+            size_t n = len[L], out = 0, i = 0;
+            for (; i + 1 < n; i += 2, k++) {
+                const ge a = s[i], b = s[i + 1];
+                if (kind[k] == 2) {
+                    continue;
+                }
+                fe l, t;
+                if (kind[k] == 0) {
+                    fe_sub_norm(&t, &b.y, &a.y);
+                } else {
+                    fe_sqr(&t, &a.x);
+                    fe_mul_small(&t, &t, 3);
+                }
+                fe_mul(&l, &t, &den[k]);
+                ge r;
+                fe_sqr(&r.x, &l);
+                fe_sub_norm(&r.x, &r.x, &a.x);
+                fe_sub_norm(&r.x, &r.x, &b.x);
+                fe_normalize(&r.x);
+                fe_sub_norm(&t, &a.x, &r.x);
+                fe_mul(&r.y, &l, &t);
+                fe_sub_norm(&r.y, &r.y, &a.y);
+                fe_normalize(&r.y);
+                s[out++] = r;
+            }
+            if (i < n) {
+                s[out++] = s[i]; /* odd one out */
+            }
+            len[L] = out;
+        }
+    }
+}
+
+int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
+            unsigned char *out) {
+    if (out == NULL) {
+        return -2;
+    }
+    memset(out, 0, 64);
+    if (n == 0) {
+        return 0;
+    }
+    if (points == NULL || scalars == NULL) {
+        return -2;
+    }
+    if (n > MAX_TERMS) {
+        return -1;
+    }
+
+    int ret = -1;
+    ge *pts = NULL, *buf = NULL;
+    fe *negy = NULL, *den = NULL, *pre = NULL;
+    uint64_t(*ks)[4] = NULL;
+    int32_t *digits = NULL;
+    size_t *start = NULL, *len = NULL;
+    unsigned char *kind = NULL;
+
+    /* room for two GLV halves per term (n <= 2^28, so 2 n fits) */
+    pts = (ge *)malloc(2 * n * sizeof(ge));
+    ks = (uint64_t(*)[4])malloc(2 * n * sizeof(*ks));
+    negy = (fe *)malloc(2 * n * sizeof(fe));
+    if (pts == NULL || ks == NULL || negy == NULL) {
+        goto done;
+    }
+
+    /* Parse and validate; keep the terms with a nonzero scalar. */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *pp = points + 64 * i;
+        uint64_t x[4], y[4], k[4];
+        limbs_from_be(x, pp);
+        limbs_from_be(y, pp + 32);
+        limbs_from_be(k, scalars + 32 * i);
+        if (!limbs_less(x, PRIME) || !limbs_less(y, PRIME) || !limbs_less(k, ORDER)) {
+            ret = -2; /* not canonical */
+            goto done;
+        }
+        fe fx, fy, lhs, rhs, seven;
+        fe_from_limbs(&fx, x);
+        fe_from_limbs(&fy, y);
+        fe_sqr(&lhs, &fy);
+        fe_sqr(&rhs, &fx);
+        fe_mul(&rhs, &rhs, &fx);
+        fe_set_int(&seven, 7);
+        fe_add(&rhs, &rhs, &seven);
+        if (!fe_equal(&lhs, &rhs)) {
+            ret = -2; /* not on the curve */
+            goto done;
+        }
+        if ((k[0] | k[1] | k[2] | k[3]) == 0) {
+            continue;
+        }
+        pts[m].x = fx;
+        pts[m].y = fy;
+        memcpy(ks[m], k, sizeof(k));
+        m++;
+    }
+    if (m == 0) {
+        ret = 0;
+        goto done;
+    }
+
+    /* Split every term with the endomorphism, from the last term down so that entries 2j and
+     * 2j + 1 never overwrite an unread term; fold the signs into the points:
+     * k (x, y) = |k1| (x, +-y) + |k2| (beta x, +-y). Then drop zero halves. */
+    fe beta;
+    fe_from_limbs(&beta, BETA);
+    for (size_t j = m; j-- > 0;) {
+        const ge pt = pts[j];
+        uint64_t k[4], h[2][4];
+        int neg[2];
+        memcpy(k, ks[j], sizeof(k));
+        glv_split(h[0], &neg[0], h[1], &neg[1], k);
+        fe zero, y = pt.y, ny;
+        fe_normalize(&y);
+        fe_set_int(&zero, 0);
+        fe_sub(&ny, &zero, &y);
+        fe_normalize(&ny);
+        for (int half_i = 0; half_i < 2; half_i++) {
+            size_t e = 2 * j + (size_t)half_i;
+            if (half_i == 0) {
+                pts[e].x = pt.x;
+            } else {
+                fe_mul(&pts[e].x, &pt.x, &beta);
+            }
+            fe_normalize(&pts[e].x);
+            pts[e].y = neg[half_i] ? ny : y;
+            negy[e] = neg[half_i] ? y : ny;
+            memcpy(ks[e], h[half_i], sizeof(h[half_i]));
+        }
+    }
+    size_t terms = 0;
+    unsigned bits = 0;
+    for (size_t e = 0; e < 2 * m; e++) {
+        unsigned b = u256_bits(ks[e]);
+        if (b == 0) {
+            continue;
+        }
+        if (b > bits) {
+            bits = b;
+        }
+        pts[terms] = pts[e];
+        negy[terms] = negy[e];
+        memcpy(ks[terms], ks[e], sizeof(ks[e]));
+        terms++;
+    }
+    if (terms == 0) { /* unreachable: k = k1 + k2 lambda != 0 */
+        ret = 0;
+        goto done;
+    }
+    m = terms;
+
+    const unsigned c = choose_window(m, bits);
+    const unsigned nwin = (bits + 1 + c - 1) / c; /* one extra bit for the last carry */
+    const size_t half = (size_t)1 << (c - 1);
+    const int32_t full = (int32_t)1 << c;
+    /* windows per group: keep m * group <= MAX_ENTRIES (at least one window) */
+    size_t group = MAX_ENTRIES / m;
+    if (group < 1) {
+        group = 1;
+    }
+    if (group > nwin) {
+        group = nwin;
+    }
+    const size_t nlists = group * half;
+    const size_t entries = group * m; /* <= max(MAX_ENTRIES, MAX_TERMS): no overflow */
+
+    /* m <= 2^28 and nwin <= 257: the products below fit in a 64-bit size_t; checked anyway. */
+    if (m > SIZE_MAX / nwin / sizeof(int32_t) || entries > SIZE_MAX / sizeof(ge)) {
+        goto done;
+    }
+    digits = (int32_t *)malloc(m * nwin * sizeof(int32_t));
+    buf = (ge *)malloc(entries * sizeof(ge));
+    den = (fe *)malloc((entries / 2 + 1) * sizeof(fe));
+    pre = (fe *)malloc((entries / 2 + 1) * sizeof(fe));
+    kind = (unsigned char *)malloc(entries / 2 + 1);
+    start = (size_t *)malloc(nlists * sizeof(size_t));
+    len = (size_t *)malloc(nlists * sizeof(size_t));
+    if (digits == NULL || buf == NULL || den == NULL || pre == NULL ||
+        kind == NULL || start == NULL || len == NULL) {
+        goto done;
+    }
+
+    /* Signed digits: k = sum_w d_w 2^(c w), d_w in [-2^(c-1), 2^(c-1)), the top one in
+     * [0, 2^(c-1)] (it absorbs the last carry; k < 2^bits <= 2^(c nwin - 1)). */
+    for (size_t j = 0; j < m; j++) {
+        int32_t carry = 0;
+        int32_t *dj = digits + j * nwin;
+        for (unsigned w = 0; w < nwin; w++) {
+            int32_t d = (int32_t)scalar_bits(ks[j], w * c, c) + carry;
+            if (w + 1 < nwin && d >= (int32_t)half) {
+                dj[w] = d - full;
+                carry = 1;
+            } else {
+                dj[w] = d;
+                carry = 0;
+            }
+        }
+    }
+
+    gej total;
+    gej_set_inf(&total);
+    /* windows from the top, in groups [w_lo, w_hi) */
+    for (size_t w_hi = nwin; w_hi > 0;) {
+        const size_t w_lo = w_hi > group ? w_hi - group : 0;
+        const size_t g = w_hi - w_lo;
+        /* counting sort of the terms into the lists (window, |digit|) */
+        memset(len, 0, g * half * sizeof(size_t));
+        for (size_t j = 0; j < m; j++) {
+            const int32_t *dj = digits + j * nwin;
+            for (size_t w = w_lo; w < w_hi; w++) {
+                int32_t d = dj[w];
+                if (d != 0) {
+                    len[(w - w_lo) * half + (size_t)(d > 0 ? d : -d) - 1]++;
+                }
+            }
+        }
+        size_t pos = 0;
+        for (size_t L = 0; L < g * half; L++) {
+            start[L] = pos;
+            pos += len[L];
+            len[L] = 0;
+        }
+        for (size_t j = 0; j < m; j++) {
+            const int32_t *dj = digits + j * nwin;
+            for (size_t w = w_lo; w < w_hi; w++) {
+                int32_t d = dj[w];
+                if (d != 0) {
+                    size_t L = (w - w_lo) * half + (size_t)(d > 0 ? d : -d) - 1;
+                    ge *e = &buf[start[L] + len[L]++];
+                    e->x = pts[j].x;
+                    e->y = d > 0 ? pts[j].y : negy[j];
+                }
+            }
+        }
+        sum_lists_affine(buf, start, len, g * half, den, pre, kind);
+        for (size_t w = w_hi; w-- > w_lo;) {
+            for (unsigned i = 0; i < c; i++) {
+                gej_double(&total, &total);
+            }
+            /* sum_b b * bucket[b] as a running sum from the top bucket down */
+            gej running, sum;
+            gej_set_inf(&running);
+            gej_set_inf(&sum);
+            for (size_t b = half; b-- > 0;) {
+                size_t L = (w - w_lo) * half + b;
+                if (len[L]) {
+                    gej_add_ge(&running, &running, &buf[start[L]]);
+                }
+                if (!running.inf) {
+                    gej_add(&sum, &sum, &running);
+                }
+            }
+            gej_add(&total, &total, &sum);
+        }
+        w_hi = w_lo;
+    }
+
+    if (total.inf) {
+        ret = 0;
+        goto done;
+    }
+    {
+        fe zi, zi2, zi3, x, y;
+        fe_inv(&zi, &total.z);
+        fe_sqr(&zi2, &zi);
+        fe_mul(&zi3, &zi2, &zi);
+        fe_mul(&x, &total.x, &zi2);
+        fe_mul(&y, &total.y, &zi3);
+        fe_to_be(out, &x);
+        fe_to_be(out + 32, &y);
+        ret = 1;
+    }
+
+done:
+    free(pts);
+    free(ks);
+    free(digits);
+    free(negy);
+    free(buf);
+    free(den);
+    free(pre);
+    free(kind);
+    free(start);
+    free(len);
+    return ret;
+}
