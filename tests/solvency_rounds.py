@@ -49,6 +49,17 @@ USERS: tuple[tuple[str, ...], ...] = (
     ("o'brien", "0", "99"),
 )
 
+#: The same users with a tenth of the bitcoin: 102% of their BTC liabilities fits 32 bits, so
+#: ratio proofs need no 64-bit ranges (faster rounds).
+SMALL_USERS: tuple[tuple[str, ...], ...] = (
+    ("alice", "0.15", "250.75"),
+    ("bob", "0", "0"),
+    ("zoë", "0.00000001", "1000"),
+    ("李雷", "0.2", "0.01"),
+    ("carol@example.com", "0.025", "12345.67"),
+    ("o'brien", "0", "99"),
+)
+
 
 def to_units(amount: str, decimals: int) -> int:
     whole, _, frac = amount.partition(".")

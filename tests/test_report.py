@@ -17,8 +17,8 @@ from solvency_rounds import (
     EXCHANGE_PK,
     EXCHANGE_SK,
     ROUND,
+    SMALL_USERS,
     SNAPSHOT_TIME,
-    USERS,
     AssetSpec,
     Round,
     WalletSpec,
@@ -31,6 +31,7 @@ from solvency_rounds import (
 )
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+USERS = SMALL_USERS
 NASTY_EXCHANGE = 'Test <b>Exchange</b> & "Co"'
 NASTY_ADDRESS = "<script>alert(1)</script>bc1q"
 
@@ -127,7 +128,7 @@ def rnd(tmp_path_factory: pytest.TempPathFactory) -> Round:
     res = write_json(base / "reserves.json", reserves_doc(NASTY_EXCHANGE, ROUND, spec))
     key = write_secret(base / "exchange.key", EXCHANGE_SK)
     rnd = build_round(
-        base, bits=64,
+        base, users=USERS,
         extra=["--exchange", NASTY_EXCHANGE, "--reserves", str(res), "--min-ratio", "BTC=102",
                "--disclose", "USDT", "--exchange-key", str(key)],
     )  # fmt: skip
@@ -198,7 +199,7 @@ def test_report_without_ratio_or_disclosure_and_without_reserves(tmp_path: Path)
         "USDT": AssetSpec("tron", 2, [WalletSpec(3, totals["USDT"] + 1)]),
     }
     res = write_json(tmp_path / "reserves.json", reserves_doc("Plain", ROUND, spec))
-    rnd = build_round(tmp_path, extra=["--exchange", "Plain", "--reserves", str(res)])
+    rnd = build_round(tmp_path, users=USERS, extra=["--exchange", "Plain", "--reserves", str(res)])
     assert prove("report", "--out", str(rnd.dir)).rc == 0
     html = (rnd.dir / "report.html").read_text(encoding="utf-8")
     page = parse(html)

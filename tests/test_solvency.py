@@ -22,7 +22,7 @@ from solvency_rounds import (
     EXCHANGE_SK,
     OTHER_ROUND,
     ROUND,
-    USERS,
+    SMALL_USERS,
     AssetSpec,
     Round,
     WalletSpec,
@@ -46,6 +46,7 @@ from circuits.group import N
 from verifier.formats import dumps, parse_statement
 from verifier.solvency import signed_message, verify_solvency
 
+USERS = SMALL_USERS
 TOTALS = totals_of(USERS, ASSETS)
 SOLVENCY_ARGS = ["--min-ratio", "BTC=102", "--disclose", "USDT"]
 
@@ -64,8 +65,8 @@ def solvency_round(base: Path, round_id: str, *, sign: bool = True, name: str = 
     extra = ["--exchange", EXCHANGE, "--reserves", str(res), *SOLVENCY_ARGS]
     if sign:
         extra += ["--exchange-key", str(write_secret(base / "exchange.key", EXCHANGE_SK))]
-    # 64-bit ranges: the ratio proof needs P * L < 2^n (102 x 3.75 BTC in satoshis > 2^32)
-    return build_round(base, round_id=round_id, extra=extra, name=name, bits=64)
+    # SMALL_USERS: the ratio proof needs P * L < 2^n (102 x 0.375 BTC in satoshis < 2^32)
+    return build_round(base, round_id=round_id, extra=extra, name=name, users=USERS)
 
 
 @dataclass
