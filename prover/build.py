@@ -55,8 +55,10 @@ from verifier.formats import (
     Statement,
     check_params,
     dumps,
+    parse_statement,
 )
 from verifier.ids import user_key
+from verifier.jsonstrict import get_str
 
 STORE_NAME = "state.sqlite"
 PRIVATE_DIR = "private"
@@ -159,6 +161,7 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
     """Build and publish one round. Raises SnapshotError/FormatError/ParameterError on bad input
     before anything is written to cfg.out."""
     check_params(cfg.height, cfg.bits, cfg.mode, len(cfg.assets))
+    check_statement_texts(cfg)
     if cfg.out.exists() and (not cfg.out.is_dir() or any(cfg.out.iterdir())):
         raise ParameterError(f"{cfg.out}: output folder exists and is not empty")
     t0 = time.perf_counter()
@@ -198,6 +201,9 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
                     statement.exchange,
                     extra,
                 )
+            # self-check: the statement decodes, with the verifier's decoder, to itself
+            if parse_statement(statement.to_bytes(), "statement.json") != statement:
+                raise ParameterError("self-check failed: the statement does not decode to itself")
             t = time.perf_counter()
             users, _digests = _write_outputs(cfg, params, store, secrets, statement, summary)
             times["publish"] = time.perf_counter() - t
@@ -208,6 +214,20 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
     publish_staging(cfg.out)
     times["total"] = time.perf_counter() - t0
     return BuildResult(cfg.out, users, nodes, proofs, statement, summary, times)
+
+
+def check_statement_texts(cfg: BuildConfig) -> None:
+    """The statement's free-text fields follow its decoder's rules (1 to 64 or 128 UTF-8 bytes,
+    no control characters), or the published statement would not decode: FormatError."""
+    for option, key, value, limit in (
+        ("--snapshot-time", "snapshot_time", cfg.snapshot_time, 64),
+        ("--exchange", "exchange", cfg.exchange, 128),
+    ):
+        if value is not None:
+            try:
+                get_str({key: value}, key, "", limit, 1)
+            except FormatError as exc:
+                raise FormatError(f"{option}: {exc}") from None
 
 
 def publish_staging(out: Path) -> None:

@@ -183,6 +183,29 @@ def test_proof_output_is_private_from_the_start(rnd: Round, tmp_path: Path) -> N
     assert target.read_bytes() == rnd.proof_path("alice").read_bytes()
 
 
+TEXT_OPTIONS = [
+    ("--snapshot-time", "x" * 65, "string of 65 UTF-8 bytes, expected 1 to 64"),
+    ("--snapshot-time", "2026-11-01\tT00", "string contains a control character"),
+    ("--snapshot-time", "", "string of 0 UTF-8 bytes"),
+    ("--exchange", "E" * 129, "string of 129 UTF-8 bytes, expected 1 to 128"),
+    ("--exchange", "Ex\nchange", "string contains a control character"),
+]
+
+
+@pytest.mark.parametrize(("option", "value", "reason"), TEXT_OPTIONS)
+def test_statement_text_the_verifier_would_refuse_exit_2(
+    tmp_path: Path, option: str, value: str, reason: str
+) -> None:
+    """The build published statements that its own verifier could not decode (a snapshot time
+    over 64 bytes, an exchange name over 128, control characters): now refused up front."""
+    snap = Path(shutil.copyfile(FIXTURES / "ok.csv", tmp_path / "ok.csv"))
+    key = write_secret(tmp_path / "m.key")
+    res = prove(*_build_args(snap, key, tmp_path / "out", option, value))
+    assert res.rc == 2
+    assert res.stderr.startswith(f"error: {option}: ") and reason in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.key", "ok.csv"]
+
+
 def _subcommands(parser: argparse.ArgumentParser) -> list[str]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
