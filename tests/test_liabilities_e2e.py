@@ -265,22 +265,29 @@ def test_export_audit_and_audit(rnd: Round, tmp_path: Path) -> None:
     assert audit_of([json.dumps(c).encode(), *lines[1:]]) == (1, "audit-tree")
 
 
+TINY = [("alice", "3", "0"), ("bob", "0", "250"), ("zoë", "200", "1"), ("李雷", "1", "1")]
+TINY_ASSETS = {"BTC": 0, "USDT": 0}
+
+
 def test_same_inputs_and_secret_give_byte_identical_outputs(tmp_path: Path) -> None:
-    a = build_round(tmp_path / "a", mode="per-node", height=4, bits=32, users=USERS[:4])
-    b = build_round(tmp_path / "b", mode="per-node", height=4, bits=32, users=USERS[:4])
+    def make(name: str, users: list[tuple[str, str, str]]) -> Round:
+        return build_round(
+            tmp_path / name, mode="per-node", height=4, bits=8, users=users, assets=TINY_ASSETS
+        )
+
+    a, b = make("a", TINY), make("b", TINY)
     assert a.statement.read_bytes() == b.statement.read_bytes()
-    for row in USERS[:4]:
+    for row in TINY:
         assert a.proof_path(row[0]).read_bytes() == b.proof_path(row[0]).read_bytes()
+    manifest_a = json.loads((a.dir / "manifest.json").read_bytes())
+    assert manifest_a == json.loads((b.dir / "manifest.json").read_bytes())
     # the snapshot's line order does not matter either (positions come from the secret)
-    c = build_round(
-        tmp_path / "c", mode="per-node", height=4, bits=32, users=list(reversed(USERS[:4]))
-    )
+    c = make("c", list(reversed(TINY)))
     assert c.statement.read_bytes() == a.statement.read_bytes()
     # another secret gives another tree
-    d_base = tmp_path / "d"
-    d_base.mkdir()
-    write_secret(d_base / "master.key", bytes(range(32)))
-    d = build_round(d_base, mode="per-node", height=4, bits=32, users=USERS[:4])
+    (tmp_path / "d").mkdir()
+    write_secret(tmp_path / "d" / "master.key", bytes(range(32)))
+    d = make("d", TINY)
     assert d.statement_json()["root"]["hash"] != a.statement_json()["root"]["hash"]
 
 
