@@ -747,3 +747,37 @@ def test_statement_and_proof_files_through_the_cli(case: Case, tmp_path: Path) -
     res = verify("inclusion", "--statement", str(case.a.statement), "--proof", str(trunc))
     assert res.rc == 2
     assert "truncated" in res.stderr
+
+
+MALFORMED: list[tuple[str, bytes]] = [
+    ("deep arrays", b"[" * 100_000 + b"]" * 100_000),
+    ("deep objects", b'{"a":' * 5_000 + b"1" + b"}" * 5_000),
+    ("huge string", b'{"format": "' + b"x" * 1_500_000 + b'"}'),
+    ("huge integer", b'{"round": ' + b"9" * 100_000 + b"}"),
+    ("over the size limit", b" " * (2 * 1024 * 1024 + 1)),
+    ("byte order mark", b"\xef\xbb\xbf{}"),
+    ("UTF-16", '{"format": 1}'.encode("utf-16")),
+    ("not JSON", b"ZKS"),
+    ("a list", b"[]"),
+]
+
+
+@pytest.mark.parametrize("blob", [b for _, b in MALFORMED], ids=[n for n, _ in MALFORMED])
+def test_malformed_json_is_a_format_error_in_bounded_time(blob: bytes) -> None:
+    import time
+
+    t = time.perf_counter()
+    with pytest.raises(FormatError):
+        parse_inclusion(blob, "proof.json")
+    with pytest.raises(FormatError):
+        parse_statement(blob, "statement.json")
+    assert time.perf_counter() - t < 2.0
+
+
+def test_another_generator_table_in_both_files(case: Case) -> None:
+    """A statement and proof that agree on a generator table other than the pinned one."""
+    doc, st = case.doc(), case.a.statement_json()
+    doc["params"]["generators"] = st["params"]["generators"] = "00" * 32
+    statement = parse_statement(dumps(st), "statement.json")
+    assert_check("generators", lambda: verify_doc(statement, doc))
+    assert_check("generators", lambda: verify_root(statement))
