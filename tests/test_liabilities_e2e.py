@@ -203,7 +203,17 @@ def test_expect_mismatch_and_malformed(rnd: Round) -> None:
         "inclusion", "--statement", str(rnd.statement), "--proof", proof, "--expect", "BTC=1.5"
     )
     assert res.rc == 0
-    for bad in ("BTC=1.000000001", "BTC=1e3", "ETH=1", "BTC", "BTC=-1", "BTC=１"):
+    # (non-ASCII digits in the fraction were accepted: "BTC=1.５" passed as 1.5)
+    for bad in (
+        "BTC=1.000000001",
+        "BTC=1e3",
+        "ETH=1",
+        "BTC",
+        "BTC=-1",
+        "BTC=１",
+        "BTC=1.５",
+        "BTC=1.5 ",
+    ):
         res = verify(
             "inclusion", "--statement", str(rnd.statement), "--proof", proof, "--expect", bad
         )

@@ -79,7 +79,7 @@ def parse_expectations(items: Sequence[str], statement: Statement) -> dict[str, 
             not whole.isdigit()
             or (dot and not frac.isdigit())
             or len(frac) > d
-            or not whole.isascii()
+            or not amount.isascii()
         ):
             raise FormatError(
                 f"--expect {item!r}: amount must be a plain decimal with at most {d} decimals"
