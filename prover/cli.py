@@ -59,7 +59,7 @@ def _dask_client(address: str | None) -> object | None:
         raise ParameterError(
             "--dask-scheduler needs the 'dask' extra: pip install 'zk-solvency[dask]'"
         ) from None
-    return Client(address)
+    return Client(address)  # type: ignore[no-untyped-call]
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
@@ -289,7 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate a realistic snapshot and reserves, build the round, "
         "verify every proof and the statement, and print a summary.",
     )
-    p.add_argument("--out", required=True, help="folder for the demo (created)")
+    p.add_argument("--out", default=None,
+                   help="folder for the demo, created (default: ./zk-solvency-demo-<time>)")
     p.add_argument("--users", type=int, default=200, help="number of users (default 200)")
     p.add_argument("--seed", type=int, default=2026, help="seed of the generated data")
     p.add_argument("--round", type=parse_round, default="2026-11")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from circuits.errors import ParameterError
 from prover.build import BuildConfig, build
 from prover.secrets import keygen, load_master_secret
 from prover.solvency import (
@@ -68,12 +69,12 @@ def make_snapshot(path: Path, users: int, seed: int) -> dict[str, int]:
         for i in range(users):
             base = NAMES[i % len(NAMES)]
             uid = f"{base}-{i:05d}" if i % 3 else f"user{i:05d}@example.com"
-            amounts = []
+            fields = []
             for sym, dec in DEMO_ASSETS.items():
                 v = int(cols[sym][i])
                 whole, frac = divmod(v, 10**dec)
-                amounts.append(f"{whole}.{frac:0{dec}d}" if frac else str(whole))
-            f.write(uid + "," + ",".join(amounts) + "\r\n")
+                fields.append(f"{whole}.{frac:0{dec}d}" if frac else str(whole))
+            f.write(uid + "," + ",".join(fields) + "\r\n")
     return totals
 
 
@@ -98,9 +99,11 @@ def run_demo(args: argparse.Namespace) -> int:
     from verifier.solvency import verify_solvency
 
     t0 = time.perf_counter()
-    out = Path(args.out)
+    out = Path(args.out or time.strftime("zk-solvency-demo-%Y%m%d-%H%M%S"))
     if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out}: folder exists and is not empty")
+        raise ParameterError(f"{out}: folder exists and is not empty")
+    if not 1 <= args.users <= 1_000_000:
+        raise ParameterError("--users must be in [1, 1000000]")
     out.mkdir(parents=True, exist_ok=True)
     users = args.users
     height = args.height or max(8, math.ceil(math.log2(2 * users)) + 1)
@@ -137,9 +140,7 @@ def run_demo(args: argparse.Namespace) -> int:
         bits=args.bits,
         mode=args.mode,
         workers=args.workers,
-        snapshot_time=args.snapshot_time or f"{args.round}-01T00:00:00Z"
-        if len(args.round) == 7
-        else None,
+        snapshot_time=args.snapshot_time or time.strftime("%Y-%m-%dT00:00:00Z", time.gmtime()),
         exchange=EXCHANGE,
     )
     res, rtotals, raw = load_reserves(str(out / "reserves.json"), EXCHANGE, args.round)
