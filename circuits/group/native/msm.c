@@ -30,6 +30,10 @@
 
 __extension__ typedef unsigned __int128 u128;
 
+/* The one exported function (see the top of this file). */
+int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
+            unsigned char *out);
+
 /* A field element: value = sum v[i] 2^(52 i), congruent mod p, not necessarily reduced.
  * Bounds (checked with -DZKS_CHECK_BOUNDS): fe_mul/fe_sqr outputs have limbs < 2^53; inputs
  * to fe_mul/fe_sqr must have limbs < 2^60; the subtrahend of fe_sub limbs < 2^62. The point
