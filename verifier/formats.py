@@ -326,8 +326,7 @@ class InclusionProof:
         if self.path_proof is not None:
             out += self.path_proof
         else:
-            assert self.node_proofs is not None
-            for proof in self.node_proofs:
+            for proof in self.node_proofs or ():
                 out += proof
         return bytes(out)
 

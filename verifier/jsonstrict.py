@@ -39,6 +39,8 @@ __all__ = [
     "get_list",
     "get_obj",
     "get_str",
+    "hex_value",
+    "int_value",
     "join",
     "load_json",
 ]

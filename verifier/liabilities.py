@@ -183,7 +183,8 @@ def verify_inclusion(
     ctx = p.digest(statement.round_id)
     items: list[RangeItem] = [root_item(statement)]
     if p.mode == "per-node":
-        assert proof.node_proofs is not None
+        if proof.node_proofs is None or proof.path_proof is not None:
+            raise FormatError("a per-node proof carries one range proof per sibling, no path proof")
         m = next_pow2(p.k)
         j = proof.leaf_index
         for depth, (sib, raw) in zip(
@@ -195,7 +196,8 @@ def verify_inclusion(
             )
             j >>= 1
     else:
-        assert proof.path_proof is not None
+        if proof.path_proof is None or proof.node_proofs is not None:
+            raise FormatError("an aggregated proof carries one path proof, no node proofs")
         m = next_pow2(p.height * p.k)
         rp = _decode_proof(proof.path_proof, p.bits, m, "path")
         values = [c for sib in proof.siblings for c in sib.commitments]
@@ -284,7 +286,8 @@ def verify_audit(
                         check="audit-tree",
                     )
             if node.depth > 0:
-                assert node.range_proof is not None
+                if node.range_proof is None:
+                    raise FormatError(f"node ({node.depth}, {node.index}) has no range proof")
                 rp = _decode_proof(
                     node.range_proof, p.bits, m, f"node ({node.depth}, {node.index})"
                 )

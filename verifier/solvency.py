@@ -28,6 +28,7 @@ from circuits.pedersen import open_check
 from circuits.transcript import Transcript
 from verifier import jsonstrict as js
 from verifier.formats import STATEMENT_EXTRA_KEYS, Statement, canonical
+from verifier.liabilities import verify_root
 from verifier.reserves import parse_reserves, verify_reserves
 
 LABEL_SOLVENCY = b"zk-solvency/v1/solvency"
@@ -166,12 +167,7 @@ def verify_signature(st: Statement, exchange_key: str | None) -> str | None:
     pub = js.get_hex(obj, "pubkey", "signature", 32)
     sig = js.get_hex(obj, "sig", "signature", 64)
     if exchange_key is not None:
-        try:
-            pinned = bytes.fromhex(exchange_key)
-        except ValueError:
-            raise FormatError("--exchange-key: expected 64 hex characters") from None
-        if len(pinned) != 32:
-            raise FormatError("--exchange-key: expected 64 hex characters")
+        pinned = js.hex_value(exchange_key, "--exchange-key", 32)
         if not hmac.compare_digest(pinned, pub):
             raise VerificationError(
                 "the statement is signed by another key than the one you pinned", check="signature"
@@ -186,8 +182,10 @@ def verify_signature(st: Statement, exchange_key: str | None) -> str | None:
 
 
 def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> SolvencyResult:
-    """Verify the reserves, solvency and signature sections. VerificationError names the check
-    (signature, reserves-*, solvency, ratio, disclosure); FormatError for malformed sections."""
+    """Verify the signature, then (when the statement has reserves) the root's range proof, the
+    reserves, and the solvency, ratio and disclosure sections. VerificationError names the
+    check (signature, generators, range-proofs, reserves-*, solvency, ratio, disclosure);
+    FormatError for malformed sections."""
     signed_by = verify_signature(st, exchange_key)
     if "reserves" not in st.extra and "solvency" not in st.extra:
         return SolvencyResult(False, [], signed_by)
@@ -195,6 +193,8 @@ def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> Solven
         raise FormatError("statement.json: 'reserves' and 'solvency' go together")
     if st.exchange is None:
         raise FormatError("statement.json: a statement with reserves must name its exchange")
+    # The bounds below rely on L < 2^n, which the root's own range proof establishes.
+    verify_root(st)
     reserves = parse_reserves(json.dumps(st.extra["reserves"]).encode(), "statement.json reserves")
     totals = verify_reserves(reserves, exchange=st.exchange, round_id=st.round_id)
     p = st.params
