@@ -1,6 +1,8 @@
 """libsecp256k1 backend through coincurve's cffi bindings. Native values are `secp256k1_pubkey`
 structs (never the identity) or None for the identity. Scalar multiplication (`mul`) is
-libsecp256k1's constant-time `tweak_mul`; sums of many points are one
+libsecp256k1's constant-time `tweak_mul`, except for bases registered as fixed (G and the
+Pedersen H) once their comb table exists: those are a table lookup by the scalar's bytes and one
+combine, which is faster but VARIABLE TIME. Sums of many points are one
 `secp256k1_ec_pubkey_combine` call.
 
 Large multi-scalar multiplications (`msm` with at least NATIVE_MSM_THRESHOLD distinct bases
