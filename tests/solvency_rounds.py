@@ -9,15 +9,19 @@ file builds its rounds once per session and reuses them.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
 import os
+import pickle
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import pytest
 
 from circuits import bip340
 from prover.cli import main as prove_main
@@ -296,3 +300,26 @@ def asset_args(assets: dict[str, int]) -> list[str]:
     for sym, dec in assets.items():
         out += ["--asset", f"{sym}:{dec}"]
     return out
+
+
+T = TypeVar("T")
+
+
+def shared(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]) -> T:
+    """`make(folder)` once per test session, shared by every pytest-xdist worker: the first
+    worker builds under a file lock and pickles the result, the others load it (the usual
+    xdist recipe: the workers' base temp folders share a parent)."""
+    root = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    done = root / f"shared-{name}.pickle"
+    with open(root / f"shared-{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.exists():
+            value: T = pickle.loads(done.read_bytes())
+            return value
+        folder = root / f"shared-{name}"
+        folder.mkdir()
+        value = make(folder)
+        done.write_bytes(pickle.dumps(value))
+        return value

@@ -19,6 +19,7 @@ from solvency_rounds import (
     Round,
     build_round,
     prove,
+    shared,
     verify,
     write_secret,
     write_snapshot,
@@ -35,7 +36,7 @@ FIXTURE_ASSETS = ["--asset", "BTC:8", "--asset", "USDT:6"]
 
 @pytest.fixture(scope="session")
 def rnd(tmp_path_factory: pytest.TempPathFactory) -> Round:
-    return build_round(tmp_path_factory.mktemp("cli"), mode="per-node")
+    return shared(tmp_path_factory, "cli", lambda base: build_round(base, mode="per-node"))
 
 
 def _build_args(snapshot: Path, key: Path, out: Path, *extra: str) -> list[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from solvency_rounds import OTHER_ROUND, ROUND, Round, build_round
+from solvency_rounds import OTHER_ROUND, ROUND, Round, build_round, shared
 
 from circuits import rangeproof
 from circuits.errors import FormatError, ParameterError, VerificationError
@@ -88,9 +88,12 @@ class Cases:
 
     def __getitem__(self, mode: str) -> Case:
         if mode not in self.built:
-            base = self.factory.mktemp(f"adv-{mode}")
-            a = build_round(base, mode=mode, name="a")
-            b = build_round(base, mode=mode, name="b", round_id=OTHER_ROUND)
+
+            def make(base: Path) -> tuple[Round, Round]:
+                a = build_round(base, mode=mode, name="a")
+                return a, build_round(base, mode=mode, name="b", round_id=OTHER_ROUND)
+
+            a, b = shared(self.factory, f"adv-{mode}", make)
             self.built[mode] = Case(a, b, parse_statement(a.statement.read_bytes(), "statement"))
         return self.built[mode]
 

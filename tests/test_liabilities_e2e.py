@@ -25,6 +25,7 @@ from solvency_rounds import (
     Round,
     build_round,
     prove,
+    shared,
     verify,
     write_secret,
     write_snapshot,
@@ -47,7 +48,9 @@ INCLUSION_CHECKS = ["round", "params", "user-id", "leaf", "path", "root", "range
 @pytest.fixture(scope="session", params=["aggregated", "per-node"])
 def rnd(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Round:
     mode = request.param
-    return build_round(tmp_path_factory.mktemp(f"e2e-{mode}"), mode=mode, height=4)
+    return shared(
+        tmp_path_factory, f"e2e-{mode}", lambda base: build_round(base, mode=mode, height=4)
+    )
 
 
 def _expect_args(row: tuple[str, ...]) -> list[str]:

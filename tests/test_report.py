@@ -25,6 +25,7 @@ from solvency_rounds import (
     build_round,
     prove,
     reserves_doc,
+    shared,
     totals_of,
     write_json,
     write_secret,
@@ -113,9 +114,7 @@ def assert_self_contained(html: str, page: Page) -> None:
             assert "//" not in (value or ""), (tag, name, value)
 
 
-@pytest.fixture(scope="session")
-def rnd(tmp_path_factory: pytest.TempPathFactory) -> Round:
-    base = tmp_path_factory.mktemp("report")
+def _make_report(base: Path) -> Round:
     totals = totals_of(USERS, ASSETS)
     spec = {
         "BTC": AssetSpec(
@@ -136,6 +135,11 @@ def rnd(tmp_path_factory: pytest.TempPathFactory) -> Round:
     assert out.rc == 0, out.text
     assert out.stdout.strip() == f"wrote {rnd.dir / 'report.html'}"
     return rnd
+
+
+@pytest.fixture(scope="session")
+def rnd(tmp_path_factory: pytest.TempPathFactory) -> Round:
+    return shared(tmp_path_factory, "report", _make_report)
 
 
 def test_report_is_self_contained(rnd: Round) -> None:

@@ -31,6 +31,7 @@ from solvency_rounds import (
     default_reserves_spec,
     prove,
     reserves_doc,
+    shared,
     sign_wallet,
     totals_of,
     verify,
@@ -87,10 +88,10 @@ class Rounds:
 
 @pytest.fixture(scope="session")
 def rounds(tmp_path_factory: pytest.TempPathFactory) -> Rounds:
-    base = tmp_path_factory.mktemp("solvency")
-    return Rounds(
-        solvency_round(base, ROUND, name="a"), solvency_round(base, OTHER_ROUND, name="b")
-    )
+    def make(base: Path) -> tuple[Round, Round]:
+        return solvency_round(base, ROUND, name="a"), solvency_round(base, OTHER_ROUND, name="b")
+
+    return Rounds(*shared(tmp_path_factory, "solvency", make))
 
 
 def check_of(doc: dict[str, Any], exchange_key: str | None = None) -> None:

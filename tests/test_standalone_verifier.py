@@ -24,6 +24,7 @@ from solvency_rounds import (
     build_round,
     prove,
     reserves_doc,
+    shared,
     totals_of,
     write_json,
     write_secret,
@@ -70,10 +71,7 @@ print("RESULT " + json.dumps({"codes": codes, "modules": names, "prover_modules"
 """
 
 
-@pytest.fixture(scope="session")
-def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Round, Path, Path]:
-    """A signed round with reserves and a disclosure, one binary proof, an audit bundle."""
-    base = tmp_path_factory.mktemp("standalone")
+def _make_standalone(base: Path) -> tuple[Round, Path, Path]:
     totals = totals_of(USERS, ASSETS)
     spec = {
         "BTC": AssetSpec("bitcoin", 870_000, [WalletSpec(1, totals["BTC"] + 5)]),
@@ -95,6 +93,11 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Round, Path, Path]:
                 "--bundle", str(bundle), "--workers", "1")  # fmt: skip
     assert out.rc == 0
     return rnd, binary, bundle
+
+
+@pytest.fixture(scope="session")
+def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Round, Path, Path]:
+    return shared(tmp_path_factory, "standalone", _make_standalone)
 
 
 @pytest.mark.parametrize("how", ["finder", "sys.modules"])
