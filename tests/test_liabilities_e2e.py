@@ -142,6 +142,10 @@ def test_proof_command_regenerates_the_published_bytes(rnd: Round, tmp_path: Pat
         assert res.rc == 0, res.text
         assert out.read_bytes() == published
         assert out.stat().st_mode & 0o777 == 0o600
+    # the support desk may type the id in another normal form (NFD): the same user
+    nfd = prove("proof", "--out", str(rnd.dir), "--secret", str(rnd.key), "--user", "zoe\u0308")
+    assert nfd.rc == 0
+    assert nfd.out == rnd.proof_path("zoë").read_bytes()
     # to standard output as well (the default)
     res = prove("proof", "--out", str(rnd.dir), "--secret", str(rnd.key), "--user", USERS[0][0])
     assert res.rc == 0
@@ -272,6 +276,10 @@ def test_export_audit_and_audit(rnd: Round, tmp_path: Path) -> None:
     a["range_proof"], b["range_proof"] = b["range_proof"], a["range_proof"]
     swapped = [json.dumps(a).encode(), json.dumps(b).encode(), *lines[2:]]
     assert audit_of(swapped) == (1, "range-proofs")
+    # this round's bundle against another round's statement: the proofs are bound to the round
+    other = build_round(tmp_path / "other", mode=rnd.mode, round_id="2026-12", height=4)
+    r = verify("audit", "--statement", str(other.statement), "--bundle", str(bundle), "--json")
+    assert (r.rc, json.loads(r.stdout)["failed_check"]) == (1, "range-proofs")
     # a node's hash changed: its parent's hash no longer matches
     c = json.loads(lines[0])
     c["hash"] = ("0" if c["hash"][0] != "0" else "1") + c["hash"][1:]
