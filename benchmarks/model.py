@@ -216,14 +216,15 @@ def statement_json_bytes(
 
 
 def node_proofs_exact(leaf_indices: Sequence[int], height: int) -> int:
-    """Range proofs a per-node round makes besides the root's: every node whose sibling is on a
-    user's path, i.e. both children of every occupied node at depths 0..H-1:
-    2 * sum_{d<H} |{i >> (H-d)}|."""
+    """Range proofs a per-node round makes besides the root's: one for every node that is a
+    sibling on some user's path. Below an occupied node one child is a user's sibling per
+    occupied child (both children when both hold users; the padding child when one does), so
+    the count is the number of occupied nodes at depths 1..H: sum_{d=1}^{H} |{i >> (H-d)}|."""
     total = 0
     level = set(leaf_indices)
     for _ in range(height):
+        total += len(level)
         level = {i >> 1 for i in level}
-        total += 2 * len(level)
     return total
 
 
@@ -233,7 +234,7 @@ def node_proofs_expected(users: int, height: int) -> float:
     C(M-s, N)/C(M, N) = prod_{j<s} (1 - N/(M-j))."""
     m = 2**height
     total = 0.0
-    for d in range(height):
+    for d in range(1, height + 1):
         s = 2 ** (height - d)
         if s <= 4096:
             log_empty = sum(
@@ -241,7 +242,7 @@ def node_proofs_expected(users: int, height: int) -> float:
             )
         else:
             log_empty = s * math.log1p(-users / (m - s / 2)) if users < m - s / 2 else -math.inf
-        total += 2 * 2**d * -math.expm1(log_empty)
+        total += 2**d * -math.expm1(log_empty)
     return total
 
 

@@ -43,6 +43,7 @@ TREE_TABLE = (
     ("mode", "mode"),
     ("backend", "backend"),
     ("tree users/s (min-max)", "tree_users_per_s"),
+    ("tree users/CPU-s", "tree_users_per_cpu_s"),
     ("proof s/user", "proof_s_per_user"),
     ("all proofs, 1 core (s)", "proofs_all_core_s"),
     ("total prover (s)", "total_prover_s"),
@@ -118,10 +119,11 @@ def summary(folder: Path) -> str:
             "## Prover (`tree`)",
             "",
             f"Measured: {_provenance(tree)}.",
-            "Tree build = commitments and hashes (the build's `tree` phase); proof times are "
-            "one core's; *extrapolated* = mean time of the sampled proofs x the exact number "
-            "of proofs the round needs. Total prover = the build's wall time with the "
-            "proofs replaced by that extrapolation (divided by the workers).",
+            "Tree build = commitments and hashes (the build's `tree` phase, wall time; per "
+            "CPU-second: scaled by the share of a core the build got); proof times are one "
+            "core's; *extrapolated* = mean time of the sampled proofs x the exact number of "
+            "proofs the round needs. Total prover = the build's time without its proofs (on "
+            "the row's clock) + that extrapolation divided by the workers.",
             "",
             *md_table(
                 [h for h, _ in TREE_TABLE], [[_cell(r, k) for _, k in TREE_TABLE] for r in tree]

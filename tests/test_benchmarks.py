@@ -68,13 +68,14 @@ def test_model_equals_real_artifacts(tmp_path: Path, mode: str, k: int, bits: in
         snapshot_time=snapshot_time,
         exchange=exchange,
     )
-    build(cfg, MasterSecret(bytes(range(32))))
+    result = build(cfg, MasterSecret(bytes(range(32))))
     shape = model.Shape(4, bits, mode, ASSETS[:k], "r-2026.11:22")
     statement = (tmp_path / "out" / "statement.json").read_bytes()
     parse_statement(statement)
     assert len(statement) == model.statement_json_bytes(shape, snapshot_time, exchange)
     files = sorted((tmp_path / "out" / "proofs").iterdir())
     assert len(files) == len(USERS)
+    leaves = []
     for f in files:
         raw = f.read_bytes()
         proof = parse_inclusion(raw, f.name)
@@ -86,6 +87,11 @@ def test_model_equals_real_artifacts(tmp_path: Path, mode: str, k: int, bits: in
         assert parse_inclusion(binary, "bin") == proof
         carried = proof.path_proof if mode == "aggregated" else b"".join(proof.node_proofs or ())
         assert len(carried or b"") == model.proof_bytes(4, k, bits, mode)
+        leaves.append(proof.leaf_index)
+    if mode == "per-node":
+        # the round's proofs: the root's, and one per node that is a sibling on some path
+        siblings = {(d, (i >> (4 - d)) ^ 1) for i in leaves for d in range(1, 5)}
+        assert result.proofs == len(siblings) + 1 == model.node_proofs_exact(leaves, 4) + 1
 
 
 def test_range_proof_model() -> None:
@@ -101,7 +107,8 @@ def test_node_proof_counts() -> None:
     for users, h in ((1, 3), (2, 3), (3, 4), (5, 5)):
         exact = [model.node_proofs_exact(c, h) for c in itertools.combinations(range(2**h), users)]
         assert model.node_proofs_expected(users, h) == pytest.approx(statistics.fmean(exact))
-    assert model.node_proofs_exact([0], 3) == 6  # a lone user: one sibling per level, x2
+    assert model.node_proofs_exact([0], 3) == 3  # a lone user: one sibling per level
+    assert model.node_proofs_exact([0, 1], 3) == 4  # two leaf siblings, then one per level
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
