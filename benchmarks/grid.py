@@ -242,15 +242,14 @@ def run_grid(args: argparse.Namespace, which: str, report: bool = True) -> int:
                 row = measure_point(plan) if args.in_process else measure_isolated(plan)
                 out.write({c: row.get(c, "") for c in cols})
                 bar.advance()
-                bar.show("")
-                sys.stderr.write("\n") if bar.enabled else None
+                bar.show("done")
+                bar.close()  # ends the progress line; the row's summary follows
                 print(describe(row, which), flush=True)
         except KeyboardInterrupt:
             bar.close()
             print(f"\ninterrupted: {len(out.rows)} rows kept in {out.path}", flush=True)
             rc = 130
         else:
-            bar.close()
             print(f"wrote {out.path}")
     if report:
         from benchmarks.report import write_report
