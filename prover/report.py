@@ -16,7 +16,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem 
 color:#1b1f24;padding:0 1rem;line-height:1.45}
 h1{font-size:1.6rem;margin-bottom:.2rem}.sub{color:#57606a;margin-top:0}
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border-bottom:1px solid #d0d7de;
-padding:.45rem .6rem;text-align:right;vertical-align:top}th:first-child,td:first-child{text-align:left}
+padding:.45rem .6rem;text-align:right;vertical-align:top}th:first-child,td:first-child,th:last-child,td:last-child{text-align:left}
 th{background:#f6f8fa}.ok{color:#1a7f37;font-weight:600}.mono{font-family:ui-monospace,monospace;
 font-size:.85rem;word-break:break-all}.box{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;
 padding:.8rem 1rem;margin:1rem 0}code{font-family:ui-monospace,monospace;font-size:.85rem}
