@@ -204,10 +204,11 @@ class Pool:
         if self.dask is not None:
             from distributed import wait as dask_wait
 
-            submit: Callable[[T], Any] = lambda it: self.dask.submit(fn, it, pure=False)  # type: ignore[attr-defined]  # noqa: E731
+            client: Any = self.dask
+            submit: Callable[[T], Any] = lambda it: client.submit(fn, it, pure=False)  # noqa: E731
 
             def wait_some(fs: set[Any]) -> tuple[set[Any], set[Any]]:
-                res = dask_wait(list(fs), return_when="FIRST_COMPLETED")
+                res = dask_wait(list(fs), return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
                 return set(res.done), set(res.not_done)
         else:
             ex = self._ex
