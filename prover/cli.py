@@ -221,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--workers",
             type=int,
             default=default_workers(),
-            help="processes for proofs (default: all cores)",
+            help="processes for the tree and the proofs (default: all cores); output bytes never depend on it",
         )
         p.add_argument(
             "--snapshot-time",
@@ -232,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
             "--dask-scheduler",
             default=None,
             metavar="tcp://HOST:PORT",
-            help="run the proof work on a Dask distributed cluster",
+            help="run the tree's subtrees and the proof batches on a Dask distributed cluster (byte-identical output)",
         )
 
     p = sub.add_parser(
