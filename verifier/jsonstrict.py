@@ -293,26 +293,12 @@ def get_str(obj: dict[str, Any], key: str, path: str, max_len: int, min_len: int
 
 def get_int(obj: dict[str, Any], key: str, path: str, lo: int, hi: int) -> int:
     """obj[key], an integer with lo <= value <= hi (both inclusive). Booleans are refused."""
-    value = _get(obj, key, path)
-    here = join(path, key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        _fail(here, f"expected an integer, got {_type_name(value)}")
-    if not lo <= value <= hi:
-        _fail(here, f"integer {value} out of range [{lo}, {hi}]")
-    return value
+    return int_value(_get(obj, key, path), join(path, key), lo, hi)
 
 
 def get_hex(obj: dict[str, Any], key: str, path: str, nbytes: int) -> bytes:
     """obj[key], exactly 2*nbytes lowercase hex characters (canonical: no prefix, no uppercase)."""
-    value = _get(obj, key, path)
-    here = join(path, key)
-    if not isinstance(value, str):
-        _fail(here, f"expected a hex string, got {_type_name(value)}")
-    if len(value) != 2 * nbytes:
-        _fail(here, f"expected {2 * nbytes} hex characters ({nbytes} bytes), got {len(value)}")
-    if not _HEX.fullmatch(value):
-        _fail(here, "hex must contain only 0-9 and lowercase a-f")
-    return bytes.fromhex(value)
+    return hex_value(_get(obj, key, path), join(path, key), nbytes)
 
 
 def hex_value(value: object, path: str, nbytes: int) -> bytes:
