@@ -289,9 +289,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate a realistic snapshot and reserves, build the round, "
         "verify every proof and the statement, and print a summary.",
     )
-    p.add_argument("--out", default=None,
-                   help="folder for the demo, created (default: ./zk-solvency-demo-<time>)")
-    p.add_argument("--users", type=int, default=400, help="number of users (default 400: about a minute on 2 cores)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="folder for the demo, created (default: ./zk-solvency-demo-<time>)",
+    )
+    p.add_argument(
+        "--users",
+        type=int,
+        default=400,
+        help="number of users (default 400: about a minute on 2 cores)",
+    )
     p.add_argument("--seed", type=int, default=2026, help="seed of the generated data")
     p.add_argument("--round", type=parse_round, default="2026-11")
     tree_args(p)
