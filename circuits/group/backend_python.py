@@ -102,9 +102,7 @@ def _to_affine(pt: Jac) -> tuple[mpz, mpz] | None:
 def _batch_affine(pts: Sequence[Jac]) -> list[tuple[mpz, mpz] | None]:
     """Affine forms of many points with one inversion (Montgomery's trick)."""
     idx = [i for i, p in enumerate(pts) if p is not None and p[2] != 1]
-    out: list[tuple[mpz, mpz] | None] = [
-        None if p is None else (p[0], p[1]) for p in pts
-    ]
+    out: list[tuple[mpz, mpz] | None] = [None if p is None else (p[0], p[1]) for p in pts]
     if not idx:
         return out
     prefix = []
