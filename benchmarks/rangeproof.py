@@ -18,6 +18,19 @@ from typing import Any
 from benchmarks.common import measure, print_table, provenance, unit_scalar_mul_seconds, write_csv
 
 NAME = "rangeproof"
+#: The columns of the printed table and of the summary's range-proof table.
+TABLE_COLUMNS = (
+    "backend",
+    "n",
+    "m",
+    "proof_bytes",
+    "prove_ms",
+    "prove_units",
+    "verify_ms",
+    "verify_units",
+    "batch_ms_per_proof",
+    "batch_units_per_proof",
+)
 BITS = (8, 16, 32, 64)
 AGGREGATION = (1, 2, 4, 8, 16)
 BACKENDS = ("libsecp256k1", "python")
@@ -156,21 +169,7 @@ def run(args: argparse.Namespace) -> int:
                     flush=True,
                 )
     print()
-    print_table(
-        rows,
-        [
-            "backend",
-            "n",
-            "m",
-            "proof_bytes",
-            "prove_ms",
-            "prove_units",
-            "verify_ms",
-            "verify_units",
-            "batch_ms_per_proof",
-            "batch_units_per_proof",
-        ],
-    )
+    print_table(rows, list(TABLE_COLUMNS))
     if not args.no_csv and not args.quick:
         print(f"\nwrote {write_csv(NAME, rows, prov)}")
     return 0

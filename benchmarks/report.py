@@ -14,6 +14,7 @@ from typing import Any
 
 from benchmarks import model
 from benchmarks.common import read_csv, results_dir
+from benchmarks.rangeproof import TABLE_COLUMNS
 
 NAME = "report"
 
@@ -146,22 +147,7 @@ def summary(folder: Path) -> str:
             "",
         ]
     if rp:
-        cols = [
-            c
-            for c in (
-                "backend",
-                "n",
-                "m",
-                "proof_bytes",
-                "prove_ms",
-                "prove_units",
-                "verify_ms",
-                "verify_units",
-                "batch_ms_per_proof",
-                "batch_units_per_proof",
-            )
-            if c in rp[0]
-        ]
+        cols = [c for c in TABLE_COLUMNS if c in rp[0]]
         lines += [
             "## Range proofs (`rangeproof`)",
             "",
