@@ -288,8 +288,9 @@ def plot_all(folder: Path) -> list[Path]:
     for r in tree:
         key = (r["mode"], r["height"], r["assets"], r["bits"], r["backend"])
         users = int(r["users"])
+        total = _f(r["total_prover_s"])  # 0.0 for a tiny round on a fast machine
         series.setdefault(key, []).append(
-            (users, _f(r["tree_users_per_s"]), users / _f(r["total_prover_s"]))
+            (users, _f(r["tree_users_per_s"]), users / total if total > 0 else math.nan)
         )
     for i, (skey, pts) in enumerate(sorted(series.items())):
         pts.sort()

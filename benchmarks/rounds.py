@@ -396,7 +396,9 @@ def measure_point(plan: Plan) -> dict[str, Any]:
         build_s = [sum(r.get(k, 0.0) for k in pre_tree) for r in runs]
         rest_s = med("cpu" if plan.clock == "cpu" else "total")  # the build less its proofs
         total_prover = rest_s + proofs_all / max(1, p.workers)
-        share = med("share")
+        share = max(med("share"), 1e-6)  # CPU time can read 0 on a tiny round
+        tree_s = [max(t, 1e-9) for t in tree_s]
+        build_s = [max(t, 1e-9) for t in build_s]
         phases = ";".join(
             f"{k}={med(k):.3f}"
             for k in runs[0]
@@ -422,7 +424,7 @@ def measure_point(plan: Plan) -> dict[str, Any]:
                 "proof_s_per_user": f"{per_user:.4f}",
                 "proof_units_per_user": f"{per_user / unit:.0f}",
                 "proofs_all_core_s": f"{proofs_all:.1f}",
-                "total_prover_s": f"{total_prover:.1f}",
+                "total_prover_s": f"{total_prover:.3f}",
                 "total_prover_units_per_user": f"{total_prover / p.users / unit:.0f}",
                 "phases_s": phases,
                 "inclusion_bin_bytes": bin_b,
