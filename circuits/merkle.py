@@ -34,13 +34,15 @@ MAX_ASSETS = 16
 HASH_BYTES = 32
 
 
+def framed(*fields: bytes) -> bytes:
+    """u32_be(len(f)) || f for each field, concatenated: the project's length framing for hash
+    and key-derivation inputs (user keys, HKDF info, node hashes)."""
+    return b"".join(struct.pack(">I", len(f)) + f for f in fields)
+
+
 def framed_hash(tag: bytes, *fields: bytes) -> bytes:
     """SHA-256( u32_be(len(tag)) || tag || (u32_be(len(f)) || f for each field) )."""
-    h = hashlib.sha256()
-    h.update(struct.pack(">I", len(tag)) + tag)
-    for f in fields:
-        h.update(struct.pack(">I", len(f)) + f)
-    return h.digest()
+    return hashlib.sha256(framed(tag, *fields)).digest()
 
 
 def leaf_hash(round_id: str, user_id: str, salt: bytes) -> bytes:

@@ -130,6 +130,18 @@ class ValueProof:
 # opening
 
 
+def _checked_opening(C: Point, v: int, r: int, reason: str) -> tuple[int, int, Point, Point]:
+    """The prover's witness (v, r) checked to open C = v*G + r*H, with G and H on C's backend;
+    ParameterError(reason) otherwise."""
+    v = _witness_scalar("v", v)
+    r = _witness_scalar("r", r)
+    G = Point.generator(C.backend)
+    H = pedersen_h(C.backend)
+    if C.is_identity() or msm([v, r], [G, H]) != C:
+        raise ParameterError(reason)
+    return v, r, G, H
+
+
 def _opening_statement(transcript: Transcript, C: Point) -> None:
     transcript.append_message(b"dom-sep", OPENING_LABEL)
     transcript.append_point(b"C", C)
@@ -139,12 +151,7 @@ def prove_opening(
     C: Point, v: int, r: int, transcript: Transcript, *, entropy: Entropy | None = None
 ) -> OpeningProof:
     """PK{(v, r): C = v*G + r*H}. ParameterError if (v, r) is not an opening of C."""
-    v = _witness_scalar("v", v)
-    r = _witness_scalar("r", r)
-    G = Point.generator(C.backend)
-    H = pedersen_h(C.backend)
-    if C.is_identity() or msm([v, r], [G, H]) != C:
-        raise ParameterError("(v, r) is not an opening of C")
+    v, r, G, H = _checked_opening(C, v, r, "(v, r) is not an opening of C")
     _opening_statement(transcript, C)
     rng = transcript.rng(scalar_to_bytes(v) + scalar_to_bytes(r), entropy)
     k_v, k_r = rng.scalar(), rng.scalar()
@@ -180,12 +187,7 @@ def prove_value(
     C: Point, v: int, r: int, transcript: Transcript, *, entropy: Entropy | None = None
 ) -> ValueProof:
     """PK{(r): C - v*G = r*H}. ParameterError if C != v*G + r*H or v, r outside [0, n)."""
-    v = _witness_scalar("v", v)
-    r = _witness_scalar("r", r)
-    G = Point.generator(C.backend)
-    H = pedersen_h(C.backend)
-    if C.is_identity() or msm([v, r], [G, H]) != C:
-        raise ParameterError("C does not open to v with blinding r")
+    v, r, _G, H = _checked_opening(C, v, r, "C does not open to v with blinding r")
     _value_statement(transcript, C, v)
     rng = transcript.rng(scalar_to_bytes(r), entropy)
     k = rng.scalar()

@@ -310,22 +310,20 @@ def _run_phases(
         store.set_meta("root_proof", proof.hex())
         _advance(store, "root-proof")
         store.commit()
-    if not _phase_done(store, "node-proofs"):
+    # each mode has one proof phase; the other is passed through (and recorded as done)
+    for phase, mode, make in (
+        ("node-proofs", "per-node", make_node_proofs),
+        ("path-proofs", "aggregated", make_path_proofs),
+    ):
+        if _phase_done(store, phase):
+            continue
         t = time.perf_counter()
-        if cfg.mode == "per-node":
-            make_node_proofs(store, secrets, params, cfg.round_id, pool, cfg.progress)
+        if cfg.mode == mode:
+            make(store, secrets, params, cfg.round_id, pool, cfg.progress)
         store.begin()
-        _advance(store, "node-proofs")
+        _advance(store, phase)
         store.commit()
-        times["node-proofs"] = time.perf_counter() - t
-    if not _phase_done(store, "path-proofs"):
-        t = time.perf_counter()
-        if cfg.mode == "aggregated":
-            make_path_proofs(store, secrets, params, cfg.round_id, pool, cfg.progress)
-        store.begin()
-        _advance(store, "path-proofs")
-        store.commit()
-        times["path-proofs"] = time.perf_counter() - t
+        times[phase] = time.perf_counter() - t
 
 
 def build_tree(

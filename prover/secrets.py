@@ -17,10 +17,10 @@ import hashlib
 import hmac
 import os
 import stat
-import struct
 from typing import NoReturn
 
 from circuits.errors import ParameterError
+from circuits.merkle import framed
 from verifier.ids import validate_round_id
 
 #: Bytes written by keygen, and the least accepted by load_master_secret.
@@ -62,10 +62,6 @@ def hkdf_sha256(ikm: bytes, salt: bytes, info: bytes, length: int) -> bytes:
     return hkdf_expand(hkdf_extract(salt, ikm), info, length)
 
 
-def _framed(*fields: bytes) -> bytes:
-    return b"".join(struct.pack(">I", len(f)) + f for f in fields)
-
-
 class MasterSecret:
     """The exchange's master secret. Redacted repr, not picklable, not comparable by value."""
 
@@ -87,7 +83,7 @@ class MasterSecret:
             if not isinstance(part, bytes):
                 raise ParameterError("derivation parts must be bytes")
         round_bytes = validate_round_id(round_id).encode("ascii")
-        return hkdf_expand(self._prk, _framed(label, round_bytes, *parts), length)
+        return hkdf_expand(self._prk, framed(label, round_bytes, *parts), length)
 
     def round_key(self, round_id: str) -> bytes:
         """The 32-byte key of one round, from which that round's secrets may be derived."""

@@ -21,7 +21,7 @@ import numpy as np
 
 from circuits.generators import pedersen_h
 from circuits.group import N, Point, msm, register_fixed_base
-from circuits.merkle import leaf_hash, node_hash_raw
+from circuits.merkle import framed, leaf_hash, node_hash_raw
 from prover.secrets import MasterSecret
 from verifier.ids import user_key, validate_round_id
 
@@ -33,10 +33,6 @@ L_PAD_BLINDING = b"pad-blinding"
 L_PAD_HASH = b"pad-hash"
 L_PROOF_ENTROPY = b"proof-entropy"
 L_FINGERPRINT = b"fingerprint"
-
-
-def _framed(*fields: bytes) -> bytes:
-    return b"".join(struct.pack(">I", len(f)) + f for f in fields)
 
 
 class RoundSecrets:
@@ -61,7 +57,7 @@ class RoundSecrets:
                 hashlib.sha256(bytes(b ^ 0x36 for b in key)),
                 hashlib.sha256(bytes(b ^ 0x5C for b in key)),
             )
-        self._prefix = _framed(validate_round_id(round_id).encode("ascii"))
+        self._prefix = framed(validate_round_id(round_id).encode("ascii"))
 
     def __repr__(self) -> str:
         return f"RoundSecrets(round={self.round_id!r}, <redacted>)"
@@ -75,7 +71,7 @@ class RoundSecrets:
         if pads is None:
             return self._master.derive(label, self.round_id, *parts, length=length)
         inner, outer = pads
-        info = struct.pack(">I", len(label)) + label + self._prefix + _framed(*parts)
+        info = struct.pack(">I", len(label)) + label + self._prefix + framed(*parts)
         out: list[bytes] = []
         block = b""
         i = 1

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import struct
 import unicodedata
 
 from circuits.errors import FormatError
+from circuits.merkle import framed
 
 #: Longest user id, in UTF-8 bytes after NFC normalisation.
 MAX_USER_ID_BYTES = 256
@@ -92,11 +92,6 @@ def validate_asset_symbol(s: str) -> str:
     return s
 
 
-def _framed(*fields: bytes) -> bytes:
-    """u32_be(len(f)) || f for each field, concatenated."""
-    return b"".join(struct.pack(">I", len(f)) + f for f in fields)
-
-
 def user_key(round_id: str, user_id: str) -> bytes:
     """The 32-byte user key of `user_id` in round `round_id` (formula in the module docstring).
 
@@ -104,7 +99,7 @@ def user_key(round_id: str, user_id: str) -> bytes:
     """
     round_bytes = validate_round_id(round_id).encode("ascii")
     id_bytes = normalise_user_id(user_id).encode("utf-8")
-    return hashlib.sha256(_framed(USER_KEY_TAG, round_bytes, id_bytes)).digest()
+    return hashlib.sha256(framed(USER_KEY_TAG, round_bytes, id_bytes)).digest()
 
 
 def user_key_hex(round_id: str, user_id: str) -> str:

@@ -153,6 +153,14 @@ def _decode_proof(raw: bytes, bits: int, what: str) -> rangeproof.RangeProof:
         raise FormatError(f"{what}: {exc}") from None
 
 
+def _item(
+    entry: dict[str, Any], key: str, path: str, bits: int, difference: Point, t: Transcript
+) -> tuple[rangeproof.RangeProof, list[Point], int, Transcript]:
+    """A solvency or ratio proof of `entry[key]` on the difference the verifier computed."""
+    raw = js.get_hex(entry, key, path, rangeproof.proof_size(bits, 1))
+    return (_decode_proof(raw, bits, f"{path}.{key}"), [difference], bits, t)
+
+
 def verify_signature(st: Statement, exchange_key: str | None) -> str | None:
     """Check the statement's signature, and that it is by `exchange_key` when one is pinned."""
     sig_obj = st.extra.get("signature")
@@ -226,16 +234,13 @@ def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> Solven
         if bound != solvency_bound(reserves_claim, p.bits):
             raise VerificationError(f"{path}.bound: not the stated rule's bound", check="solvency")
         root = st.root.commitments[k]
-        proof = _decode_proof(
-            js.get_hex(entry, "proof", path, rangeproof.proof_size(p.bits, 1)),
-            p.bits,
-            f"{path}.proof",
-        )
         items.append(
-            (
-                proof,
-                [solvency_difference(bound, root)],
+            _item(
+                entry,
+                "proof",
+                path,
                 p.bits,
+                solvency_difference(bound, root),
                 solvency_transcript(ctx, a.symbol, "reserves", bound, 0),
             )
         )
@@ -244,16 +249,13 @@ def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> Solven
         if "min_ratio" in entry or "ratio_proof" in entry:
             min_ratio = js.get_int(entry, "min_ratio", path, 1, MAX_RATIO_PERCENT)
             c = ratio_bound(reserves_claim, p.bits)
-            rp = _decode_proof(
-                js.get_hex(entry, "ratio_proof", path, rangeproof.proof_size(p.bits, 1)),
-                p.bits,
-                f"{path}.ratio_proof",
-            )
             items.append(
-                (
-                    rp,
-                    [ratio_difference(c, min_ratio, root)],
+                _item(
+                    entry,
+                    "ratio_proof",
+                    path,
                     p.bits,
+                    ratio_difference(c, min_ratio, root),
                     solvency_transcript(ctx, a.symbol, "ratio", c, min_ratio),
                 )
             )
