@@ -46,7 +46,7 @@ SCALAR = 32
 HASH = 32
 MODES = ("aggregated", "per-node")
 INCLUSION_FORMAT = "zk-solvency/inclusion/v1"
-STATEMENT_FORMAT = "zk-solvency/statement/v1"
+STATEMENT_FORMAT = "zk-solvency/statement/v2"
 GENERATORS_HEX = 64  # hex SHA-256 of the generator table
 
 
@@ -189,9 +189,12 @@ def inclusion_json_bytes(
 
 
 def statement_json_bytes(
-    shape: Shape, snapshot_time: str | None = None, exchange: str | None = None
+    shape: Shape,
+    snapshot_time: str | None = None,
+    exchange: str | None = None,
+    previous: bytes | None = None,
 ) -> int:
-    """Exact bytes of `Statement.to_bytes()` without reserves / solvency / signature."""
+    """Exact bytes of a v2 `Statement.to_bytes()` without reserves / solvency / signature."""
     root = json_obj(
         1,
         [
@@ -203,6 +206,7 @@ def statement_json_bytes(
     members = [
         ("format", json_str(STATEMENT_FORMAT)),
         ("params", params_json(shape, 1)),
+        ("previous", 4 if previous is None else json_hex(HASH)),
         ("root", root),
         ("round", json_str(shape.round_id)),
         ("snapshot_time", 4 if snapshot_time is None else json_str(snapshot_time)),

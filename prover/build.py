@@ -8,6 +8,7 @@ published until every phase is done, and the final bytes equal those of an unint
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -193,14 +194,7 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
             statement = make_statement(cfg, params, store)
             if cfg.extend_statement is not None:
                 extra = cfg.extend_statement(statement, store, secrets)
-                statement = Statement(
-                    statement.round_id,
-                    statement.snapshot_time,
-                    statement.params,
-                    statement.root,
-                    statement.exchange,
-                    extra,
-                )
+                statement = dataclasses.replace(statement, extra=extra)
             # self-check: the statement decodes, with the verifier's decoder, to itself
             if parse_statement(statement.to_bytes(), "statement.json") != statement:
                 raise ParameterError("self-check failed: the statement does not decode to itself")

@@ -16,6 +16,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from circuits.bip340 import tagged_hash
 from circuits.errors import FormatError
 from circuits.group import Point, scalar_from_bytes
 from circuits.merkle import HASH_BYTES, MAX_ASSETS, MAX_HEIGHT, MIN_HEIGHT, next_pow2, params_digest
@@ -35,7 +36,13 @@ from verifier.jsonstrict import (
     load_json,
 )
 
-STATEMENT_FORMAT = "zk-solvency/statement/v1"
+STATEMENT_FORMAT_V1 = "zk-solvency/statement/v1"
+STATEMENT_FORMAT_V2 = "zk-solvency/statement/v2"
+#: The format the prover writes; the verifier reads every format of STATEMENT_FORMATS.
+STATEMENT_FORMAT = STATEMENT_FORMAT_V2
+STATEMENT_FORMATS = {STATEMENT_FORMAT_V1: 1, STATEMENT_FORMAT_V2: 2}
+#: BIP-340 tag of the statement digest (docs/PROTOCOL.md 8.3).
+STATEMENT_DIGEST_TAG = "zk-solvency/statement-digest"
 INCLUSION_FORMAT = "zk-solvency/inclusion/v1"
 AUDIT_FORMAT = "zk-solvency/audit/v1"
 BINARY_MAGIC = b"ZKSP"
@@ -189,8 +196,11 @@ class Root:
 
 @dataclass(frozen=True)
 class Statement:
-    """The public statement of a round. `extra` holds the reserves/solvency/signature sections
-    (decoded by verifier.solvency) as raw JSON objects."""
+    """The public statement of a round. `extra` holds the optional sections (reserves, solvency,
+    signature; in v2 also prices, total, anchor), decoded by verifier.solvency, as raw JSON.
+
+    `version` is 1 or 2 (STATEMENT_FORMATS). `previous` (v2 only) is the statement digest of the
+    previous round's statement, None for the first round."""
 
     round_id: str
     snapshot_time: str | None
@@ -198,15 +208,19 @@ class Statement:
     root: Root
     exchange: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    version: int = 2
+    previous: bytes | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "format": STATEMENT_FORMAT,
+            "format": STATEMENT_FORMAT_V1 if self.version == 1 else STATEMENT_FORMAT_V2,
             "round": self.round_id,
             "snapshot_time": self.snapshot_time,
             "params": self.params.to_json(),
             "root": self.root.to_json(),
         }
+        if self.version >= 2:
+            out["previous"] = None if self.previous is None else self.previous.hex()
         if self.exchange is not None:
             out["exchange"] = self.exchange
         out.update(self.extra)
@@ -215,22 +229,44 @@ class Statement:
     def to_bytes(self) -> bytes:
         return dumps(self.to_json())
 
+    def digest(self) -> bytes:
+        """The statement digest (statement_digest)."""
+        return statement_digest(self)
 
+
+def statement_digest(st: Statement) -> bytes:
+    """The 32-byte digest that names a statement (docs/PROTOCOL.md 8.3):
+
+    TaggedHash("zk-solvency/statement-digest", canonical(statement, signature included)).
+
+    Customers compare it across what they were shown; the next round's `previous` and the
+    on-chain anchor carry it."""
+    return tagged_hash(STATEMENT_DIGEST_TAG, canonical(st.to_json()))
+
+
+#: Optional top-level sections of a v1 statement, in the order they are written.
 STATEMENT_EXTRA_KEYS = ("reserves", "solvency", "signature")
+#: Optional top-level sections of a v2 statement (prices, total, anchor: docs/PROTOCOL.md 9).
+STATEMENT_V2_EXTRA_KEYS = ("reserves", "solvency", "prices", "total", "anchor", "signature")
 
 
 def parse_statement(data: bytes, source: str = "statement.json") -> Statement:
     """Strictly decode a statement; FormatError names `source` and the JSON path."""
     doc = as_obj(load_json(data, source=source, max_bytes=MAX_STATEMENT_BYTES), "")
     try:
-        expect_keys(
-            doc,
-            ["format", "round", "snapshot_time", "params", "root"],
-            ["exchange", *STATEMENT_EXTRA_KEYS],
-            "",
-        )
-        if doc["format"] != STATEMENT_FORMAT:
-            raise FormatError(f"format: expected {STATEMENT_FORMAT!r}")
+        fmt = doc.get("format")
+        version = STATEMENT_FORMATS.get(fmt) if isinstance(fmt, str) else None
+        if version is None:
+            expected = " or ".join(repr(f) for f in STATEMENT_FORMATS)
+            raise FormatError(f"format: expected {expected}")
+        extra_keys = STATEMENT_EXTRA_KEYS if version == 1 else STATEMENT_V2_EXTRA_KEYS
+        required = ["format", "round", "snapshot_time", "params", "root"]
+        if version >= 2:
+            required.append("previous")
+        expect_keys(doc, required, ["exchange", *extra_keys], "")
+        previous = None
+        if version >= 2 and doc["previous"] is not None:
+            previous = get_hex(doc, "previous", "", HASH_BYTES)
         round_id = get_str(doc, "round", "", 64, 1)
         validate_round_id(round_id)
         snap = doc["snapshot_time"]
@@ -245,10 +281,10 @@ def parse_statement(data: bytes, source: str = "statement.json") -> Statement:
             _points(r, "commitments", "root", params.k),
             get_hex(r, "range_proof", "root", params.node_proof_size()),
         )
-        extra = {k: doc[k] for k in STATEMENT_EXTRA_KEYS if k in doc}
+        extra = {k: doc[k] for k in extra_keys if k in doc}
     except FormatError as exc:
         raise FormatError(f"{source}: {exc}") from None
-    return Statement(round_id, snap, params, root, exchange, extra)
+    return Statement(round_id, snap, params, root, exchange, extra, version, previous)
 
 
 # --- inclusion proof -----------------------------------------------------------------------

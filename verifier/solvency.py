@@ -27,12 +27,22 @@ from circuits.group import Point, scalar_from_bytes
 from circuits.pedersen import open_check
 from circuits.transcript import Transcript
 from verifier import jsonstrict as js
-from verifier.formats import STATEMENT_EXTRA_KEYS, Statement, canonical
+from verifier.formats import (
+    STATEMENT_EXTRA_KEYS,
+    STATEMENT_FORMAT_V1,
+    STATEMENT_FORMAT_V2,
+    Statement,
+    canonical,
+)
 from verifier.liabilities import verify_root
 from verifier.reserves import parse_reserves, verify_reserves
 
 LABEL_SOLVENCY = b"zk-solvency/v1/solvency"
-SIGNATURE_TAG = "zk-solvency/statement/v1"
+#: BIP-340 tag of the statement signature, per statement format (docs/PROTOCOL.md 9.4).
+SIGNATURE_TAGS = {
+    STATEMENT_FORMAT_V1: STATEMENT_FORMAT_V1,
+    STATEMENT_FORMAT_V2: STATEMENT_FORMAT_V2,
+}
 MAX_RATIO_PERCENT = 10_000
 
 
@@ -70,9 +80,14 @@ def ratio_difference(bound: int, percent: int, root: Point) -> Point:
 
 
 def signed_message(doc: dict[str, Any]) -> bytes:
-    """The 32 bytes the exchange key signs: TaggedHash(tag, canonical JSON without 'signature')."""
+    """The 32 bytes the exchange key signs: TaggedHash(tag, canonical JSON without 'signature'),
+    where the tag is the statement's own format string (v1 and v2 signatures never verify as each
+    other)."""
+    tag = SIGNATURE_TAGS.get(doc.get("format", ""))
+    if tag is None:
+        raise FormatError(f"statement.json: format: expected one of {sorted(SIGNATURE_TAGS)}")
     body = {k: v for k, v in doc.items() if k != "signature"}
-    return bip340.tagged_hash(SIGNATURE_TAG, canonical(body))
+    return bip340.tagged_hash(tag, canonical(body))
 
 
 @dataclass
