@@ -508,6 +508,10 @@ def parse_inclusion_binary(data: bytes, source: str) -> InclusionProof:
             assets.append(Asset(sym, dec))
     except UnicodeDecodeError:
         raise r.fail("text field is not UTF-8") from None
+    except FormatError as exc:  # a round id, user id or symbol refused: name the file and byte
+        if str(exc).startswith(source):
+            raise
+        raise r.fail(str(exc)) from None
     if len({a.symbol for a in assets}) != k:
         raise r.fail("an asset is listed twice")
     gens = r.take(32, "generators").hex()

@@ -1,0 +1,150 @@
+"""Tests that would notice a broken check in circuits/ (issue 11, section 1): each forges what
+a weakened verifier would accept (a batch weight set to 1, the combining challenge set to 1, V
+or a sigma statement not absorbed) and asserts that the real verifier refuses it, with the
+exact error. Independent of frozen bytes: the forgeries come from tests/forge.py, a dishonest
+prover that deviates exactly where the mutant stops looking (docs/MUTATION.md lists the
+mutants each test kills)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from forge import (
+    bits,
+    forge_rangeproof,
+    opening_with_commitment_after_challenge,
+    value_with_commitment_after_challenge,
+    value_with_value_after_challenge,
+)
+
+from circuits import rangeproof as rp
+from circuits import sigma
+from circuits.errors import VerificationError
+from circuits.generators import pedersen_h
+from circuits.group import N, Point, msm, set_default_backend
+from circuits.transcript import Transcript
+
+LABEL = b"zk-solvency/test/broken-checks"
+NB = 8  # small proofs: the forger is plain Python
+
+
+@pytest.fixture(autouse=True)
+def _libsecp() -> Iterator[None]:
+    set_default_backend("libsecp256k1")
+    yield
+    set_default_backend(None)
+
+
+def com(v: int, g: int) -> Point:
+    return msm([v, g], [Point.generator(), pedersen_h()])
+
+
+def assert_check(check: str, fn: object, *args: object) -> VerificationError:
+    with pytest.raises(VerificationError) as exc:
+        fn(*args)  # type: ignore[operator]
+    assert exc.value.check == check, str(exc.value)
+    return exc.value
+
+
+def test_forger_is_faithful() -> None:
+    """The forger with no deviation makes a proof the real verifier accepts (so a rejection
+    below is caused by the deviation, not by the forger)."""
+    v, g = 200, 77
+    f = forge_rangeproof(NB, bits(v, NB), [g], Transcript(LABEL), commitments=[com(v, g)])
+    rp.verify(f.proof, [com(v, g)], NB, Transcript(LABEL))
+    rp.batch_verify([(f.proof, [com(v, g)], NB, Transcript(LABEL))])
+
+
+def _out_of_range_and_its_canceller() -> list[tuple[rp.RangeProof, list[Point], int, Transcript]]:
+    """Proof 0 claims V_0 = (2^n + 5)*G + g*H, out of range: the prover holds the bits of 5 and
+    moves t_x by z^2*2^n so the range check holds; the inner-product check then fails by
+    exactly R_0 = w*z^2*2^n*G, a point the prover knows. Proof 1, of an honest value, has A
+    moved by -R_0, so its inner-product check fails by -R_0. The plain sum of the two checks
+    is zero: only independent random weights per proof tell them apart."""
+    g0 = 4242
+    V0 = com((1 << NB) + 5, g0)
+    f0 = forge_rangeproof(
+        NB,
+        bits(5, NB),
+        [g0],
+        Transcript(LABEL),
+        commitments=[V0],
+        seed=b"p0",
+        tx_shift=lambda ch: ch["z"] * ch["z"] * (1 << NB) % N,
+    )
+    R0 = Point.generator() * (f0.ch["w"] * f0.ch["z"] % N * f0.ch["z"] % N * (1 << NB) % N)
+    V1 = com(9, 99)
+    f1 = forge_rangeproof(
+        NB, bits(9, NB), [99], Transcript(LABEL), commitments=[V1], seed=b"p1", A_offset=-R0
+    )
+    return [
+        (f0.proof, [V0], NB, Transcript(LABEL)),
+        (f1.proof, [V1], NB, Transcript(LABEL)),
+    ]
+
+
+def test_batch_weights_out_of_range_proof_with_a_cancelling_proof() -> None:
+    """Kills "every random weight set to 1" in batch_verify."""
+    items = _out_of_range_and_its_canceller()
+    err = assert_check("rangeproof", lambda: rp.batch_verify(items))
+    assert str(err).startswith("proof 0: ")
+    # each alone is refused too
+    for proof, cs, n, _t in _out_of_range_and_its_canceller():
+        assert_check("rangeproof", rp.verify, proof, cs, n, Transcript(LABEL))
+
+
+def test_combining_challenge_errors_moved_between_the_two_checks() -> None:
+    """Kills "the combining challenge c set to 1": t_x_blinding moved by -d and e_blinding by
+    +d, so the range check fails by d*H and the inner-product check by -d*H. The verifier's
+    check is c*(range) + (inner product): zero only when c = 1."""
+    v, g = 17, 1234
+    V = com(v, g)
+    for d in (1, 12345, N - 7):
+        f = forge_rangeproof(
+            NB, bits(v, NB), [g], Transcript(LABEL), commitments=[V], txb_shift=-d, e_shift=d
+        )
+        assert_check("rangeproof", rp.verify, f.proof, [V], NB, Transcript(LABEL))
+        err = assert_check(
+            "rangeproof", lambda f=f: rp.batch_verify([(f.proof, [V], NB, Transcript(LABEL))])
+        )
+        assert str(err).startswith("proof 0: ")
+
+
+def test_commitment_chosen_after_the_challenges() -> None:
+    """Kills "V not absorbed" without frozen bytes (Frozen Heart): the forger never absorbs V,
+    holds vectors that are not bits, and solves for V after seeing every challenge; V opens to
+    a value far outside [0, 2^n). A verifier that absorbs V derives other challenges."""
+    a_L = [2] + [0] * (NB - 1)  # not a bit vector
+    f = forge_rangeproof(NB, a_L, [555], Transcript(LABEL), commitments=None, seed=b"frozen")
+    V, v, _g = f.solved_commitment(NB)
+    assert v >= 1 << NB  # a forgery of an out-of-range value
+    assert_check("rangeproof", rp.verify, f.proof, [V], NB, Transcript(LABEL))
+    assert_check("rangeproof", lambda: rp.batch_verify([(f.proof, [V], NB, Transcript(LABEL))]))
+
+
+# --- sigma proofs ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [b"s1", b"s2", b"s3"])
+def test_opening_of_a_commitment_chosen_after_the_challenge(seed: bytes) -> None:
+    """Kills "C not absorbed" in the opening proof: C = e^-1 (s_v*G + s_r*H - R) for an R
+    of unknown discrete log, which nobody can open."""
+    C, proof = opening_with_commitment_after_challenge(LABEL, seed)
+    assert_check("opening", sigma.verify_opening, proof, C, Transcript(LABEL))
+
+
+@pytest.mark.parametrize("seed", [b"s1", b"s2", b"s3"])
+def test_value_of_a_commitment_chosen_after_the_challenge(seed: bytes) -> None:
+    """Kills "C not absorbed" in the value proof."""
+    C, proof = value_with_commitment_after_challenge(LABEL, 1000, seed)
+    assert_check("value", sigma.verify_value, proof, C, 1000, Transcript(LABEL))
+
+
+@pytest.mark.parametrize("seed", [b"s1", b"s2", b"s3"])
+def test_value_chosen_after_the_challenge(seed: bytes) -> None:
+    """Kills "v not absorbed" in the value proof: C opens to v0, the proof claims
+    v1 = v0 + e^-1, a value picked once e is known."""
+    C, v1, proof = value_with_value_after_challenge(LABEL, 1000, 4321, seed)
+    assert v1 != 1000
+    assert_check("value", sigma.verify_value, proof, C, v1, Transcript(LABEL))

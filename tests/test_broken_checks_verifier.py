@@ -1,0 +1,260 @@
+"""Tests that would notice a broken check in verifier/ (issue 11, section 1): solvency (the
+bound tied to the signed wallets, the ratio bound, the root's range proof), the audit (parent
+is the sum, depth-1 proofs, orphans) and exact errors for inputs that earlier tests only
+caught by accident. Each forgery is one a weakened verifier would accept; the real one must
+refuse it with the named check (docs/MUTATION.md lists the mutants each test kills)."""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from solvency_rounds import ROUND, Round, build_round, prove, shared
+from test_solvency import Rounds, check_of, solvency_round
+
+from circuits import rangeproof
+from circuits.errors import FormatError, VerificationError
+from circuits.group import N, Point
+from circuits.merkle import node_transcript, root_transcript
+from circuits.pedersen import commit
+from prover.store import Store
+from prover.tree import unpack_opening
+from verifier.formats import (
+    STATEMENT_FORMATS,
+    AuditNode,
+    Root,
+    Sibling,
+    Statement,
+    dumps,
+    parse_audit_line,
+    parse_inclusion,
+    parse_inclusion_binary,
+    parse_statement,
+)
+from verifier.liabilities import verify_audit, verify_inclusion
+from verifier.solvency import solvency_transcript
+
+OTHER = "2026-12"
+
+
+def assert_check(check: str, fn: Callable[[], object]) -> VerificationError:
+    with pytest.raises(VerificationError) as exc:
+        fn()
+    assert exc.value.check == check, str(exc.value)
+    return exc.value
+
+
+# --- solvency --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def rounds(tmp_path_factory: pytest.TempPathFactory) -> Rounds:
+    def make(base: Path) -> tuple[Round, Round]:
+        return solvency_round(base, ROUND, name="a"), solvency_round(base, OTHER, name="b")
+
+    return Rounds(*shared(tmp_path_factory, "solvency", make))
+
+
+def test_lowered_wallet_balances_with_the_old_bound_and_proof(rounds: Rounds) -> None:
+    """Kills "the bound is not tied to the signed wallets": a wallet's balance (not signed, a
+    claim about the chain) cut to zero, the reserves sum lowered to match (now below the
+    liabilities), the old bound and its valid proof kept. The ratio proof is dropped so that
+    only the solvency bound stands in the way."""
+    doc = rounds.unsigned()
+    entry = doc["solvency"]["BTC"]
+    del entry["min_ratio"], entry["ratio_proof"]
+    check_of(doc)  # still valid without the ratio
+    wallet = doc["reserves"]["assets"]["BTC"]["wallets"][0]
+    entry["reserves"] -= wallet["balance"]
+    wallet["balance"] = 0
+    err = assert_check("solvency", lambda: check_of(doc))
+    assert "solvency.BTC.bound: not the stated rule's bound" in str(err)
+
+
+def test_ratio_proven_against_the_cap_instead_of_the_reserves(rounds: Rounds) -> None:
+    """Kills "the ratio bound replaced by the cap": USDT reserves are 110% of the liabilities;
+    a ratio of 200% is "proven" with c = 2^n - 1 (in transcript and difference), which a
+    verifier using the cap would accept. The disclosed opening (L, r) makes this easy."""
+    doc = rounds.unsigned()
+    st = parse_statement(dumps(doc), "statement.json")
+    entry = doc["solvency"]["USDT"]
+    liab = entry["disclosed"]["liabilities"]
+    blinding = int(entry["disclosed"]["blinding"], 16)
+    bits, pct = st.params.bits, 200
+    cap = (1 << bits) - 1
+    assert 100 * entry["reserves"] < pct * liab < cap
+    t = solvency_transcript(st.params.digest(st.round_id), "USDT", "ratio", cap, pct)
+    proof, (E,) = rangeproof.prove([cap - pct * liab], [(-pct * blinding) % N], bits, t)
+    assert E == Point.generator() * cap - st.root.commitments[1] * pct
+    entry["min_ratio"] = pct
+    entry["ratio_proof"] = proof.to_bytes().hex()
+    err = assert_check("ratio", lambda: check_of(doc))
+    assert "ratio of USDT" in str(err)
+
+
+def test_solvency_checks_the_roots_range_proof(rounds: Rounds) -> None:
+    """Kills "verify_root removed from verify_solvency": the bounds rely on L < 2^n, which
+    only the root's range proof shows; another round's (well-formed) root proof must fail."""
+    doc = rounds.unsigned()
+    doc["root"]["range_proof"] = rounds.b.statement_json()["root"]["range_proof"]
+    err = assert_check("range-proofs", lambda: check_of(doc))
+    assert "root range proof" in str(err)
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Audit:
+    rnd: Round
+    bundle: Path
+    statement: Statement
+
+    def levels(self) -> list[list[AuditNode]]:
+        """The bundle's nodes, one list per depth, bottom-up (as the verifier reads them)."""
+        out: dict[int, list[AuditNode]] = {}
+        path = self.bundle / "nodes.jsonl"
+        for n, line in enumerate(path.read_bytes().splitlines(), 1):
+            node = parse_audit_line(line, self.statement.params, f"nodes.jsonl:{n}")
+            out.setdefault(node.depth, []).append(node)
+        return [out[d] for d in sorted(out, reverse=True)]
+
+    def opening(self, depth: int, index: int) -> tuple[list[int], list[int]]:
+        with Store(self.rnd.dir / "private" / "state.sqlite") as store:
+            node = store.get_node(depth, index)
+        assert node is not None
+        return unpack_opening(node[2])
+
+
+@pytest.fixture(scope="module")
+def audit(tmp_path_factory: pytest.TempPathFactory) -> Audit:
+    def make(base: Path) -> tuple[Round, Path]:
+        rnd = build_round(base, height=6, name="h6")
+        bundle = base / "bundle"
+        res = prove(
+            "export-audit", "--out", str(rnd.dir), "--secret", str(rnd.key),
+            "--bundle", str(bundle), "--workers", "1",
+        )  # fmt: skip
+        assert res.rc == 0, res.text
+        return rnd, bundle
+
+    rnd, bundle = shared(tmp_path_factory, "broken-checks-audit", make)
+    return Audit(rnd, bundle, parse_statement(rnd.statement.read_bytes(), "statement.json"))
+
+
+def test_audit_bundle_verifies(audit: Audit) -> None:
+    res = verify_audit(audit.statement, audit.levels())
+    assert res.levels == 7
+
+
+def test_audit_root_understated_by_one_unit(audit: Audit) -> None:
+    """Kills "the parent-is-the-sum check dropped": the root's BTC commitment lowered by one
+    unit (G), the root's hash still that of its children, and the root re-proved in range
+    from its opening (the exchange knows it) in a statement that publishes the lower root."""
+    st = audit.statement
+    values, blindings = audit.opening(0, 0)
+    values[0] -= 1
+    cs = tuple(commit(v, b % N) for v, b in zip(values, blindings, strict=True))
+    assert cs[0] == st.root.commitments[0] - Point.generator()
+    ctx = st.params.digest(st.round_id)
+    proof, _ = rangeproof.prove(
+        values, [b % N for b in blindings], st.params.bits, root_transcript(ctx)
+    )
+    forged = dataclasses.replace(st, root=Root(st.root.hash, cs, proof.to_bytes()))
+    levels = audit.levels()
+    (root,) = levels[-1]
+    levels[-1] = [dataclasses.replace(root, commitments=cs)]
+    err = assert_check("audit-tree", lambda: verify_audit(forged, levels))
+    assert "commitments of node (0, 0) are not the sums of its children's" in str(err)
+
+
+def test_audit_depth_one_proofs_are_checked(audit: Audit) -> None:
+    """Kills "range proofs of depth-1 nodes skipped": the two depth-1 nodes' proofs swapped."""
+    levels = audit.levels()
+    one = levels[-2]
+    assert [n.index for n in one] == [0, 1]
+    a, b = one
+    levels[-2] = [
+        dataclasses.replace(a, range_proof=b.range_proof),
+        dataclasses.replace(b, range_proof=a.range_proof),
+    ]
+    err = assert_check("range-proofs", lambda: verify_audit(audit.statement, levels))
+    assert "node's range proof" in str(err)
+
+
+def test_audit_orphan_node(audit: Audit) -> None:
+    """Kills "orphan nodes accepted": a well-formed node, with a valid range proof bound to its
+    position, whose parent is not in the bundle."""
+    st = audit.statement
+    levels = audit.levels()
+    height = st.params.height
+    depth, index = next(
+        (height - k, i)
+        for k in range(height - 1)
+        for i in range(1 << (height - k))
+        if i >> 1 not in {n.index for n in levels[k + 1]} and i not in {n.index for n in levels[k]}
+    )
+    ctx = st.params.digest(st.round_id)
+    proof, cs = rangeproof.prove([1, 2], [3, 4], st.params.bits, node_transcript(ctx, depth, index))
+    levels[height - depth].append(
+        AuditNode(depth, index, b"\x07" * 32, tuple(cs), proof.to_bytes())
+    )
+    err = assert_check("audit-tree", lambda: verify_audit(st, levels))
+    assert f"level {depth} has nodes without a parent" in str(err)
+
+
+# --- exact errors ----------------------------------------------------------------------------
+
+
+def test_path_node_summing_to_the_identity(audit: Audit) -> None:
+    """A sibling whose commitments are minus the leaf's: the first path node is the identity,
+    which has no encoding; the verifier names the path, not a decoding error."""
+    proof = parse_inclusion(audit.rnd.proof_path("alice").read_bytes(), "alice.json")
+    leaf = [commit(v, b) for v, b in zip(proof.balances, proof.blindings, strict=True)]
+    sib = Sibling(proof.siblings[0].hash, tuple(-c for c in leaf))
+    bad = dataclasses.replace(proof, siblings=(sib, *proof.siblings[1:]))
+    err = assert_check("path", lambda: verify_inclusion(audit.statement, bad))
+    assert str(err) == "a path node sums to the identity"
+
+
+def test_non_nfc_user_id_in_a_proof(audit: Audit) -> None:
+    doc: dict[str, Any] = audit.rnd.proof_json("zoë")
+    nfd = unicodedata.normalize("NFD", "zoë")
+    doc["user_id"] = nfd
+    with pytest.raises(FormatError) as exc:
+        parse_inclusion(dumps(doc), "zoe.json")
+    assert str(exc.value) == "zoe.json: user_id: user id is not in NFC normal form"
+    proof = parse_inclusion(audit.rnd.proof_path("zoë").read_bytes(), "zoe.json")
+    data = dataclasses.replace(proof, user_id=nfd).to_binary()
+    with pytest.raises(FormatError) as exc:
+        parse_inclusion_binary(data, "zoe.bin")
+    assert str(exc.value).endswith("user_id: user id is not in NFC normal form")
+    assert str(exc.value).startswith("zoe.bin: byte ")
+
+
+@pytest.mark.parametrize(
+    "fmt", ["zk-solvency/statement/v3", "zk-solvency/statement/v0", "zk-solvency/inclusion/v1", 2]
+)
+def test_statement_of_another_format_version(audit: Audit, fmt: object) -> None:
+    doc = audit.rnd.statement_json()
+    doc["format"] = fmt
+    with pytest.raises(FormatError) as exc:
+        parse_statement(dumps(doc), "statement.json")
+    expected = " or ".join(repr(f) for f in STATEMENT_FORMATS)
+    assert str(exc.value) == f"statement.json: format: expected {expected}"
+
+
+def test_duplicate_asset_in_a_binary_proof(audit: Audit) -> None:
+    proof = parse_inclusion(audit.rnd.proof_path("alice").read_bytes(), "alice.json")
+    a = proof.params.assets[0]
+    params = dataclasses.replace(proof.params, assets=(a, a))
+    data = dataclasses.replace(proof, params=params).to_binary()
+    with pytest.raises(FormatError) as exc:
+        parse_inclusion_binary(data, "alice.bin")
+    assert str(exc.value).startswith("alice.bin: byte ")
+    assert str(exc.value).endswith(": an asset is listed twice")
