@@ -6,8 +6,8 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from circuits.errors import FormatError
-from verifier.formats import Statement, parse_statement
+from verifier.formats import Statement
+from verifier.inputs import load_statement
 from verifier.liabilities import verify_root
 from verifier.solvency import SolvencyResult, verify_solvency
 
@@ -113,11 +113,7 @@ non-negative, so no fake negative account can cancel yours.</p>
 def write_report(out: Path) -> Path:
     """Verify DIR/statement.json and write DIR/report.html next to it."""
     path = out / "statement.json"
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read: {exc.strerror}") from None
-    st = parse_statement(data, str(path))
+    st = load_statement(str(path))
     verify_root(st)
     solv = verify_solvency(st)
     target = out / "report.html"

@@ -84,25 +84,23 @@ def _sign_only(st: Any, key: bytes) -> dict[str, Any]:
 
 def cmd_reserves_challenge(args: argparse.Namespace) -> int:
     from prover.reserves_tools import challenges_for
+    from verifier.inputs import read_bounded
+    from verifier.reserves import MAX_RESERVES_BYTES
 
     path = args.reserves
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read: {exc.strerror}") from None
+    data = read_bounded(path, MAX_RESERVES_BYTES)
     for wallet, challenge in challenges_for(data, path):
         print(f"{wallet}\t{challenge}")
     return 0
 
 
 def cmd_sign_reserves(args: argparse.Namespace) -> int:
-    from prover.reserves_tools import load_keys, sign_reserves
+    from prover.reserves_tools import MAX_KEYS_BYTES, load_keys, sign_reserves
+    from verifier.inputs import read_bounded
+    from verifier.reserves import MAX_RESERVES_BYTES
 
-    try:
-        template = Path(args.reserves).read_bytes()
-        keys_raw = Path(args.keys).read_bytes()
-    except OSError as exc:
-        raise FormatError(f"{exc.filename}: cannot read: {exc.strerror}") from None
+    template = read_bounded(args.reserves, MAX_RESERVES_BYTES)
+    keys_raw = read_bounded(args.keys, MAX_KEYS_BYTES)
     signed = sign_reserves(template, load_keys(keys_raw, args.keys), source=args.reserves)
     if args.output:
         Path(args.output).write_bytes(signed)

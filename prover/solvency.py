@@ -5,7 +5,6 @@ proofs, disclosures and the statement's signature (formulas in verifier/solvency
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from circuits import bip340
@@ -16,7 +15,8 @@ from prover.snapshot import SnapshotSummary
 from prover.store import Store
 from prover.tree import RoundSecrets, unpack_opening
 from verifier.formats import Statement
-from verifier.reserves import Reserves, parse_reserves, verify_reserves
+from verifier.inputs import read_bounded
+from verifier.reserves import MAX_RESERVES_BYTES, Reserves, parse_reserves, verify_reserves
 from verifier.solvency import (
     MAX_RATIO_PERCENT,
     ratio_bound,
@@ -47,10 +47,7 @@ def load_reserves(
     VerificationError name the file and JSON path)."""
     import json
 
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read: {exc.strerror}") from None
+    data = read_bounded(path, MAX_RESERVES_BYTES)
     res = parse_reserves(data, path)
     try:
         totals = verify_reserves(res, exchange=exchange, round_id=round_id)
@@ -63,6 +60,11 @@ def parse_min_ratio(items: list[str], assets: list[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for item in items:
         sym, sep, pct = item.partition("=")
+        if len(pct) > len(str(MAX_RATIO_PERCENT)) and pct.isdigit():
+            raise FormatError(
+                f"--min-ratio {sym}=<{len(pct):,} digits>: percent must be in "
+                f"[1, {MAX_RATIO_PERCENT}]"
+            )
         if not sep or sym not in assets or not pct.isdigit() or not pct.isascii():
             raise FormatError(
                 f"--min-ratio {item!r}: expected ASSET=PERCENT with an asset of the round"

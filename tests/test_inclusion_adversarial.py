@@ -743,8 +743,10 @@ def test_statement_and_proof_files_through_the_cli(case: Case, tmp_path: Path) -
     res = verify(
         "inclusion", "--statement", str(case.a.statement), "--proof", str(case.b.proof_path(ALICE))
     )
-    assert res.rc == 1
-    assert "INVALID: check 'round' failed" in res.stdout
+    # files that do not belong together are bad input (exit 2), named, not a failed check
+    assert res.rc == 2
+    assert f"{case.b.proof_path(ALICE)}: this proof is for round {OTHER_ROUND} (" in res.stderr
+    assert f"the statement for round {ROUND} (" in res.stderr
     trunc = tmp_path / "truncated.bin"
     trunc.write_bytes(_binary(case)[:-1])
     res = verify("inclusion", "--statement", str(case.a.statement), "--proof", str(trunc))

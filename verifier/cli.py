@@ -15,18 +15,20 @@ from typing import Any
 
 from circuits.errors import FormatError, ParameterError, SolvencyError, VerificationError
 from circuits.group import set_default_backend
-from verifier.formats import (
-    AuditNode,
-    Statement,
-    parse_audit_line,
-    parse_inclusion,
-    parse_statement,
-)
+from verifier.formats import MAX_AUDIT_LINE_BYTES, AuditNode, Statement, parse_audit_line
 from verifier.ids import user_key_hex
+from verifier.inputs import (
+    bounded_lines,
+    check_bundle_root,
+    load_inclusion,
+    load_statement,
+    open_regular,
+)
 from verifier.liabilities import verify_audit, verify_inclusion, verify_root
 
 EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
-MAX_FILE_BYTES = 16 * 1024 * 1024
+#: Longest integer part of an --expect amount (balances are below 2^64: 20 digits).
+MAX_WHOLE_DIGITS = 20
 
 CHECK_TEXT = {
     "round": "the proof is for the statement's round",
@@ -44,17 +46,6 @@ CHAIN_NOTE = (
     "Wallet balances are claims about the chain at the stated block height: the signatures prove "
     "control of the keys; check the balances against a node or an explorer."
 )
-
-
-def read_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > limit:
-            raise FormatError(f"{path}: {size} bytes, more than the limit of {limit}")
-        return p.read_bytes()
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read: {exc.strerror}") from None
 
 
 def format_units(units: int, decimals: int) -> str:
@@ -75,6 +66,11 @@ def parse_expectations(items: Sequence[str], statement: Statement) -> dict[str, 
             )
         whole, dot, frac = amount.partition(".")
         d = decimals[sym]
+        if len(whole) > MAX_WHOLE_DIGITS:
+            raise FormatError(
+                f"--expect {sym}=<{len(whole):,} digits>: more than {MAX_WHOLE_DIGITS} digits "
+                "before the decimal point; no balance is that large"
+            )
         if (
             not whole.isdigit()
             or (dot and not frac.isdigit())
@@ -151,7 +147,7 @@ def _solvency_lines(r: Report, st: Statement, exchange_key: str | None) -> None:
 
 
 def cmd_statement(args: argparse.Namespace, r: Report) -> None:
-    st = parse_statement(read_file(args.statement), args.statement)
+    st = load_statement(args.statement)
     _statement_header(r, st)
     verify_root(st)
     r.say(f"Root hash: {st.root.hash.hex()}")
@@ -162,8 +158,8 @@ def cmd_statement(args: argparse.Namespace, r: Report) -> None:
 
 
 def cmd_inclusion(args: argparse.Namespace, r: Report) -> None:
-    st = parse_statement(read_file(args.statement), args.statement)
-    proof = parse_inclusion(read_file(args.proof), args.proof)
+    st = load_statement(args.statement)
+    proof = load_inclusion(args.proof, st)
     expect = parse_expectations(args.expect or [], st)
     _statement_header(r, st)
     key = user_key_hex(proof.round_id, proof.user_id)
@@ -187,15 +183,13 @@ def cmd_inclusion(args: argparse.Namespace, r: Report) -> None:
 
 def _audit_levels(bundle: Path, st: Statement) -> Iterator[list[AuditNode]]:
     path = bundle / "nodes.jsonl"
-    try:
-        f = path.open("rb")
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read: {exc.strerror}") from None
-    with f:
+    with open_regular(path) as f:
         level: list[AuditNode] = []
         depth = None
-        for number, line in enumerate(f, 1):
-            node = parse_audit_line(line.rstrip(b"\n"), st.params, f"{path}:{number}")
+        for number, line in bounded_lines(f, MAX_AUDIT_LINE_BYTES, str(path)):
+            if depth == 0:
+                raise FormatError(f"{path}:{number}: content after the root line")
+            node = parse_audit_line(line, st.params, f"{path}:{number}")
             if depth is not None and node.depth != depth:
                 yield level
                 level = []
@@ -206,7 +200,8 @@ def _audit_levels(bundle: Path, st: Statement) -> Iterator[list[AuditNode]]:
 
 
 def cmd_audit(args: argparse.Namespace, r: Report) -> None:
-    st = parse_statement(read_file(args.statement), args.statement)
+    st = load_statement(args.statement)
+    check_bundle_root(Path(args.bundle) / "nodes.jsonl", st)
     _statement_header(r, st)
     res = verify_audit(st, _audit_levels(Path(args.bundle), st))
     r.say(

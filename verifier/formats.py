@@ -18,6 +18,7 @@ from typing import Any
 
 from circuits.bip340 import tagged_hash
 from circuits.errors import FormatError
+from circuits.generators import GENERATORS_DIGEST
 from circuits.group import Point, scalar_from_bytes
 from circuits.merkle import HASH_BYTES, MAX_ASSETS, MAX_HEIGHT, MIN_HEIGHT, next_pow2, params_digest
 from circuits.rangeproof import proof_size
@@ -390,7 +391,31 @@ def _check_user_id(uid: str, path: str) -> str:
     return uid
 
 
-def parse_inclusion_json(data: bytes, source: str) -> InclusionProof:
+def describe_params(round_id: str, p: Params) -> str:
+    """Round and parameters in words, for messages about files that do not belong together."""
+    assets = ", ".join(f"{a.symbol}:{a.decimals}" for a in p.assets)
+    return (
+        f"round {round_id} (height {p.height}, {p.bits}-bit ranges, mode {p.mode}, assets "
+        f"{assets}{'' if p.generators == GENERATORS_DIGEST else ', other generators'})"
+    )
+
+
+def _check_belongs(round_id: str, params: Params, statement: Statement | None) -> None:
+    """Refuse a proof whose round or parameters are not the statement's, before anything is
+    decoded or derived at the proof's own (possibly huge) parameters."""
+    if statement is None:
+        return
+    if round_id != statement.round_id or params != statement.params:
+        raise FormatError(
+            f"this proof is for {describe_params(round_id, params)}, the statement for "
+            f"{describe_params(statement.round_id, statement.params)}: give the statement of "
+            "the exchange and round that made the proof"
+        )
+
+
+def parse_inclusion_json(
+    data: bytes, source: str, statement: Statement | None = None
+) -> InclusionProof:
     doc = as_obj(load_json(data, source=source, max_bytes=MAX_PROOF_BYTES), "")
     try:
         expect_keys(
@@ -404,6 +429,7 @@ def parse_inclusion_json(data: bytes, source: str) -> InclusionProof:
         round_id = get_str(doc, "round", "", 64, 1)
         validate_round_id(round_id)
         params = _params_from_json(get_obj(doc, "params", ""), "params")
+        _check_belongs(round_id, params, statement)
         uid = _check_user_id(get_str(doc, "user_id", "", 256, 1), "user_id")
         leaf = get_obj(doc, "leaf", "")
         expect_keys(leaf, ["index", "balances", "blindings", "salt"], [], "leaf")
@@ -476,7 +502,9 @@ class _Reader:
         return FormatError(f"{self.source}: byte {self.pos}: {reason}")
 
 
-def parse_inclusion_binary(data: bytes, source: str) -> InclusionProof:
+def parse_inclusion_binary(
+    data: bytes, source: str, statement: Statement | None = None
+) -> InclusionProof:
     if len(data) > MAX_PROOF_BYTES:
         raise FormatError(f"{source}: {len(data)} bytes, more than the limit of {MAX_PROOF_BYTES}")
     r = _Reader(data, source)
@@ -516,6 +544,10 @@ def parse_inclusion_binary(data: bytes, source: str) -> InclusionProof:
         raise r.fail("an asset is listed twice")
     gens = r.take(32, "generators").hex()
     params = Params(height, bits, MODES[mode_i], tuple(assets), gens)
+    try:
+        _check_belongs(round_id, params, statement)
+    except FormatError as exc:
+        raise FormatError(f"{source}: {exc}") from None
     (index,) = struct.unpack(">Q", r.take(8, "leaf index"))
     if index >> height:
         raise r.fail(f"leaf index {index} does not fit height {height}")
@@ -559,11 +591,14 @@ def parse_inclusion_binary(data: bytes, source: str) -> InclusionProof:
     )
 
 
-def parse_inclusion(data: bytes, source: str) -> InclusionProof:
-    """Decode an inclusion proof in either encoding (binary starts with the magic `ZKSP`)."""
+def parse_inclusion(data: bytes, source: str, statement: Statement | None = None) -> InclusionProof:
+    """Decode an inclusion proof in either encoding (binary starts with the magic `ZKSP`).
+
+    With `statement`, a proof of another round or with other parameters is refused as soon as
+    its header is read, before any point, proof or generator at its own parameters."""
     if data[:4] == BINARY_MAGIC:
-        return parse_inclusion_binary(data, source)
-    return parse_inclusion_json(data, source)
+        return parse_inclusion_binary(data, source, statement)
+    return parse_inclusion_json(data, source, statement)
 
 
 # --- audit bundle --------------------------------------------------------------------------

@@ -12,6 +12,9 @@
   place of such a value and the error names its JSON path, e.g.
   `reserves.json: assets.BTC.wallets[0].balance: number 1.5 is not an integer ...` (for a
   duplicate key, the path of the object holding it);
+- a lone surrogate (an unpaired `\\ud800`-`\\udfff` escape) in any string or key, anywhere
+  in the document, even where no accessor looks: such a string has no UTF-8 encoding, so it
+  could not be hashed, signed or printed;
 - anything `json` itself rejects (syntax, trailing data, raw control characters in strings),
   reported with its line and column.
 
@@ -55,6 +58,8 @@ _IDENT = re.compile(r"[A-Za-z0-9_-]+")
 _HEX = re.compile(r"[0-9a-f]*")
 # C0 and C1 control characters and DEL; a lone surrogate is caught by the UTF-8 check.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A \uD800-\uDFFF escape: the only way a surrogate gets into a string decoded from UTF-8.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
 class _Refused:
@@ -163,6 +168,32 @@ def _find_refused(value: Any) -> tuple[str, _Refused] | None:
     return None
 
 
+def _has_surrogate(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _find_surrogate(value: Any) -> tuple[str, str] | None:
+    """(path, what) of the first string or key with a lone surrogate (iterative walk)."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, str):
+            if _has_surrogate(v):
+                return path, "string"
+        elif isinstance(v, dict):
+            for k in v:
+                if _has_surrogate(k):
+                    return join(path, k), "key"
+            stack.extend((join(path, k), x) for k, x in reversed(v.items()))
+        elif isinstance(v, list):
+            stack.extend((join(path, i), x) for i, x in reversed(list(enumerate(v))))
+    return None
+
+
 def load_json(data: bytes, *, source: str, max_bytes: int, max_depth: int = 32) -> Any:
     """Parse untrusted JSON strictly (see the module docstring); FormatError names `source`."""
     if not isinstance(data, bytes | bytearray):
@@ -196,6 +227,14 @@ def load_json(data: bytes, *, source: str, max_bytes: int, max_depth: int = 32) 
     if found is not None:
         path, refused = found
         raise FormatError(f"{source}: {path or '(top level)'}: {refused.reason}")
+    if _SURROGATE_ESCAPE.search(text):
+        bad = _find_surrogate(value)
+        if bad is not None:
+            path, what = bad
+            raise FormatError(
+                f"{source}: {path or '(top level)'}: {what} contains a lone surrogate "
+                "(\\ud800-\\udfff), which is not Unicode text"
+            )
     return value
 
 
