@@ -37,6 +37,7 @@ import numpy as np
 from circuits.errors import FormatError, ParameterError
 from prover.amounts import parse_amount
 from verifier.ids import normalise_user_id, validate_asset_symbol
+from verifier.inputs import open_regular
 
 #: The first column of the header.
 ID_COLUMN = "user_id"
@@ -109,7 +110,7 @@ class _Lines:
     """
 
     def __init__(self, path: Path) -> None:
-        self._file = open(path, "rb")  # closed by close()
+        self._file = open_regular(path)  # closed by close(); a FIFO or device is refused
         self._hashing = _HashingReader(self._file)
         self._text = io.TextIOWrapper(
             io.BufferedReader(self._hashing),

@@ -9,16 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from circuits.errors import FormatError, ParameterError, SolvencyError, VerificationError
 from circuits.group import set_default_backend
-from verifier.formats import MAX_AUDIT_LINE_BYTES, AuditNode, Statement, parse_audit_line
+from verifier.formats import Statement
 from verifier.ids import user_key_hex
 from verifier.inputs import (
-    bounded_lines,
+    audit_levels,
     check_bundle_root,
     load_inclusion,
     load_statement,
@@ -181,29 +181,13 @@ def cmd_inclusion(args: argparse.Namespace, r: Report) -> None:
     r.say("VALID: your balances are included in the published liabilities.")
 
 
-def _audit_levels(bundle: Path, st: Statement) -> Iterator[list[AuditNode]]:
-    path = bundle / "nodes.jsonl"
-    with open_regular(path) as f:
-        level: list[AuditNode] = []
-        depth = None
-        for number, line in bounded_lines(f, MAX_AUDIT_LINE_BYTES, str(path)):
-            if depth == 0:
-                raise FormatError(f"{path}:{number}: content after the root line")
-            node = parse_audit_line(line, st.params, f"{path}:{number}")
-            if depth is not None and node.depth != depth:
-                yield level
-                level = []
-            depth = node.depth
-            level.append(node)
-        if level:
-            yield level
-
-
 def cmd_audit(args: argparse.Namespace, r: Report) -> None:
     st = load_statement(args.statement)
-    check_bundle_root(Path(args.bundle) / "nodes.jsonl", st)
+    nodes = Path(args.bundle) / "nodes.jsonl"
+    check_bundle_root(nodes, st)
     _statement_header(r, st)
-    res = verify_audit(st, _audit_levels(Path(args.bundle), st))
+    with open_regular(nodes) as f:
+        res = verify_audit(st, audit_levels(f, st.params, str(nodes)))
     r.say(
         f"[ok] tree: {res.nodes:,} nodes over {res.levels} levels; every parent is the sum and "
         "hash of its children; the root is the statement's"

@@ -28,7 +28,9 @@ from verifier.formats import (
     MAX_AUDIT_LINE_BYTES,
     MAX_PROOF_BYTES,
     MAX_STATEMENT_BYTES,
+    AuditNode,
     InclusionProof,
+    Params,
     Statement,
     parse_audit_line,
     parse_inclusion,
@@ -37,6 +39,7 @@ from verifier.formats import (
 
 __all__ = [
     "KINDS",
+    "audit_levels",
     "bounded_lines",
     "check_bundle_root",
     "load_inclusion",
@@ -258,3 +261,21 @@ def check_bundle_root(path: str | os.PathLike[str], statement: Statement) -> Non
         f"({statement.root.hash.hex()}): it is the audit bundle of another round or exchange; "
         f"give the bundle `solvency-prove export-audit` wrote for round {statement.round_id}"
     )
+
+
+def audit_levels(f: BinaryIO, params: Params, source: str) -> Iterator[list[AuditNode]]:
+    """The nodes of an audit bundle's nodes.jsonl, one list per level as the file gives them
+    (bottom-up): lines read with a bound (MAX_AUDIT_LINE_BYTES), nothing after the root line."""
+    level: list[AuditNode] = []
+    depth = None
+    for number, line in bounded_lines(f, MAX_AUDIT_LINE_BYTES, source):
+        if depth == 0:
+            raise FormatError(f"{source}:{number}: content after the root line")
+        node = parse_audit_line(line, params, f"{source}:{number}")
+        if depth is not None and node.depth != depth:
+            yield level
+            level = []
+        depth = node.depth
+        level.append(node)
+    if level:
+        yield level

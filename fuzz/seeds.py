@@ -1,0 +1,153 @@
+"""Seed corpora for the fuzz targets, made from tiny rounds built by the project itself.
+
+`make_seeds(root)` builds two rounds (height 4, BTC and USDT, 32-bit ranges; one aggregated with
+signed reserves, a 102% BTC ratio and USDT disclosed, one per-node and unsigned), exports the
+aggregated round's audit bundle, and writes under `root`:
+
+    _context/        the statements the inclusion and audit targets check against
+    statement/       both statements
+    inclusion/       every proof of both rounds, JSON and binary, with the selector byte
+    reserves/        the signed reserves file and its unsigned template
+    audit/           the aggregated round's nodes.jsonl, whole and cut after a few levels
+    snapshot/        the snapshot CSV (and a CRLF, BOM and quoted variant)
+
+Every input is a real file of its kind, so the fuzzer starts from deep inside each decoder.
+The rounds' secrets are fixed test values (these rounds prove nothing about anyone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+import tempfile
+from pathlib import Path
+
+from circuits import bip340
+
+ROUND = "2026-11"
+EXCHANGE = "Fuzz Exchange"
+ASSETS = {"BTC": 8, "USDT": 2}
+USERS = (
+    ("alice", "0.15", "250.75"),
+    ("bob", "0", "0"),
+    ("zoë", "0.00000001", "1000"),
+    ("李雷", "0.2", "0.01"),
+    ("o'brien", "0", "99"),
+)
+MASTER = hashlib.sha256(b"zk-solvency fuzz seeds: master").digest()
+EXCHANGE_SK = hashlib.sha256(b"zk-solvency fuzz seeds: exchange").digest()
+
+#: The first byte of an inclusion input selects the statement (even: aggregated, odd: per-node).
+CONTEXTS = ("statement-aggregated.json", "statement-per-node.json")
+
+
+def _secret(path: Path, data: bytes) -> Path:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return path
+
+
+def _prove(*argv: str) -> None:
+    from prover.cli import main
+
+    rc = main(list(argv))
+    if rc != 0:
+        raise RuntimeError(f"solvency-prove {argv[0]} failed (exit {rc})")
+
+
+def _round_args(snapshot: Path, key: Path, out: Path, mode: str) -> list[str]:
+    args = ["build", "--snapshot", str(snapshot), "--secret", str(key), "--round", ROUND]
+    for sym, dec in ASSETS.items():
+        args += ["--asset", f"{sym}:{dec}"]
+    return [
+        *args,
+        "--height", "4", "--bits", "32", "--mode", mode, "--workers", "1",
+        "--snapshot-time", "2026-11-01T00:00:00Z", "--out", str(out),
+    ]  # fmt: skip
+
+
+def make_seeds(root: Path) -> dict[str, int]:
+    """Write the seed corpora under `root` (created; existing target folders are replaced).
+    Returns the number of seeds per target."""
+    from prover.reserves_tools import demo_reserves
+
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="zk-fuzz-seeds-") as tmp_name:
+        tmp = Path(tmp_name)
+        snapshot = tmp / "snapshot.csv"
+        lines = ["user_id," + ",".join(ASSETS), *(",".join(row) for row in USERS)]
+        snapshot.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        key = _secret(tmp / "master.key", MASTER)
+        ekey = _secret(tmp / "exchange.key", EXCHANGE_SK)
+        totals = {"BTC": 50_000_000, "USDT": 200_000}
+        reserves, _ = demo_reserves(EXCHANGE, ROUND, totals, ASSETS, random.Random(7))  # noqa: S311
+        (tmp / "reserves.json").write_bytes(reserves)
+        agg, per = tmp / "aggregated", tmp / "per-node"
+        _prove(
+            *_round_args(snapshot, key, agg, "aggregated"),
+            "--exchange", EXCHANGE, "--reserves", str(tmp / "reserves.json"),
+            "--min-ratio", "BTC=102", "--disclose", "USDT", "--exchange-key", str(ekey),
+        )  # fmt: skip
+        _prove(*_round_args(snapshot, key, per, "per-node"))
+        bundle = tmp / "bundle"
+        _prove("export-audit", "--out", str(agg), "--secret", str(key), "--bundle", str(bundle),
+               "--workers", "1")  # fmt: skip
+
+        out: dict[str, list[tuple[str, bytes]]] = {}
+        statements = [(agg / "statement.json").read_bytes(), (per / "statement.json").read_bytes()]
+        out["_context"] = list(zip(CONTEXTS, statements, strict=True))
+        out["statement"] = [("aggregated.json", statements[0]), ("per-node.json", statements[1])]
+        from verifier.formats import parse_inclusion
+
+        inclusion = []
+        for sel, folder in enumerate((agg, per)):
+            for i, proof in enumerate(sorted((folder / "proofs").iterdir())):
+                data = proof.read_bytes()
+                binary = parse_inclusion(data, str(proof)).to_binary()
+                inclusion.append((f"{folder.name}-{i}.json", bytes([sel]) + data))
+                inclusion.append((f"{folder.name}-{i}.bin", bytes([sel]) + binary))
+        out["inclusion"] = inclusion
+        from verifier.reserves import Reserves, encode_reserves, parse_reserves
+
+        signed = parse_reserves(reserves, "reserves.json")
+        unsigned = Reserves(
+            signed.exchange,
+            signed.round_id,
+            {
+                name: type(a)(a.asset, a.chain, a.block_height,
+                              tuple(type(w)(w.pubkey, w.address, w.balance, b"") for w in a.wallets))
+                for name, a in signed.assets.items()
+            },
+        )  # fmt: skip
+        # the first byte of a reserves input says whether unsigned wallets are accepted
+        out["reserves"] = [
+            ("signed.json", b"\x00" + reserves),
+            ("template.json", b"\x01" + encode_reserves(unsigned)),
+        ]
+        nodes = (bundle / "nodes.jsonl").read_bytes()
+        node_lines = nodes.splitlines(keepends=True)
+        out["audit"] = [("nodes.jsonl", nodes), ("leaves.jsonl", b"".join(node_lines[:4]))]
+        csv = snapshot.read_bytes()
+        out["snapshot"] = [
+            ("snapshot.csv", csv),
+            ("crlf-bom.csv", b"\xef\xbb\xbf" + csv.replace(b"\n", b"\r\n")),
+            ("quoted.csv", csv.replace(b"alice", b'"alice"')),
+        ]
+    counts = {}
+    for target, files in out.items():
+        folder = root / target
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir()
+        for name, data in files:
+            (folder / name).write_bytes(data)
+        counts[target] = len(files)
+    return counts
+
+
+def exchange_pubkey() -> str:
+    """The x-only key that signed the aggregated seed statement."""
+    return bip340.xonly_pubkey(EXCHANGE_SK).hex()
