@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -70,8 +69,8 @@ def _round_args(snapshot: Path, key: Path, out: Path, mode: str) -> list[str]:
 
 
 def make_seeds(root: Path) -> dict[str, int]:
-    """Write the seed corpora under `root` (created; existing target folders are replaced).
-    Returns the number of seeds per target."""
+    """Write the seed corpora under `root` (created; seeds overwrite their own files, what the
+    fuzzer added to a folder is kept). Returns the number of seeds per target."""
     from prover.reserves_tools import demo_reserves
 
     root.mkdir(parents=True, exist_ok=True)
@@ -139,9 +138,7 @@ def make_seeds(root: Path) -> dict[str, int]:
     counts = {}
     for target, files in out.items():
         folder = root / target
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir()
+        folder.mkdir(exist_ok=True)
         for name, data in files:
             (folder / name).write_bytes(data)
         counts[target] = len(files)

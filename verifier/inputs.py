@@ -150,9 +150,10 @@ _MAGIC = (
     (b"ZKSP", "inclusion-binary"),
 )
 
+#: Format strings by prefix, so that a version this verifier does not read is still named.
 _FORMATS = {
-    "zk-solvency/statement/v1": "statement",
-    "zk-solvency/inclusion/v1": "inclusion",
+    "zk-solvency/statement/": "statement",
+    "zk-solvency/inclusion/": "inclusion",
 }
 
 
@@ -181,8 +182,9 @@ def sniff(data: bytes) -> str:
     obj = _first_object(data[: 16 * 1024 * 1024])
     if obj is not None:
         fmt = obj.get("format")
-        if isinstance(fmt, str) and fmt in _FORMATS:
-            return _FORMATS[fmt]
+        for prefix, kind in _FORMATS.items():
+            if isinstance(fmt, str) and fmt.startswith(prefix):
+                return kind
         if "depth" in obj and "index" in obj and "commitments" in obj:
             return "audit-line"
         if "assets" in obj and "exchange" in obj and "round" in obj:
