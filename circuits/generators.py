@@ -33,6 +33,7 @@ __all__ = [
     "h_vec",
     "pedersen_h",
     "table_digest",
+    "vec_xy",
 ]
 
 #: Domain separation tag of every generator (RFC 9380, section 3.1).
@@ -53,6 +54,8 @@ _h_affine: list[_Affine] = []  # zero or one entry: the Pedersen H
 # Points per backend name: {"G": [...], "H": [...]} and the Pedersen H.
 _points: dict[str, dict[bytes, list[Point]]] = {}
 _h_points: dict[str, Point] = {}
+# 64-byte affine encodings x || y, concatenated, by label prefix (for the native accelerator).
+_xy: dict[bytes, bytes] = {b"G": b"", b"H": b""}
 
 
 def _derive(msg: bytes) -> _Affine:
@@ -143,6 +146,23 @@ def _encode(aff: _Affine) -> bytes:
     """SEC1 compressed encoding, byte for byte what Point.to_bytes() gives."""
     x, y = aff
     return bytes([2 + (y & 1)]) + x.to_bytes(32, "big")
+
+
+def vec_xy(kind: bytes, count: int) -> bytes:
+    """The first `count` points of G_vec (kind b"G") or H_vec (b"H") as one buffer of 64-byte
+    affine encodings x || y (32 bytes big-endian each), the native accelerator's input."""
+    _check_count(count)
+    if kind not in _xy:
+        raise ParameterError("generator vector kind must be b'G' or b'H'")
+    buf = _xy[kind]
+    if len(buf) < 64 * count:
+        affs = _affine_vec(kind, count)
+        fresh = b"".join(x.to_bytes(32, "big") + y.to_bytes(32, "big") for x, y in affs)
+        with _lock:
+            if len(_xy[kind]) < len(fresh):
+                _xy[kind] = fresh
+        buf = fresh
+    return buf[: 64 * count]
 
 
 def table_digest(count: int = MAX_GENERATORS) -> bytes:

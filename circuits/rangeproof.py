@@ -83,6 +83,7 @@ from dataclasses import dataclass
 
 from gmpy2 import mpz
 
+from circuits import ipp_native
 from circuits.errors import FormatError, ParameterError, VerificationError
 from circuits.generators import GENERATORS_DIGEST, MAX_GENERATORS, g_vec, h_vec, pedersen_h
 from circuits.group import (
@@ -95,6 +96,7 @@ from circuits.group import (
     scalar_from_bytes,
     scalar_to_bytes,
 )
+from circuits.ipp_native import IppGenerators
 from circuits.transcript import Entropy, Transcript, TranscriptRng
 
 __all__ = [
@@ -352,14 +354,21 @@ def prove(
     # A = <a_L, G_vec> + <a_R, H_vec> + alpha*H. a_L is 0/1 and a_R = a_L - 1 is -1/0, so
     # <a_L, G_vec> + <a_R, H_vec> = sum_{bit 1} G_i - sum_{bit 0} H_i: a signed sum of points
     # (additions only; an msm would spend one multiplication on each +-1).
-    A = msm([alpha], [H])
-    for bit, G_i, H_i in zip(a_L, G_vec, H_vec, strict=True):
-        A = A + G_i if bit else A - H_i
+    fast = ipp_native.available()
+    if fast:
+        A = ipp_native.signed_sum(a_L) + msm([alpha], [H])
+    else:
+        A = msm([alpha], [H])
+        for bit, G_i, H_i in zip(a_L, G_vec, H_vec, strict=True):
+            A = A + G_i if bit else A - H_i
 
-    s_L = [rng.scalar() for _ in range(nm)]
-    s_R = [rng.scalar() for _ in range(nm)]
+    s_L = rng.scalars(nm)
+    s_R = rng.scalars(nm)
     rho = rng.scalar()
-    S = msm([rho, *s_L, *s_R], [H, *G_vec, *H_vec])
+    if fast:
+        S = ipp_native.vector_commit(s_L, s_R) + msm([rho], [H])
+    else:
+        S = msm([rho, *s_L, *s_R], [H, *G_vec, *H_vec])
 
     transcript.append_point(b"A", A)
     transcript.append_point(b"S", S)
@@ -401,21 +410,83 @@ def prove(
     w = transcript.challenge_scalar(b"w")
 
     y_inv = pow(y, -1, N)
-    L, R, a, b = _ipp_prove(
-        transcript, w, G, G_vec, H_vec, _powers(y_inv, nm), y_pows, l_vec, r_vec
-    )
+    h_factors = _powers(y_inv, nm)
+    gens: IppGenerators
+    if fast:
+        gens = ipp_native.NativeGenerators(nm, h_factors, y_pows)
+    else:
+        gens = _PointGenerators(G_vec, H_vec, h_factors, y_pows)
+    L, R, a, b = _ipp_prove(transcript, w, G, gens, l_vec, r_vec)
     proof = RangeProof(A, S, T1, T2, t_x, t_x_blinding, e_blinding, tuple(L), tuple(R), a, b)
     return proof, commitments
+
+
+class _PointGenerators:
+    """The reference IppGenerators on Point objects (any backend)."""
+
+    def __init__(
+        self,
+        G_vec: Sequence[Point],
+        H_vec: Sequence[Point],
+        h_factors: list[int],
+        h_factors_inv: list[int],
+    ) -> None:
+        n = len(G_vec)
+        self.gP = list(G_vec)
+        self.hP = list(H_vec)
+        self.gf = [1] * n
+        self.gf_inv = [1] * n
+        self.hf = list(h_factors)
+        self.hf_inv = list(h_factors_inv)
+
+    def cross(
+        self, a: list[int], b: list[int], G: Point, k_L: int, k_R: int
+    ) -> tuple[Point, Point]:
+        h = len(a) // 2
+        a_lo, a_hi, b_lo, b_hi = a[:h], a[h:], b[:h], b[h:]
+        gP, hP, gf, hf = self.gP, self.hP, self.gf, self.hf
+        L = msm(
+            [
+                *(x * f % N for x, f in zip(a_lo, gf[h:], strict=True)),
+                *(x * f % N for x, f in zip(b_hi, hf[:h], strict=True)),
+                k_L,
+            ],
+            [*gP[h:], *hP[:h], G],
+        )
+        R = msm(
+            [
+                *(x * f % N for x, f in zip(a_hi, gf[:h], strict=True)),
+                *(x * f % N for x, f in zip(b_lo, hf[h:], strict=True)),
+                k_R,
+            ],
+            [*gP[:h], *hP[h:], G],
+        )
+        return L, R
+
+    def fold(self, u: int, u_inv: int) -> None:
+        h = len(self.gP) // 2
+        u2 = u * u % N
+        u2_inv = u_inv * u_inv % N
+        gf, gf_inv, hf, hf_inv = self.gf, self.gf_inv, self.hf, self.hf_inv
+        self.gP = [
+            lo + hi * (u2 * fh % N * fli % N)
+            for lo, hi, fh, fli in zip(self.gP[:h], self.gP[h:], gf[h:], gf_inv[:h], strict=True)
+        ]
+        self.hP = [
+            lo + hi * (u2_inv * fh % N * fli % N)
+            for lo, hi, fh, fli in zip(self.hP[:h], self.hP[h:], hf[h:], hf_inv[:h], strict=True)
+        ]
+        self.gf = [u_inv * f % N for f in gf[:h]]
+        self.gf_inv = [u * f % N for f in gf_inv[:h]]
+        self.hf = [u * f % N for f in hf[:h]]
+        self.hf_inv = [u_inv * f % N for f in hf_inv[:h]]
 
 
 def _ipp_prove(
     transcript: Transcript,
     w: int,
     G: Point,
-    G_vec: Sequence[Point],
-    H_vec: Sequence[Point],
-    h_factors: list[int],
-    h_factors_inv: list[int],
+    gens: IppGenerators,
     a_vec: list[int],
     b_vec: list[int],
 ) -> tuple[list[Point], list[Point], int, int]:
@@ -426,19 +497,13 @@ def _ipp_prove(
       L = <a_lo, G_hi> + <b_hi, H_lo> + c_L*Q,   R = <a_hi, G_lo> + <b_lo, H_hi> + c_R*Q
       a' = u*a_lo + u^-1*a_hi,  b' = u^-1*b_lo + u*b_hi
       G' = u^-1*G_lo + u*G_hi,  H' = u*H_lo + u^-1*H_hi
-    Generators are kept as (factor f_i, base P_i) with G_i = f_i*P_i, so one fold costs one
-    scalar multiplication per point:  G'_i = (u^-1 f_lo) * (P_lo + (u^2 f_hi / f_lo) * P_hi).
-    The last round needs no fold.
+    `gens` holds the generators as (factor f_i, base P_i) with G_i = f_i*P_i, so one fold costs
+    one scalar multiplication per point:  G'_i = (u^-1 f_lo) * (P_lo + (u^2 f_hi / f_lo) * P_hi)
+    (IppGenerators). The last round needs no fold.
     """
     n = len(a_vec)
     transcript.append_message(b"dom-sep", IPP_LABEL)
     transcript.append_u64(b"n", n)
-    gP = list(G_vec)
-    hP = list(H_vec)
-    gf = [1] * n
-    gf_inv = [1] * n
-    hf = list(h_factors)
-    hf_inv = list(h_factors_inv)
     a = list(a_vec)
     b = list(b_vec)
     L_out: list[Point] = []
@@ -449,22 +514,7 @@ def _ipp_prove(
         b_lo, b_hi = b[:h], b[h:]
         c_L = _inner(a_lo, b_hi)
         c_R = _inner(a_hi, b_lo)
-        L = msm(
-            [
-                *(x * f % N for x, f in zip(a_lo, gf[h:], strict=True)),
-                *(x * f % N for x, f in zip(b_hi, hf[:h], strict=True)),
-                c_L * w % N,
-            ],
-            [*gP[h:], *hP[:h], G],
-        )
-        R = msm(
-            [
-                *(x * f % N for x, f in zip(a_hi, gf[:h], strict=True)),
-                *(x * f % N for x, f in zip(b_lo, hf[h:], strict=True)),
-                c_R * w % N,
-            ],
-            [*gP[:h], *hP[h:], G],
-        )
+        L, R = gens.cross(a, b, G, c_L * w % N, c_R * w % N)
         transcript.append_point(b"L", L)
         transcript.append_point(b"R", R)
         L_out.append(L)
@@ -474,20 +524,7 @@ def _ipp_prove(
         a = [(u * lo + u_inv * hi) % N for lo, hi in zip(a_lo, a_hi, strict=True)]
         b = [(u_inv * lo + u * hi) % N for lo, hi in zip(b_lo, b_hi, strict=True)]
         if h > 1:
-            u2 = u * u % N
-            u2_inv = u_inv * u_inv % N
-            gP = [
-                lo + hi * (u2 * fh % N * fli % N)
-                for lo, hi, fh, fli in zip(gP[:h], gP[h:], gf[h:], gf_inv[:h], strict=True)
-            ]
-            hP = [
-                lo + hi * (u2_inv * fh % N * fli % N)
-                for lo, hi, fh, fli in zip(hP[:h], hP[h:], hf[h:], hf_inv[:h], strict=True)
-            ]
-            gf = [u_inv * f % N for f in gf[:h]]
-            gf_inv = [u * f % N for f in gf_inv[:h]]
-            hf = [u * f % N for f in hf[:h]]
-            hf_inv = [u_inv * f % N for f in hf_inv[:h]]
+            gens.fold(u, u_inv)
         n = h
     return L_out, R_out, a[0], b[0]
 

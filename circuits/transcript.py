@@ -111,6 +111,20 @@ class TranscriptRng:
             self._counter += 1
         return out[:size]
 
+    def scalars(self, count: int) -> list[int]:
+        """`count` successive values of scalar(), computed in one loop (the same values)."""
+        key, ctr = self._key, self._counter
+        out: list[int] = []
+        sha, pack, order = hashlib.sha256, struct.Struct(">Q").pack, N
+        while len(out) < count:
+            block = sha(key + pack(ctr)).digest() + sha(key + pack(ctr + 1)).digest()
+            ctr += 2
+            k = int.from_bytes(block, "big") % order
+            if k:
+                out.append(k)
+        self._counter = ctr
+        return out
+
     def scalar(self) -> int:
         """A uniform nonzero scalar (64 bytes reduced mod n)."""
         while True:

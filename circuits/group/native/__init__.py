@@ -1,5 +1,6 @@
-"""Optional native accelerator: a variable-time Pippenger multi-scalar multiplication on
-secp256k1 written in C (msm.c), compiled with cffi at install time (build.py).
+"""Optional native accelerator: a variable-time Pippenger multi-scalar multiplication and the
+generator fold of inner-product arguments on secp256k1, written in C (msm.c), compiled with cffi
+at install time (build.py).
 
 `available()` tells whether the compiled module could be loaded; ZKSOLVENCY_NATIVE=0 turns it
 off. VARIABLE TIME: the running time depends on the scalars, so use it only for public data
@@ -14,7 +15,7 @@ from typing import Any
 
 from circuits.group.params import N
 
-__all__ = ["NATIVE_ENV", "available", "msm", "msm_raw"]
+__all__ = ["NATIVE_ENV", "available", "fold_raw", "msm", "msm_raw"]
 
 NATIVE_ENV = "ZKSOLVENCY_NATIVE"
 
@@ -76,3 +77,24 @@ def msm_raw(points: bytes, scalars: bytes, count: int) -> bytes | None:
     if rc == -1:
         raise MemoryError("native msm: allocation failed")
     raise ValueError("native msm: a point is not on secp256k1 or a scalar is not below n")
+
+
+def fold_raw(lo: bytes, hi: bytes, scalars: bytes, count: int) -> bytes | None:
+    """out_i = lo_i + k_i * hi_i for `count` points (64 bytes x || y each) and scalars (32 bytes
+    big-endian, < n), as one buffer of 64-byte points; None when some out_i is the identity
+    (the caller then takes its slow path). VARIABLE TIME. Raises RuntimeError if the module is
+    unavailable, ValueError on invalid input."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    if count < 0 or len(lo) != 64 * count or len(hi) != 64 * count or len(scalars) != 32 * count:
+        raise ValueError("fold buffers do not match the count")
+    out = _ffi.new("unsigned char[]", 64 * count + 1)
+    rc = lib.zks_fold(lo, hi, scalars, count, out)
+    if rc == 1:
+        return bytes(_ffi.buffer(out, 64 * count))
+    if rc == 0:
+        return None
+    if rc == -1:
+        raise MemoryError("native fold: allocation failed")
+    raise ValueError("native fold: a point is not on secp256k1 or a scalar is not below n")

@@ -21,6 +21,8 @@ _HERE = Path(__file__).resolve().parent
 CDEF = """
 int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
             unsigned char *out);
+int zks_fold(const unsigned char *lo, const unsigned char *hi, const unsigned char *scalars,
+             size_t n, unsigned char *out);
 """
 
 ffibuilder = FFI()

@@ -30,9 +30,11 @@
 
 __extension__ typedef unsigned __int128 u128;
 
-/* The one exported function (see the top of this file). */
+/* The exported functions (see the top of this file and zks_fold below). */
 int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
             unsigned char *out);
+int zks_fold(const unsigned char *lo, const unsigned char *hi, const unsigned char *scalars,
+             size_t n, unsigned char *out);
 
 /* A field element: value = sum v[i] 2^(52 i), congruent mod p, not necessarily reduced.
  * Bounds (checked with -DZKS_CHECK_BOUNDS): fe_mul/fe_sqr outputs have limbs < 2^53; inputs
@@ -149,47 +151,52 @@ static inline void fe_sub_norm(fe *r, const fe *a, const fe *b) {
     r->v[4] = a->v[4] + (2 * TWO_P4 - b->v[4]);
 }
 
-/* Reduce the column sums d0..d8 of a product (each < 2^123) into r (limbs < 2^53). */
-static inline void fe_reduce_cols(fe *r, u128 d0, u128 d1, u128 d2, u128 d3, u128 d4, u128 d5,
-                                  u128 d6, u128 d7, u128 d8) {
-    /* 52-bit limbs t0..t8 and the rest d8 (< 2^72) at weight 2^468 */
-    uint64_t t0, t1, t2, t3, t4, t5, t6, t7, t8;
-    t0 = (uint64_t)d0 & M52;
-    d1 += d0 >> 52;
-    t1 = (uint64_t)d1 & M52;
-    d2 += d1 >> 52;
-    t2 = (uint64_t)d2 & M52;
-    d3 += d2 >> 52;
-    t3 = (uint64_t)d3 & M52;
-    d4 += d3 >> 52;
-    t4 = (uint64_t)d4 & M52;
-    d5 += d4 >> 52;
-    t5 = (uint64_t)d5 & M52;
-    d6 += d5 >> 52;
-    t6 = (uint64_t)d6 & M52;
-    d7 += d6 >> 52;
-    t7 = (uint64_t)d7 & M52;
-    d8 += d7 >> 52;
-    t8 = (uint64_t)d8 & M52;
-    d8 >>= 52;
-    /* fold: weight 2^(52 (k + 5)) = 2^(52 k) 2^260 = 2^(52 k) FE_R mod p */
-    u128 e = (u128)t5 * FE_R + t0;
-    uint64_t o0 = (uint64_t)e & M52;
-    e = (e >> 52) + (u128)t6 * FE_R + t1;
-    uint64_t o1 = (uint64_t)e & M52;
-    e = (e >> 52) + (u128)t7 * FE_R + t2;
-    uint64_t o2 = (uint64_t)e & M52;
-    e = (e >> 52) + (u128)t8 * FE_R + t3;
-    uint64_t o3 = (uint64_t)e & M52;
-    e = (e >> 52) + d8 * FE_R + t4; /* d8 * FE_R < 2^109 */
-    uint64_t o4 = (uint64_t)e & M52;
-    e >>= 52; /* < 2^58, at weight 2^260 */
-    e = e * FE_R + o0;
-    r->v[0] = (uint64_t)e & M52;
-    r->v[1] = o1 + (uint64_t)(e >> 52); /* < 2^52 + 2^44 */
-    r->v[2] = o2;
-    r->v[3] = o3;
-    r->v[4] = o4;
+/* Products with the reduction interleaved into the column sums (2^260 = FE_R mod p), so that
+ * the carries run alongside the multiplications. Inputs: limbs < 2^60, so each product is below
+ * 2^120, a column of five below 2^123, and every 128-bit accumulator below stays under 2^124.
+ * Output limbs < 2^52 (v[4] < 2^52 as well). Notation: [.. d c] = .. + d 2^52 + c mod p;
+ * p_k the k-th column sum of the schoolbook product. */
+static inline void fe_mul_cols(fe *r, u128 p0, u128 p1, u128 p2, u128 p3, u128 p4, u128 p5,
+                               u128 p6, u128 p7, u128 p8) {
+    u128 c, d;
+    uint64_t t3, t4, tx, u0;
+    d = p3;
+    c = p8;
+    /* p8 at weight 2^416 = 2^156 2^260: its low 64 bits times FE_R join p3 (weight 2^156) */
+    d += (u128)FE_R * (uint64_t)c;
+    c >>= 64; /* the rest of p8, now at weight 2^(156 + 64) = 2^208 2^12 */
+    t3 = (uint64_t)d & M52;
+    d >>= 52;
+    d += p4;
+    d += (u128)(FE_R << 12) * (uint64_t)c;
+    t4 = (uint64_t)d & M52;
+    d >>= 52;
+    tx = t4 >> 48; /* t4 keeps 48 bits: bits above 2^256 go with u0 below */
+    t4 &= M48;
+    c = p0;
+    d += p5;
+    u0 = (uint64_t)d & M52; /* at weight 2^260 */
+    d >>= 52;
+    u0 = (u0 << 4) | tx; /* at weight 2^256 */
+    c += (u128)u0 * FE_C;
+    r->v[0] = (uint64_t)c & M52;
+    c >>= 52;
+    c += p1;
+    d += p6;
+    c += (u128)((uint64_t)d & M52) * FE_R;
+    d >>= 52;
+    r->v[1] = (uint64_t)c & M52;
+    c >>= 52;
+    c += p2;
+    d += p7;
+    c += (u128)FE_R * (uint64_t)d;
+    d >>= 64;
+    r->v[2] = (uint64_t)c & M52;
+    c >>= 52;
+    c += (u128)(FE_R << 12) * (uint64_t)d + t3;
+    r->v[3] = (uint64_t)c & M52;
+    c >>= 52;
+    r->v[4] = (uint64_t)c + t4;
 }
 
 static inline void fe_mul(fe *r, const fe *a, const fe *b) {
@@ -197,15 +204,13 @@ static inline void fe_mul(fe *r, const fe *a, const fe *b) {
     FE_CHECK(b, 60);
     const uint64_t x0 = a->v[0], x1 = a->v[1], x2 = a->v[2], x3 = a->v[3], x4 = a->v[4];
     const uint64_t y0 = b->v[0], y1 = b->v[1], y2 = b->v[2], y3 = b->v[3], y4 = b->v[4];
-    /* column sums: at most 5 products < 2^120 each, so < 2^123 */
-    fe_reduce_cols(r, (u128)x0 * y0, (u128)x0 * y1 + (u128)x1 * y0,
-                   (u128)x0 * y2 + (u128)x1 * y1 + (u128)x2 * y0,
-                   (u128)x0 * y3 + (u128)x1 * y2 + (u128)x2 * y1 + (u128)x3 * y0,
-                   (u128)x0 * y4 + (u128)x1 * y3 + (u128)x2 * y2 + (u128)x3 * y1 +
-                       (u128)x4 * y0,
-                   (u128)x1 * y4 + (u128)x2 * y3 + (u128)x3 * y2 + (u128)x4 * y1,
-                   (u128)x2 * y4 + (u128)x3 * y3 + (u128)x4 * y2,
-                   (u128)x3 * y4 + (u128)x4 * y3, (u128)x4 * y4);
+    fe_mul_cols(r, (u128)x0 * y0, (u128)x0 * y1 + (u128)x1 * y0,
+                (u128)x0 * y2 + (u128)x1 * y1 + (u128)x2 * y0,
+                (u128)x0 * y3 + (u128)x1 * y2 + (u128)x2 * y1 + (u128)x3 * y0,
+                (u128)x0 * y4 + (u128)x1 * y3 + (u128)x2 * y2 + (u128)x3 * y1 + (u128)x4 * y0,
+                (u128)x1 * y4 + (u128)x2 * y3 + (u128)x3 * y2 + (u128)x4 * y1,
+                (u128)x2 * y4 + (u128)x3 * y3 + (u128)x4 * y2, (u128)x3 * y4 + (u128)x4 * y3,
+                (u128)x4 * y4);
 }
 
 static inline void fe_sqr(fe *r, const fe *a) {
@@ -213,10 +218,10 @@ static inline void fe_sqr(fe *r, const fe *a) {
     const uint64_t x0 = a->v[0], x1 = a->v[1], x2 = a->v[2], x3 = a->v[3], x4 = a->v[4];
     /* doubled cross terms: 2 x_i < 2^61, products < 2^121, columns < 2^123 */
     const uint64_t w0 = 2 * x0, w1 = 2 * x1, w2 = 2 * x2, w3 = 2 * x3;
-    fe_reduce_cols(r, (u128)x0 * x0, (u128)w0 * x1, (u128)w0 * x2 + (u128)x1 * x1,
-                   (u128)w0 * x3 + (u128)w1 * x2, (u128)w0 * x4 + (u128)w1 * x3 + (u128)x2 * x2,
-                   (u128)w1 * x4 + (u128)w2 * x3, (u128)w2 * x4 + (u128)x3 * x3, (u128)w3 * x4,
-                   (u128)x4 * x4);
+    fe_mul_cols(r, (u128)x0 * x0, (u128)w0 * x1, (u128)w0 * x2 + (u128)x1 * x1,
+                (u128)w0 * x3 + (u128)w1 * x2, (u128)w0 * x4 + (u128)w1 * x3 + (u128)x2 * x2,
+                (u128)w1 * x4 + (u128)w2 * x3, (u128)w2 * x4 + (u128)x3 * x3, (u128)w3 * x4,
+                (u128)x4 * x4);
 }
 
 /* Full reduction into [0, p) with limbs < 2^52 (v[4] < 2^48). */
@@ -323,6 +328,25 @@ typedef struct {
     fe x, y, z;
     int inf;
 } gej; /* Jacobian */
+
+/* Parse 64 bytes x || y (big-endian) into p; 0 unless both are canonical and on the curve. */
+static int ge_parse(ge *p, const unsigned char *in) {
+    uint64_t x[4], y[4];
+    limbs_from_be(x, in);
+    limbs_from_be(y, in + 32);
+    if (!limbs_less(x, PRIME) || !limbs_less(y, PRIME)) {
+        return 0;
+    }
+    fe lhs, rhs, seven;
+    fe_from_limbs(&p->x, x);
+    fe_from_limbs(&p->y, y);
+    fe_sqr(&lhs, &p->y);
+    fe_sqr(&rhs, &p->x);
+    fe_mul(&rhs, &rhs, &p->x);
+    fe_set_int(&seven, 7);
+    fe_add(&rhs, &rhs, &seven);
+    return fe_equal(&lhs, &rhs);
+}
 
 static inline void gej_set_inf(gej *r) {
     memset(r, 0, sizeof(*r));
@@ -726,32 +750,15 @@ int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
     /* Parse and validate; keep the terms with a nonzero scalar. */
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        const unsigned char *pp = points + 64 * i;
-        uint64_t x[4], y[4], k[4];
-        limbs_from_be(x, pp);
-        limbs_from_be(y, pp + 32);
+        uint64_t k[4];
         limbs_from_be(k, scalars + 32 * i);
-        if (!limbs_less(x, PRIME) || !limbs_less(y, PRIME) || !limbs_less(k, ORDER)) {
-            ret = -2; /* not canonical */
-            goto done;
-        }
-        fe fx, fy, lhs, rhs, seven;
-        fe_from_limbs(&fx, x);
-        fe_from_limbs(&fy, y);
-        fe_sqr(&lhs, &fy);
-        fe_sqr(&rhs, &fx);
-        fe_mul(&rhs, &rhs, &fx);
-        fe_set_int(&seven, 7);
-        fe_add(&rhs, &rhs, &seven);
-        if (!fe_equal(&lhs, &rhs)) {
-            ret = -2; /* not on the curve */
+        if (!ge_parse(&pts[m], points + 64 * i) || !limbs_less(k, ORDER)) {
+            ret = -2; /* not canonical or not on the curve */
             goto done;
         }
         if ((k[0] | k[1] | k[2] | k[3]) == 0) {
             continue;
         }
-        pts[m].x = fx;
-        pts[m].y = fy;
         memcpy(ks[m], k, sizeof(k));
         m++;
     }
@@ -943,5 +950,179 @@ done:
     free(kind);
     free(start);
     free(len);
+    return ret;
+}
+
+/* ------------------------------------------------------------------------------ the fold */
+
+/* Width of the wNAF digits of the fold (odd digits in [-15, 15], tables of 8 odd multiples). */
+#define FOLD_W 5
+#define FOLD_TABLE (1 << (FOLD_W - 2))
+/* wNAF positions: |k1|, |k2| < 2^130 after the GLV split, plus room for the last carry. */
+#define FOLD_BITS 136
+/* Points whose tables are built and normalized together (one inversion per chunk). */
+#define FOLD_CHUNK 64
+
+/* Width-FOLD_W NAF of k (k < 2^130): k = sum_i d[i] 2^i, each d[i] zero or odd with
+ * |d[i]| < 2^(FOLD_W - 1), nonzero digits at least FOLD_W apart. Returns the highest
+ * nonzero position + 1 (0 for k = 0). */
+static int wnaf(int d[FOLD_BITS], const uint64_t k[4]) {
+    memset(d, 0, FOLD_BITS * sizeof(int));
+    int carry = 0, top = 0;
+    unsigned bit = 0;
+    while (bit < FOLD_BITS) {
+        if ((int)scalar_bits(k, bit, 1) == carry) {
+            bit++;
+            continue;
+        }
+        int word = (int)scalar_bits(k, bit, FOLD_W) + carry;
+        carry = (word >> (FOLD_W - 1)) & 1;
+        word -= carry << FOLD_W;
+        d[bit] = word;
+        top = (int)bit + 1;
+        bit += FOLD_W;
+    }
+    return top;
+}
+
+/* Jacobian -> affine for cnt points at once (none at infinity): one field inversion.
+ * zs: room for cnt field elements. */
+static void gej_to_ge_batch(ge *out, const gej *in, size_t cnt, fe *zs) {
+    fe acc;
+    fe_set_int(&acc, 1);
+    for (size_t i = 0; i < cnt; i++) {
+        zs[i] = acc;
+        fe_mul(&acc, &acc, &in[i].z);
+    }
+    fe inv;
+    fe_inv(&inv, &acc);
+    for (size_t i = cnt; i-- > 0;) {
+        fe zi, zi2, zi3;
+        fe_mul(&zi, &inv, &zs[i]);
+        fe_mul(&inv, &inv, &in[i].z);
+        fe_sqr(&zi2, &zi);
+        fe_mul(&zi3, &zi2, &zi);
+        fe_mul(&out[i].x, &in[i].x, &zi2);
+        fe_mul(&out[i].y, &in[i].y, &zi3);
+        fe_normalize(&out[i].x);
+        fe_normalize(&out[i].y);
+    }
+}
+
+/*
+ *   int zks_fold(const unsigned char *lo, const unsigned char *hi,
+ *                const unsigned char *scalars, size_t n, unsigned char *out);
+ *
+ * out_i = lo_i + k_i * hi_i for i < n (the generator fold of an inner-product argument):
+ * lo, hi, out n x 64 bytes affine x || y as for zks_msm, scalars n x 32 bytes big-endian < n.
+ * Returns 1 when every out_i is finite, 0 when some out_i is the point at infinity (out is
+ * then unspecified: the caller takes its slow path), -1 on allocation failure, -2 on invalid
+ * input. VARIABLE TIME (GLV split, width-5 wNAF, Jacobian coordinates, the tables of a chunk
+ * of points and all results normalized with one inversion each): for public points and
+ * scalars, or for a prover whose timing cannot be observed.
+ */
+int zks_fold(const unsigned char *lo, const unsigned char *hi, const unsigned char *scalars,
+             size_t n, unsigned char *out) {
+    if (lo == NULL || hi == NULL || scalars == NULL || out == NULL) {
+        return n == 0 ? 1 : -2;
+    }
+    if (n == 0) {
+        return 1;
+    }
+    if (n > MAX_TERMS) {
+        return -1;
+    }
+    int ret = -1;
+    gej *acc = (gej *)malloc(n * sizeof(gej));
+    gej *tj = (gej *)malloc(FOLD_CHUNK * FOLD_TABLE * sizeof(gej));
+    ge *tab = (ge *)malloc(FOLD_CHUNK * FOLD_TABLE * sizeof(ge));
+    fe *zs = (fe *)malloc((n > FOLD_CHUNK * FOLD_TABLE ? n : FOLD_CHUNK * FOLD_TABLE) *
+                          sizeof(fe));
+    ge *res = (ge *)malloc(n * sizeof(ge));
+    if (acc == NULL || tj == NULL || tab == NULL || zs == NULL || res == NULL) {
+        goto done;
+    }
+    fe beta;
+    fe_from_limbs(&beta, BETA);
+    for (size_t c0 = 0; c0 < n; c0 += FOLD_CHUNK) {
+        const size_t cn = n - c0 < FOLD_CHUNK ? n - c0 : FOLD_CHUNK;
+        /* tables of odd multiples Q, 3Q, ..., 15Q of every hi point of the chunk */
+        for (size_t i = 0; i < cn; i++) {
+            ge q;
+            if (!ge_parse(&q, hi + 64 * (c0 + i))) {
+                ret = -2;
+                goto done;
+            }
+            gej *t = tj + i * FOLD_TABLE, two;
+            t[0].x = q.x;
+            t[0].y = q.y;
+            fe_set_int(&t[0].z, 1);
+            t[0].inf = 0;
+            gej_double(&two, &t[0]);
+            for (int j = 1; j < FOLD_TABLE; j++) {
+                gej_add(&t[j], &t[j - 1], &two); /* never infinity: Q has prime order */
+            }
+        }
+        gej_to_ge_batch(tab, tj, cn * FOLD_TABLE, zs);
+        for (size_t i = 0; i < cn; i++) {
+            const size_t idx = c0 + i;
+            uint64_t k[4], h[2][4];
+            int neg[2], d[2][FOLD_BITS];
+            limbs_from_be(k, scalars + 32 * idx);
+            if (!limbs_less(k, ORDER)) {
+                ret = -2;
+                goto done;
+            }
+            ge l;
+            if (!ge_parse(&l, lo + 64 * idx)) {
+                ret = -2;
+                goto done;
+            }
+            gej *a = &acc[idx];
+            gej_set_inf(a);
+            if (k[0] | k[1] | k[2] | k[3]) {
+                glv_split(h[0], &neg[0], h[1], &neg[1], k);
+                int top0 = wnaf(d[0], h[0]), top1 = wnaf(d[1], h[1]);
+                int top = top0 > top1 ? top0 : top1;
+                const ge *t = tab + i * FOLD_TABLE;
+                for (int b = top - 1; b >= 0; b--) {
+                    gej_double(a, a);
+                    for (int half_i = 0; half_i < 2; half_i++) {
+                        int dig = d[half_i][b];
+                        if (dig == 0) {
+                            continue;
+                        }
+                        ge e = t[(dig < 0 ? -dig : dig) >> 1];
+                        if (half_i == 1) {
+                            fe_mul(&e.x, &e.x, &beta); /* lambda (x, y) = (beta x, y) */
+                        }
+                        if ((dig < 0) != (neg[half_i] != 0)) {
+                            fe zero;
+                            fe_set_int(&zero, 0);
+                            fe_sub(&e.y, &zero, &e.y);
+                        }
+                        gej_add_ge(a, a, &e);
+                    }
+                }
+            }
+            gej_add_ge(a, a, &l);
+            if (a->inf) {
+                ret = 0;
+                goto done;
+            }
+        }
+    }
+    gej_to_ge_batch(res, acc, n, zs);
+    for (size_t i = 0; i < n; i++) {
+        fe_to_be(out + 64 * i, &res[i].x);
+        fe_to_be(out + 64 * i + 32, &res[i].y);
+    }
+    ret = 1;
+done:
+    free(acc);
+    free(tj);
+    free(tab);
+    free(zs);
+    free(res);
     return ret;
 }

@@ -1,0 +1,160 @@
+"""The range prover's fast path on the optional native accelerator (circuits.group.native): the
+vector commitments A and S and the inner-product argument's generators on packed affine buffers,
+each round's generator fold in one native call. Same mathematics as circuits.rangeproof's
+reference path, so the same bytes (tests/test_rangeproof_fast.py); VARIABLE TIME, like the
+native msm.
+
+Generators are kept as (factor, base) pairs as in the reference path, G'_i = f_i * P_i: one
+round maps the bases to P'_i = P_lo_i + c * P_hi_i with one scalar c for the whole vector (the
+ratio f_hi_i / f_lo_i does not depend on i: 1 for G_vec, y^-h for H_vec), so a round costs one
+variable-base multiplication per point, in C, results normalized together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from circuits.generators import vec_xy
+from circuits.group import N, Point, get_backend, native
+
+__all__ = ["IppGenerators", "NativeGenerators", "available", "signed_sum", "vector_commit"]
+
+_ONE = (1).to_bytes(32, "big")
+_MINUS_ONE = (N - 1).to_bytes(32, "big")
+
+
+def available() -> bool:
+    """True when the default backend is libsecp256k1 and the native module is loaded."""
+    return get_backend().name == "libsecp256k1" and native.available()
+
+
+def _point(xy: bytes | None) -> Point:
+    """A 64-byte affine encoding (None: the identity) as a Point of the default backend."""
+    if xy is None:
+        return Point.identity()
+    return Point.from_affine(int.from_bytes(xy[:32], "big"), int.from_bytes(xy[32:], "big"))
+
+
+def _xy(p: Point) -> bytes:
+    aff = p.affine()
+    if aff is None:  # pragma: no cover - G is never the identity
+        raise ValueError("the identity has no affine encoding")
+    return aff[0].to_bytes(32, "big") + aff[1].to_bytes(32, "big")
+
+
+def _scalars(ks: Sequence[int]) -> bytes:
+    return b"".join(k.to_bytes(32, "big") for k in ks)
+
+
+def signed_sum(bits: Sequence[int]) -> Point:
+    """sum_{bit 1} G_vec_i - sum_{bit 0} H_vec_i, i < len(bits): <a_L, G_vec> + <a_R, H_vec>
+    for a_L the bits and a_R = a_L - 1, as one native sum (scalars +-1)."""
+    nm = len(bits)
+    gbuf = vec_xy(b"G", nm)
+    hbuf = vec_xy(b"H", nm)
+    pts = b"".join(
+        gbuf[64 * i : 64 * i + 64] if bit else hbuf[64 * i : 64 * i + 64]
+        for i, bit in enumerate(bits)
+    )
+    sc = b"".join(_ONE if bit else _MINUS_ONE for bit in bits)
+    return _point(native.msm_raw(pts, sc, nm))
+
+
+def vector_commit(s_l: Sequence[int], s_r: Sequence[int]) -> Point:
+    """<s_l, G_vec> + <s_r, H_vec> (scalars in [0, n)) as one native msm."""
+    nm = len(s_l)
+    buf = vec_xy(b"G", nm) + vec_xy(b"H", nm)
+    return _point(native.msm_raw(buf, _scalars([*s_l, *s_r]), 2 * nm))
+
+
+def _fold_slow(lo: bytes, hi: bytes, ks: Sequence[int]) -> bytes:
+    """lo_i + k_i * hi_i one point at a time (the native fold met an identity: never in
+    practice, kept so that no input can make the prover fail)."""
+    out = []
+    for i, k in enumerate(ks):
+        p = _point(lo[64 * i : 64 * i + 64]) + _point(hi[64 * i : 64 * i + 64]) * k
+        if p.is_identity():
+            raise ValueError("a folded generator is the identity")
+        out.append(_xy(p))
+    return b"".join(out)
+
+
+class IppGenerators(Protocol):
+    """The generators of an inner-product argument as (factor f_i, base P_i), G_i = f_i*P_i
+    (circuits.rangeproof._ipp_prove): the two multi-scalar multiplications of a round and the
+    fold to the next round."""
+
+    def cross(
+        self, a: list[int], b: list[int], G: Point, k_L: int, k_R: int
+    ) -> tuple[Point, Point]:
+        """L = <a_lo, G_hi> + <b_hi, H_lo> + k_L*G,  R = <a_hi, G_lo> + <b_lo, H_hi> + k_R*G
+        (lo, hi: the halves of a and b)."""
+        ...
+
+    def fold(self, u: int, u_inv: int) -> None:
+        """G' = u^-1*G_lo + u*G_hi,  H' = u*H_lo + u^-1*H_hi."""
+        ...
+
+
+class NativeGenerators:
+    """IppGenerators for G_vec = g_vec(n), H_vec = h_vec(n) with H factors `h_factors` (their
+    inverses `h_factors_inv`) on packed 64-byte affine buffers and the native module."""
+
+    def __init__(self, n: int, h_factors: list[int], h_factors_inv: list[int]) -> None:
+        self.gP = vec_xy(b"G", n)
+        self.hP = vec_xy(b"H", n)
+        self.gf = 1  # the factor of every G'_i (uniform: G_vec starts with factors 1)
+        self.hf = list(h_factors)
+        self.hf_inv = list(h_factors_inv)
+        self.g_xy = b""
+
+    def cross(
+        self, a: list[int], b: list[int], G: Point, k_L: int, k_R: int
+    ) -> tuple[Point, Point]:
+        h = len(a) // 2
+        a_lo, a_hi, b_lo, b_hi = a[:h], a[h:], b[:h], b[h:]
+        cut = 64 * h
+        gP, hP, gf, hf = self.gP, self.hP, self.gf, self.hf
+        if not self.g_xy:
+            self.g_xy = _xy(G)
+        L = native.msm_raw(
+            gP[cut:] + hP[:cut] + self.g_xy,
+            _scalars(
+                [
+                    *(x * gf % N for x in a_lo),
+                    *(x * f % N for x, f in zip(b_hi, hf[:h], strict=True)),
+                    k_L,
+                ]
+            ),
+            2 * h + 1,
+        )
+        R = native.msm_raw(
+            gP[:cut] + hP[cut:] + self.g_xy,
+            _scalars(
+                [
+                    *(x * gf % N for x in a_hi),
+                    *(x * f % N for x, f in zip(b_lo, hf[h:], strict=True)),
+                    k_R,
+                ]
+            ),
+            2 * h + 1,
+        )
+        return _point(L), _point(R)
+
+    def fold(self, u: int, u_inv: int) -> None:
+        h = len(self.hf) // 2
+        cut = 64 * h
+        hf, hf_inv = self.hf, self.hf_inv
+        c_g = u * u % N  # u^2 f_hi / f_lo with f_hi = f_lo
+        c_h = u_inv * u_inv % N * hf[h] % N * hf_inv[0] % N  # u^-2 f_hi_i / f_lo_i, any i
+        lo = self.gP[:cut] + self.hP[:cut]
+        hi = self.gP[cut:] + self.hP[cut:]
+        ks = [c_g] * h + [c_h] * h
+        folded = native.fold_raw(lo, hi, _scalars(ks), 2 * h)
+        if folded is None:
+            folded = _fold_slow(lo, hi, ks)
+        self.gP, self.hP = folded[:cut], folded[cut:]
+        self.gf = u_inv * self.gf % N
+        self.hf = [u * f % N for f in hf[:h]]
+        self.hf_inv = [u_inv * f % N for f in hf_inv[:h]]

@@ -1,0 +1,113 @@
+"""The range prover's native fast path (circuits.ipp_native, the native fold) against the reference
+path: the same proofs byte for byte, for every n and several m, with the fold's slow fallback,
+and the native fold itself against one multiplication at a time (zero, 1, n - 1 scalars, sums
+at infinity, invalid input)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import pytest
+
+from circuits import ipp_native
+from circuits import rangeproof as rp
+from circuits.generators import g_vec, h_vec
+from circuits.group import N, Point, native
+from circuits.transcript import Transcript
+
+pytestmark = pytest.mark.skipif(
+    not native.available(),
+    reason="native module not built (pip install . with a C compiler) or ZKSOLVENCY_NATIVE=0",
+)
+
+
+def _entropy(seed: bytes):  # type: ignore[no-untyped-def]
+    def entropy(size: int) -> bytes:
+        return hashlib.sha256(b"fast-path" + seed).digest()[:size]
+
+    return entropy
+
+
+def _prove(values: list[int], n: int, seed: bytes) -> bytes:
+    blindings = [(0x1234567 * (j + 3)) % N for j in range(len(values))]
+    t = Transcript(b"fast-path test")
+    proof, _ = rp.prove(values, blindings, n, t, entropy=_entropy(seed))
+    return proof.to_bytes() + t.challenge_bytes(b"after", 32)
+
+
+def _slow(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ipp_native, "available", lambda: False)
+
+
+def _xy(p: Point) -> bytes:
+    aff = p.affine()
+    assert aff is not None
+    return aff[0].to_bytes(32, "big") + aff[1].to_bytes(32, "big")
+
+
+@pytest.mark.parametrize(("n", "m"), [(8, 1), (16, 2), (32, 1), (64, 1), (64, 4), (8, 16)])
+def test_fast_path_equals_reference_byte_for_byte(
+    monkeypatch: pytest.MonkeyPatch, n: int, m: int
+) -> None:
+    rng = random.Random(n * 100 + m)
+    values = [rng.choice([0, 1, (1 << n) - 1, rng.randrange(1 << n)]) for _ in range(m)]
+    assert ipp_native.available()
+    fast = _prove(values, n, bytes([n, m]))
+    _slow(monkeypatch)
+    slow = _prove(values, n, bytes([n, m]))
+    assert fast == slow
+
+
+def test_fold_fallback_gives_the_same_proof(monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = _prove([5, 77], 32, b"fallback")
+    monkeypatch.setattr(ipp_native.native, "fold_raw", lambda lo, hi, sc, count: None)
+    assert _prove([5, 77], 32, b"fallback") == fast
+
+
+def test_fast_proof_verifies() -> None:
+    t = Transcript(b"fast-path test")
+    proof, cs = rp.prove([3, 1 << 40], [11, 12], 64, t)
+    rp.verify(proof, cs, 64, Transcript(b"fast-path test"))
+
+
+def test_fold_matches_one_multiplication_at_a_time() -> None:
+    rng = random.Random(5)
+    for size in (1, 2, 3, 63, 64, 65, 130):
+        lo, hi = g_vec(size), h_vec(size)
+        ks = [rng.choice([0, 1, 2, N - 1, rng.randrange(N)]) for _ in range(size)]
+        out = native.fold_raw(
+            b"".join(map(_xy, lo)),
+            b"".join(map(_xy, hi)),
+            b"".join(k.to_bytes(32, "big") for k in ks),
+            size,
+        )
+        assert out == b"".join(_xy(a + b * k) for a, b, k in zip(lo, hi, ks, strict=True))
+
+
+def test_fold_identity_and_doubling() -> None:
+    G = Point.generator()
+    g = _xy(G)
+    assert native.fold_raw(g, g, (N - 1).to_bytes(32, "big"), 1) is None  # G - G
+    assert native.fold_raw(g, g, (1).to_bytes(32, "big"), 1) == _xy(G + G)
+    assert native.fold_raw(b"", b"", b"", 0) == b""
+
+
+def test_fold_rejects_invalid_input() -> None:
+    g = _xy(Point.generator())
+    off_curve = g[:63] + bytes([g[63] ^ 1])
+    with pytest.raises(ValueError, match="not on secp256k1"):
+        native.fold_raw(g, off_curve, (3).to_bytes(32, "big"), 1)
+    with pytest.raises(ValueError, match="not on secp256k1"):
+        native.fold_raw(off_curve, g, (3).to_bytes(32, "big"), 1)
+    with pytest.raises(ValueError, match="not on secp256k1"):
+        native.fold_raw(g, g, N.to_bytes(32, "big"), 1)
+    with pytest.raises(ValueError, match="do not match"):
+        native.fold_raw(g, g, (3).to_bytes(32, "big"), 2)
+
+
+def test_rng_scalars_equal_repeated_scalar() -> None:
+    a = Transcript(b"rng").rng(b"w", _entropy(b"r"))
+    b = Transcript(b"rng").rng(b"w", _entropy(b"r"))
+    assert a.scalars(50) == [b.scalar() for _ in range(50)]
+    assert a.scalar() == b.scalar()
