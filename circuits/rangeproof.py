@@ -6,8 +6,8 @@ Statement, for public n (bits) and m (values), commitments V_0..V_(m-1):
     PK{(v_j, gamma_j)_j : V_j = v_j*G + gamma_j*H  and  0 <= v_j < 2^n  for every j}
 
 G is the standard base point, H = pedersen_h(), and the vectors G_vec = g_vec(n*m),
-H_vec = h_vec(n*m) come from circuits.generators. Supported sizes: n in {8, 16, 32, 64}; m a
-power of two in [1, 1024]; n*m <= MAX_GENERATORS = 65536.
+H_vec = h_vec(n*m) come from circuits.generators. Supported sizes: n in {8, 16, 32, 64, 128};
+m a power of two in [1, 1024]; n*m <= MAX_GENERATORS = 65536 (so m <= 512 for n = 128).
 
 Notation (dalek): <a, b> is the inner product, a∘b the entrywise product,
 k^n = (1, k, ..., k^(n-1)), 2^n the powers of two, 1^n the all-ones vector,
@@ -60,10 +60,10 @@ Byte layout (RangeProof.to_bytes; sizes come from the caller's n and m, never fr
   t_x || t_x_blinding || e_blinding          3 scalars, 32 bytes each, big-endian, < n
   L_0 || R_0 || L_1 || R_1 || ... || L_(k-1) || R_(k-1)     k = log2(n*m), 2k points
   a || b                                     2 scalars
-  total (2k + 4)*33 + 5*32 bytes: 688 for n = 64, m = 1.
+  total (2k + 4)*33 + 5*32 bytes: 688 for n = 64, m = 1; 754 for n = 128, m = 1.
 
 Errors (chosen so that the class says who is at fault)
-  ParameterError     the caller's public parameters: n not in {8,16,32,64}, m = len(commitments)
+  ParameterError     the caller's public parameters: n not in {8,16,32,64,128}, m = len(commitments)
                      not a power of two in [1, 1024], n*m > 65536; prover inputs (value outside
                      [0, 2^n), length mismatch, blinding outside [0, q)). Raised before any
                      allocation or cryptography.
@@ -121,7 +121,7 @@ IPP_LABEL = b"ipp v1"
 #: Witness label of the verifier's random weights (transcript.rng, never absorbed).
 VERIFIER_RNG_WITNESS = b"rangeproof v1 verifier weights"
 #: Supported bit sizes n.
-ALLOWED_BITS = (8, 16, 32, 64)
+ALLOWED_BITS = (8, 16, 32, 64, 128)
 #: Largest number m of values in one aggregated proof.
 MAX_AGGREGATION = 1024
 

@@ -181,3 +181,13 @@ def test_delta_closed_form_matches_the_sum() -> None:
     sum_2 = sum(1 << i for i in range(n))
     expected = ((z - z * z) * sum_y - sum(pow(z, j + 3, N) for j in range(m)) * sum_2) % N
     assert rp.delta(y, z, n, m) == expected
+
+
+def test_128_bit_limits() -> None:
+    """n = 128: the generator table allows m <= 512; a value of 2^128 is refused."""
+    assert rp.check_parameters(128, 512) == 16
+    assert rp.proof_size(128, 1) == 754
+    with pytest.raises(ParameterError, match="exceeds the generator table"):
+        rp.check_parameters(128, 1024)
+    with pytest.raises(ParameterError, match=r"outside \[0, 2\^128\)"):
+        rp.prove([1 << 128], [1], 128, Transcript(LABEL))
