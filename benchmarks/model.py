@@ -13,7 +13,8 @@ Artifacts and their layouts (docs/PROTOCOL.md, "Formats"; verifier/formats.py):
 
       magic 4 | version, mode, H, n, K 5 | u8 len + round | u16 len + user id
       | K x (u8 len + symbol + u8 decimals) | generator digest 32 | leaf index u64 8
-      | K x balance u64 8 | K x blinding 32 | salt 32 | H x (hash 32 + K x point 33)
+      | K x balance (u64 8 for n <= 64, u128 16 for n = 128) | K x blinding 32 | salt 32
+      | H x (hash 32 + K x point 33)
       | proofs: aggregated one range_proof(n, H*K); per-node H x range_proof(n, K)
 
 * inclusion proof, JSON (`InclusionProof.to_json_bytes`: sorted keys, indent 2, UTF-8, final
@@ -146,7 +147,8 @@ def inclusion_binary_bytes(shape: Shape, user_id: str) -> int:
     header = 4 + 5
     names = 1 + len(shape.round_id.encode()) + 2 + len(user_id.encode())
     assets = sum(1 + len(s.encode()) + 1 for s, _d in shape.assets)
-    leaf = 32 + 8 + 8 * k + SCALAR * k + 32  # generators, index, balances, blindings, salt
+    balance = 8 if shape.bits <= 64 else 16  # u64, or u128 for 128-bit ranges
+    leaf = 32 + 8 + balance * k + SCALAR * k + 32  # generators, index, balances, blindings, salt
     siblings = h * (HASH + POINT * k)
     return header + names + assets + leaf + siblings + proof_bytes(h, k, shape.bits, shape.mode)
 
@@ -271,7 +273,7 @@ def bench_assets(k: int) -> tuple[tuple[str, int], ...]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--height", default="16,32,64", help="tree heights, e.g. 32 or 16,32,64")
     parser.add_argument("--assets", default="1", help="asset counts, e.g. 1,4,16")
-    parser.add_argument("--bits", default="64", help="range bits, e.g. 32,64")
+    parser.add_argument("--bits", default="64", help="range bits, e.g. 32,64,128")
     parser.add_argument("--mode", default="aggregated,per-node")
     parser.add_argument(
         "--users", default="10000,2^32", help="users to extrapolate to (default 10000,2^32)"

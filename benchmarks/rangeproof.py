@@ -31,7 +31,7 @@ TABLE_COLUMNS = (
     "batch_ms_per_proof",
     "batch_units_per_proof",
 )
-BITS = (8, 16, 32, 64)
+BITS = (8, 16, 32, 64, 128)
 AGGREGATION = (1, 2, 4, 8, 16)
 BACKENDS = ("libsecp256k1", "python")
 LABEL = b"zk-solvency/benchmarks/rangeproof"

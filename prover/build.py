@@ -32,7 +32,7 @@ from prover.proving import (
     run_subtree,
 )
 from prover.secrets import MasterSecret
-from prover.snapshot import SnapshotSummary, iter_snapshot, validate_snapshot
+from prover.snapshot import SnapshotSummary, iter_snapshot, overflow_advice, validate_snapshot
 from prover.store import Store, ix, pack_balances
 from prover.store import unpack_balances as unpack_balances
 from prover.tree import (
@@ -180,8 +180,7 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
             # The root (the sum of all balances) is range-proven in [0, 2^n): refuse before
             # building rather than fail at the root's proof with a half-built staging store.
             raise ParameterError(
-                f"{cfg.snapshot}: the total of {sym} is 2^{cfg.bits} base units or more, "
-                f"beyond what {cfg.bits}-bit range proofs can prove: use a larger --bits"
+                f"{cfg.snapshot}: {overflow_advice(f'the total of {sym}', cfg.bits)}"
             )
     if cfg.precheck is not None:
         cfg.precheck(summary)

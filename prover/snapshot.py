@@ -46,7 +46,7 @@ ID_COLUMN = "user_id"
 MAX_LINE_CHARS = 65536
 
 #: Range-proof sizes the protocol supports (DESIGN.md, "Range proofs").
-SUPPORTED_BITS = (8, 16, 32, 64)
+SUPPORTED_BITS = (8, 16, 32, 64, 128)
 
 SnapshotRow = tuple[str, tuple[int, ...]]
 
@@ -267,13 +267,20 @@ def _parse(line: str | None, layout: _Layout) -> _Parsed:
             reasons.append(f"{symbol}: {exc}")
             continue
         if layout.limit is not None and units >= layout.limit:
-            bits = layout.limit.bit_length() - 1
-            reasons.append(
-                f"{symbol}: balance is 2^{bits} base units or more (range proofs of {bits} bits)"
-            )
+            reasons.append(f"{symbol}: {overflow_advice('balance', layout.limit.bit_length() - 1)}")
             continue
         balances.append(units)
     return _Parsed(True, user_id, None if reasons else tuple(balances), reasons)
+
+
+def overflow_advice(what: str, bits: int) -> str:
+    """Why an amount of 2^bits base units or more can't be proven, and what to do instead:
+    `--bits 128` (below 128), or fewer decimals with `--round-up` (which rounds up, never down)."""
+    larger = "--bits 128, or " if bits < 128 else ""
+    return (
+        f"{what} is 2^{bits} base units or more, beyond {bits}-bit range proofs: use "
+        f"{larger}fewer decimals for the asset (--asset SYMBOL:DECIMALS) with --round-up"
+    )
 
 
 def _id_digest(user_id: str) -> bytes:

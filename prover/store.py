@@ -303,12 +303,18 @@ class Store:
         )
 
 
+#: Bytes of one stored balance: 16 (u128), room for 128-bit ranges.
+BALANCE_BYTES = 16
+
+
 def pack_balances(balances: Iterable[int]) -> bytes:
-    return b"".join(struct.pack(">Q", v) for v in balances)
+    return b"".join(v.to_bytes(BALANCE_BYTES, "big") for v in balances)
 
 
 def unpack_balances(raw: bytes) -> tuple[int, ...]:
-    return tuple(struct.unpack(f">{len(raw) // 8}Q", raw))
+    return tuple(
+        int.from_bytes(raw[i : i + BALANCE_BYTES], "big") for i in range(0, len(raw), BALANCE_BYTES)
+    )
 
 
 def read_leaves(

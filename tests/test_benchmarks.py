@@ -24,6 +24,7 @@ ROUNDS = [
     ("per-node", 2, 32),
     ("aggregated", 2, 8),
     ("per-node", 3, 8),
+    ("aggregated", 2, 128),
 ]
 USERS = ["anna", "müller-李雷", 'o\'brien "x" \\ é']
 

@@ -99,7 +99,10 @@ def test_total_of_2_to_the_n_or_more_is_refused_before_building(tmp_path: Path) 
         "--out", str(tmp_path / "out"),
     )  # fmt: skip
     assert res.rc == 2
-    assert f"{snap}: the total of BTC is 2^16 base units or more" in res.stderr
+    assert (
+        f"{snap}: the total of BTC is 2^16 base units or more, beyond 16-bit range proofs: use "
+        "--bits 128, or fewer decimals for the asset (--asset SYMBOL:DECIMALS) with --round-up"
+    ) in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.key", "s.csv"]
 
 

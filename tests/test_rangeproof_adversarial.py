@@ -87,7 +87,7 @@ def test_valid_proof_verifies(valid: tuple[bytes, Point]) -> None:
         ([1, 2, 3], [1, 2, 3], 8),
         ([], [], 8),
         ([1], [1], 7),
-        ([1], [1], 128),
+        ([1], [1], 256),
         ([0] * 2048, [1] * 2048, 8),
         ([0], [0], 8),  # the commitment would be the identity
     ],
@@ -292,7 +292,7 @@ def test_wrong_n_or_m_when_decoding(valid: tuple[bytes, Point]) -> None:
     for n, m in [(32, 1), (64, 2), (8, 1), (16, 1)]:
         with pytest.raises(FormatError):
             rp.RangeProof.from_bytes(data, n, m)
-    for n, m in [(63, 1), (128, 1), (64, 3), (64, 0), (8, 2048)]:
+    for n, m in [(63, 1), (256, 1), (64, 3), (64, 0), (8, 2048), (128, 1024)]:
         with pytest.raises(ParameterError):
             rp.RangeProof.from_bytes(data, n, m)
 

@@ -76,9 +76,12 @@ REJECTED = {
         " (use --round-up to round up to the next base unit)",
     ],
     "overflow_balance.csv": [
-        "overflow_balance.csv:3: BTC: balance is 2^64 base units or more (range proofs of 64 bits)",
-        "overflow_balance.csv:4: USDT: balance is 2^64 base units or more"
-        " (range proofs of 64 bits)",
+        "overflow_balance.csv:3: BTC: balance is 2^64 base units or more, beyond 64-bit range"
+        " proofs: use --bits 128, or fewer decimals for the asset (--asset SYMBOL:DECIMALS)"
+        " with --round-up",
+        "overflow_balance.csv:4: USDT: balance is 2^64 base units or more, beyond 64-bit range"
+        " proofs: use --bits 128, or fewer decimals for the asset (--asset SYMBOL:DECIMALS)"
+        " with --round-up",
     ],
     "missing_column.csv": ["missing_column.csv:1: missing column 'USDT' for a configured asset"],
     "extra_column.csv": ["extra_column.csv:1: unknown column 'ETH' (not a configured asset)"],
@@ -251,7 +254,30 @@ def test_bits_bound_the_balance(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError) as info:
         validate(path, bits=8)
     assert info.value.problems == (
-        f"{path}:3: BTC: balance is 2^8 base units or more (range proofs of 8 bits)",
+        f"{path}:3: BTC: balance is 2^8 base units or more, beyond 8-bit range proofs: use"
+        " --bits 128, or fewer decimals for the asset (--asset SYMBOL:DECIMALS) with --round-up",
+    )
+
+
+def test_128_bits_keep_18_decimals(tmp_path: Path) -> None:
+    """25 ETH at 18 decimals is 2.5 * 10^19 base units: beyond 64 bits, within 128, exact."""
+    path = tmp_path / "s.csv"
+    path.write_text("user_id,ETH\na,25.000000000000000001\nb,0\n")
+    eth = {"ETH": 18}
+    with pytest.raises(SnapshotError) as info:
+        validate_snapshot(path, eth, bits=64, max_users=4, round_up=False)
+    assert "use --bits 128" in info.value.problems[0]
+    summary = validate_snapshot(path, eth, bits=128, max_users=4, round_up=False)
+    assert summary.totals == (25 * 10**18 + 1,)
+    rows = dict(iter_snapshot(path, eth, round_up=False, bits=128))
+    assert rows["a"] == (25 * 10**18 + 1,)
+    big = tmp_path / "big.csv"
+    big.write_text(f"user_id,ETH\na,{(1 << 128) // 10**18 + 1}\n")
+    with pytest.raises(SnapshotError) as info:
+        validate_snapshot(big, eth, bits=128, max_users=4, round_up=False)
+    assert info.value.problems == (
+        f"{big}:2: ETH: balance is 2^128 base units or more, beyond 128-bit range proofs: use"
+        " fewer decimals for the asset (--asset SYMBOL:DECIMALS) with --round-up",
     )
 
 

@@ -50,7 +50,7 @@ BINARY_MAGIC = b"ZKSP"
 BINARY_VERSION = 1
 
 MODES = ("aggregated", "per-node")
-BITS = (8, 16, 32, 64)
+BITS = (8, 16, 32, 64, 128)
 MAX_DECIMALS = 18
 MAX_STATEMENT_BYTES = 16 * 1024 * 1024
 MAX_PROOF_BYTES = 2 * 1024 * 1024
@@ -106,6 +106,12 @@ class Params:
         }
 
 
+def balance_bytes(bits: int) -> int:
+    """Width of one balance in the binary inclusion proof: 8 bytes (u64) up to 64-bit ranges,
+    16 bytes (u128) for 128-bit ranges (docs/PROTOCOL.md 8.5)."""
+    return 8 if bits <= 64 else 16
+
+
 def check_params(height: int, bits: int, mode: str, k: int) -> None:
     """Raise FormatError for parameters outside what the protocol supports."""
     if not MIN_HEIGHT <= height <= MAX_HEIGHT:
@@ -125,7 +131,7 @@ def check_params(height: int, bits: int, mode: str, k: int) -> None:
 def _params_from_json(obj: dict[str, Any], path: str) -> Params:
     expect_keys(obj, ["height", "bits", "mode", "assets", "generators"], [], path)
     height = get_int(obj, "height", path, MIN_HEIGHT, MAX_HEIGHT)
-    bits = get_int(obj, "bits", path, 1, 64)
+    bits = get_int(obj, "bits", path, 1, max(BITS))
     mode = get_str(obj, "mode", path, 16)
     raw_assets = get_list(obj, "assets", path, MAX_ASSETS, 1)
     assets = []
@@ -353,8 +359,9 @@ class InclusionProof:
             out += struct.pack(">B", len(sym)) + sym + struct.pack(">B", a.decimals)
         out += bytes.fromhex(p.generators)
         out += struct.pack(">Q", self.leaf_index)
+        width = balance_bytes(p.bits)
         for v in self.balances:
-            out += struct.pack(">Q", v)
+            out += v.to_bytes(width, "big")
         for b in self.blindings:
             out += b.to_bytes(32, "big")
         out += self.salt
@@ -552,8 +559,9 @@ def parse_inclusion_binary(
     if index >> height:
         raise r.fail(f"leaf index {index} does not fit height {height}")
     balances = []
+    width = balance_bytes(bits)
     for _ in range(k):
-        (v,) = struct.unpack(">Q", r.take(8, "balance"))
+        v = int.from_bytes(r.take(width, "balance"), "big")
         if v >> bits:
             raise r.fail(f"balance {v} not below 2^{bits}")
         balances.append(v)

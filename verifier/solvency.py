@@ -10,7 +10,14 @@ Per asset a, with root commitment C = Com(L, r) and reserves R (the sum of signe
                range proof: E in [0, 2^n)  =>  P*L <= c <= 100*R,  i.e. R >= P% of L
 
 The verifier computes D and E itself from the published reserves and the root; a difference
-is never read from the file. Since R < 2^64, L < 2^n and P <= 10^4, no value wraps mod q.
+is never read from the file.
+
+Why nothing wraps mod q (q > 2^255), for every n up to 128: the root's own range proof gives
+0 <= L < 2^n <= 2^128; B and c are capped below 2^n whatever R is (R < 2^160 is accepted:
+any sum of 2^32 wallets of < 2^128 each). So B - L lies in (-2^128, 2^128) and c - P*L in
+(-P*2^128, 2^128) with P*2^128 <= 10^4 * 2^128 < 2^142. A negative difference d is the scalar
+q + d >= q - 2^142 > 2^254, never in [0, 2^n): the range proofs show the integer
+inequalities L <= B and P*L <= c exactly.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ SIGNATURE_TAGS = {
     STATEMENT_FORMAT_V2: STATEMENT_FORMAT_V2,
 }
 MAX_RATIO_PERCENT = 10_000
+#: Reserves of one asset are accepted below this bound (any sum of 2^32 wallets of < 2^128).
+MAX_RESERVES = 1 << 160
 
 
 def solvency_transcript(
@@ -238,14 +247,14 @@ def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> Solven
         js.expect_keys(
             entry, ["reserves", "bound", "proof"], ["min_ratio", "ratio_proof", "disclosed"], path
         )
-        reserves_claim = js.get_int(entry, "reserves", path, 0, (1 << 64) - 1)
+        reserves_claim = js.get_int(entry, "reserves", path, 0, MAX_RESERVES - 1)
         if reserves_claim != totals[a.symbol]:
             raise VerificationError(
                 f"{path}.reserves: {reserves_claim} is not the sum of the signed wallets "
                 f"({totals[a.symbol]})",
                 check="reserves-sum",
             )
-        bound = js.get_int(entry, "bound", path, 0, (1 << 64) - 1)
+        bound = js.get_int(entry, "bound", path, 0, MAX_RESERVES - 1)
         if bound != solvency_bound(reserves_claim, p.bits):
             raise VerificationError(f"{path}.bound: not the stated rule's bound", check="solvency")
         root = st.root.commitments[k]
