@@ -273,7 +273,7 @@ def test_expect_with_5000_digits_exit_2(rnd: Round) -> None:
     )  # fmt: skip
     assert (res.rc, res.stderr) == (
         2,
-        "error: --expect BTC=<5,000 digits>: more than 20 digits before the decimal point; "
+        "error: --expect BTC=<5,000 digits>: more than 39 digits before the decimal point; "
         "no balance is that large\n",
     )
     res = verify(

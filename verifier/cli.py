@@ -27,8 +27,8 @@ from verifier.inputs import (
 from verifier.liabilities import verify_audit, verify_inclusion, verify_root
 
 EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
-#: Longest integer part of an --expect amount (balances are below 2^64: 20 digits).
-MAX_WHOLE_DIGITS = 20
+#: Longest integer part of an --expect amount (balances are below 2^128: 39 digits).
+MAX_WHOLE_DIGITS = 39
 
 CHECK_TEXT = {
     "round": "the proof is for the statement's round",
