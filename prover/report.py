@@ -70,6 +70,21 @@ def render(st: Statement, solv: SolvencyResult) -> str:
         if ratios
         else ""
     )
+    total_html = ""
+    if solv.total is not None:
+        t = solv.total
+        prices = ", ".join(
+            f"<span data-price='{e(sym)}'>{e(sym)} {e(price)}</span>"
+            for sym, price in t.prices.items()
+        )
+        total_html = (
+            f"<div class='box'><p class='total'>Total reserves: <b data-field='total-reserves-usd'>"
+            f"{e(t.reserves_usd())} USD</b> &middot; total reserve ratio "
+            f"<b data-field='total-ratio'>at least {t.min_ratio}% (proven)</b></p>"
+            f"<p>Proven in zero knowledge over the price-weighted sum of all assets, without "
+            f"disclosing liabilities. Prices in USD per unit, signed with the statement: {prices}."
+            f"</p></div>"
+        )
     p = st.params
     signed = (
         f"<p>Signed by the exchange key <span class='mono' data-field='exchange-key'>"
@@ -87,7 +102,7 @@ def render(st: Statement, solv: SolvencyResult) -> str:
 <p class="ok">Every figure below comes from a statement that verifies: liabilities are committed in a
 Merkle sum tree with every node proven non-negative, and per asset the reserves are proven to cover them,
 without disclosing any user's balance or the number of users.</p>
-{ratio_html}
+{total_html}{ratio_html}
 <table><thead><tr><th>Asset</th><th>Reserves</th><th>Liabilities</th><th>Reserve ratio</th>
 <th>Wallets (signed for this round)</th></tr></thead><tbody>
 {"".join(rows)}

@@ -39,6 +39,9 @@ def add_build_arguments(p: argparse.ArgumentParser) -> None:
         metavar="KEYFILE",
         help="32-byte secret key file (mode 0600): sign the statement (BIP-340)",
     )
+    from prover.total import add_total_arguments
+
+    add_total_arguments(g)
 
 
 def attach_reserves(cfg: Any, args: argparse.Namespace) -> None:
@@ -58,8 +61,10 @@ def attach_reserves(cfg: Any, args: argparse.Namespace) -> None:
         if s not in assets:
             raise FormatError(f"--disclose {s}: not an asset of the round")
     if not args.reserves:
-        if args.min_ratio or disclose:
-            raise ParameterError("--min-ratio and --disclose need --reserves")
+        if args.min_ratio or disclose or args.prices or args.min_total_ratio is not None:
+            raise ParameterError(
+                "--min-ratio, --disclose, --prices and --min-total-ratio need --reserves"
+            )
     if args.reserves and not args.exchange:
         raise ParameterError("--reserves needs --exchange NAME")
     key = load_exchange_key(args.exchange_key) if args.exchange_key else None
@@ -68,7 +73,12 @@ def attach_reserves(cfg: Any, args: argparse.Namespace) -> None:
             cfg.extend_statement = lambda st, store, secrets: _sign_only(st, key)
         return
     res, totals, raw = load_reserves(args.reserves, args.exchange, cfg.round_id)
-    sc = SolvencyConfig(res, totals, raw, parse_min_ratio(args.min_ratio, assets), disclose, key)
+    from prover.total import total_config
+
+    total = total_config(args.prices, args.min_total_ratio, cfg.assets)
+    sc = SolvencyConfig(
+        res, totals, raw, parse_min_ratio(args.min_ratio, assets), disclose, key, total
+    )
     cfg.precheck = lambda summary: precheck(sc, summary, cfg.bits)
     cfg.extend_statement = lambda st, store, secrets: solvency_sections(sc, st, store, secrets)
 

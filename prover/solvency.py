@@ -10,9 +10,11 @@ from typing import Any
 from circuits import bip340
 from circuits.errors import FormatError, ParameterError
 from circuits.group import N, scalar_from_bytes
+from circuits.transcript import Transcript
 from prover.secrets import read_secret_file
 from prover.snapshot import SnapshotSummary
 from prover.store import Store
+from prover.total import TotalConfig, precheck_total, total_sections
 from prover.tree import RoundSecrets, unpack_opening
 from verifier.formats import Statement
 from verifier.inputs import read_bounded
@@ -38,6 +40,7 @@ class SolvencyConfig:
     min_ratio: dict[str, int]
     disclose: list[str]
     exchange_key: bytes | None
+    total: TotalConfig | None = None  # the total reserve ratio in USD (--prices)
 
 
 def load_reserves(
@@ -103,6 +106,9 @@ def precheck(cfg: SolvencyConfig, summary: SnapshotSummary, bits: int) -> None:
     extra = set(cfg.totals) - set(summary.assets)
     if extra:
         raise FormatError(f"reserves: assets {sorted(extra)} are not in the snapshot")
+    if cfg.total is not None:
+        reserves = [cfg.totals[s] for s in summary.assets]
+        precheck_total(cfg.total, list(summary.totals), reserves, bits)
 
 
 def solvency_sections(
@@ -133,10 +139,23 @@ def solvency_sections(
         if a.symbol in cfg.disclose:
             entry["disclosed"] = {"liabilities": L, "blinding": r.to_bytes(32, "big").hex()}
         solvency[a.symbol] = entry
-    doc = statement.to_json()
-    doc["reserves"] = cfg.reserves_json
-    doc["solvency"] = solvency
     out: dict[str, Any] = {"reserves": cfg.reserves_json, "solvency": solvency}
+    if cfg.total is not None:
+        out.update(
+            total_sections(
+                cfg.total,
+                ctx,
+                [a.symbol for a in p.assets],
+                values,
+                blindings,
+                [cfg.totals[a.symbol] for a in p.assets],
+                lambda t, value, blinding: _range_proof(
+                    t, value, blinding, 128, secrets, "total", 0, "total: ratio not met"
+                ),
+            )
+        )
+    doc = statement.to_json()
+    doc.update(out)
     if cfg.exchange_key is not None:
         msg = signed_message(doc)
         sig = bip340.sign(cfg.exchange_key, msg, bip340.tagged_hash("zk-solvency/aux", msg))
@@ -156,11 +175,27 @@ def _prove(
     secrets: RoundSecrets,
     k: int,
 ) -> bytes:
-    if not 0 <= value < 1 << bits:
-        raise InsolventError(
-            f"{symbol}: {'liabilities exceed reserves' if kind == 'reserves' else 'ratio not met'}"
-        )
     t = solvency_transcript(ctx, symbol, kind, bound, percent)
+    failure = (
+        f"{symbol}: {'liabilities exceed reserves' if kind == 'reserves' else 'ratio not met'}"
+    )
+    return _range_proof(t, value, blinding, bits, secrets, kind, k, failure)
+
+
+def _range_proof(
+    t: Transcript,
+    value: int,
+    blinding: int,
+    bits: int,
+    secrets: RoundSecrets,
+    kind: str,
+    k: int,
+    failure: str,
+) -> bytes:
+    """The range proof of Com(value, blinding) on transcript t, entropy from the round's secrets
+    (kind, k); InsolventError(failure) when the value is outside [0, 2^bits)."""
+    if not 0 <= value < 1 << bits:
+        raise InsolventError(failure)
     entropy = secrets.proof_entropy(b"solvency-" + kind.encode(), 0, k)
     from circuits import rangeproof
 

@@ -43,6 +43,7 @@ from verifier.formats import (
 )
 from verifier.liabilities import verify_root
 from verifier.reserves import parse_reserves, verify_reserves
+from verifier.total import TotalRatio, parse_total
 
 LABEL_SOLVENCY = b"zk-solvency/v1/solvency"
 #: BIP-340 tag of the statement signature, per statement format (docs/PROTOCOL.md 9.4).
@@ -118,6 +119,8 @@ class SolvencyResult:
     has_reserves: bool
     assets: list[AssetSolvency]
     signed_by: str | None
+    #: The proven total reserve ratio in USD (statement sections `prices` and `total`).
+    total: TotalRatio | None = None
 
     def lines(self) -> list[str]:
         out = []
@@ -128,6 +131,8 @@ class SolvencyResult:
         if not self.has_reserves:
             out.append("No reserves in this statement: liabilities only (solvency not claimed).")
             return out
+        if self.total is not None:
+            out.append(self.total.line())
         for a in self.assets:
             r = _fmt(a.reserves, a.decimals)
             if a.disclosed_liabilities is not None:
@@ -162,6 +167,7 @@ class SolvencyResult:
                 }
                 for a in self.assets
             },
+            "total": None if self.total is None else self.total.to_json(),
         }
 
 
@@ -220,6 +226,8 @@ def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> Solven
     FormatError for malformed sections."""
     signed_by = verify_signature(st, exchange_key)
     if "reserves" not in st.extra and "solvency" not in st.extra:
+        if "prices" in st.extra or "total" in st.extra:
+            raise FormatError("statement.json: 'prices' and 'total' need 'reserves' and 'solvency'")
         return SolvencyResult(False, [], signed_by)
     if "reserves" not in st.extra or "solvency" not in st.extra:
         raise FormatError("statement.json: 'reserves' and 'solvency' go together")
@@ -241,6 +249,7 @@ def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> Solven
     items: list[tuple[rangeproof.RangeProof, list[Point], int, Transcript]] = []
     checks: list[str] = []
     out = []
+    covered: list[int] = []
     for k, a in enumerate(p.assets):
         path = js.join("solvency", a.symbol)
         entry = js.get_obj(solv, a.symbol, "solvency")
@@ -257,6 +266,7 @@ def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> Solven
         bound = js.get_int(entry, "bound", path, 0, MAX_RESERVES - 1)
         if bound != solvency_bound(reserves_claim, p.bits):
             raise VerificationError(f"{path}.bound: not the stated rule's bound", check="solvency")
+        covered.append(reserves_claim)
         root = st.root.commitments[k]
         items.append(
             _item(
@@ -317,15 +327,22 @@ def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> Solven
                 ar.block_height,
             )
         )
+    total = None
+    if "prices" in st.extra or "total" in st.extra:
+        if "prices" not in st.extra or "total" not in st.extra:
+            raise FormatError("statement.json: 'prices' and 'total' go together")
+        total, item = parse_total(st, covered)
+        items.append(item)
+        checks.append("total ratio in USD")
     try:
         rangeproof.batch_verify(items)
     except VerificationError as exc:
         msg = str(exc)
         idx = _bad_index(msg)
         name = checks[idx] if idx is not None and idx < len(checks) else "solvency"
-        kind = "ratio" if name.startswith("ratio") else "solvency"
+        kind = name.split()[0] if name.startswith(("ratio", "total")) else "solvency"
         raise VerificationError(f"the proof of {name} does not verify", check=kind) from None
-    return SolvencyResult(True, out, signed_by)
+    return SolvencyResult(True, out, signed_by, total)
 
 
 def _bad_index(msg: str) -> int | None:
