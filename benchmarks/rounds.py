@@ -345,9 +345,9 @@ def measure_point(plan: Plan) -> dict[str, Any]:
 
         # sizes --------------------------------------------------------------------------
         out = tmp / "out"
-        statement_bytes = (out / "statement.json").read_bytes()
+        statement_bytes = (out / "public" / "statement.json").read_bytes()
         targets = sampler.complete_targets()
-        blobs = find_proofs(out / "proofs", targets, p.assets)
+        blobs = find_proofs(out / "users", targets, p.assets)
         if not blobs:
             raise RuntimeError("no sampled user has a complete proof: the sampling needs updating")
         shape = model.Shape(p.height, p.bits, p.mode, model.bench_assets(p.assets), ROUND_ID)

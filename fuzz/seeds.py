@@ -96,14 +96,14 @@ def make_seeds(root: Path) -> dict[str, int]:
                "--workers", "1")  # fmt: skip
 
         out: dict[str, list[tuple[str, bytes]]] = {}
-        statements = [(agg / "statement.json").read_bytes(), (per / "statement.json").read_bytes()]
+        statements = [(f / "public" / "statement.json").read_bytes() for f in (agg, per)]
         out["_context"] = list(zip(CONTEXTS, statements, strict=True))
         out["statement"] = [("aggregated.json", statements[0]), ("per-node.json", statements[1])]
         from verifier.formats import parse_inclusion
 
         inclusion = []
         for sel, folder in enumerate((agg, per)):
-            for i, proof in enumerate(sorted((folder / "proofs").iterdir())):
+            for i, proof in enumerate(sorted((folder / "users").iterdir())):
                 data = proof.read_bytes()
                 binary = parse_inclusion(data, str(proof)).to_binary()
                 inclusion.append((f"{folder.name}-{i}.json", bytes([sel]) + data))

@@ -1,5 +1,6 @@
 """One round, end to end: validate the snapshot, build the tree into the store, make the range
-proofs, and publish statement, per-user proofs and manifest atomically (manifest last).
+proofs, and publish statement, per-user proofs and manifest atomically (manifest last), each in
+its own part of the round folder (prover.layout: public/, users/, private/).
 
 Phases are recorded in the store, so a build that is killed at any moment and run again with
 the same inputs resumes (or, if the inputs or key differ, restarts cleanly); nothing is
@@ -23,6 +24,7 @@ from circuits.generators import GENERATORS_DIGEST
 from circuits.group import N, Point
 from circuits.merkle import sibling_positions
 from circuits.pedersen import open_check
+from prover.layout import RoundLayout
 from prover.proving import (
     Pool,
     ProofTask,
@@ -61,9 +63,7 @@ from verifier.formats import (
 from verifier.ids import user_key
 from verifier.jsonstrict import get_str
 
-STORE_NAME = "state.sqlite"
-PRIVATE_DIR = "private"
-MANIFEST_FORMAT = "zk-solvency/manifest/v1"
+MANIFEST_FORMAT = "zk-solvency/manifest/v2"
 PHASES = ("users", "positions", "tree", "root-proof", "node-proofs", "path-proofs", "done")
 BATCH = 256
 
@@ -133,7 +133,7 @@ def _meta_key(cfg: BuildConfig, summary: SnapshotSummary, secrets: RoundSecrets)
 def open_round_store(cfg: BuildConfig, summary: SnapshotSummary, secrets: RoundSecrets) -> Store:
     """The staging store: resumed if it was made from the same inputs and key, else restarted."""
     stage = staging_dir(cfg.out)
-    path = stage / PRIVATE_DIR / STORE_NAME
+    path = RoundLayout(stage).store
     key = _meta_key(cfg, summary, secrets)
     if path.exists():
         store = Store(path)
@@ -142,7 +142,7 @@ def open_round_store(cfg: BuildConfig, summary: SnapshotSummary, secrets: RoundS
         store.close()
     if stage.exists():
         shutil.rmtree(stage)
-    (stage / PRIVATE_DIR).mkdir(parents=True, mode=0o700)
+    RoundLayout(stage).private.mkdir(parents=True, mode=0o700)
     store = Store(path)
     store.set_meta("key", key)
     store.set_meta("phase", PHASES[0])
@@ -587,27 +587,26 @@ def _write_outputs(
     statement: Statement,
     summary: SnapshotSummary,
 ) -> tuple[int, dict[str, str]]:
-    stage = staging_dir(cfg.out)
-    for name in ("statement.json", "manifest.json"):
-        if (stage / name).exists():
-            (stage / name).unlink()
-    proofs_dir = stage / "proofs"
-    if proofs_dir.exists():
-        shutil.rmtree(proofs_dir)
-    proofs_dir.mkdir(mode=0o700)
+    out = RoundLayout(staging_dir(cfg.out))
+    for old in (out.statement, out.manifest):
+        old.unlink(missing_ok=True)
+    for folder, mode in ((out.users, 0o700), (out.public, 0o755)):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(mode=mode)
     digests: dict[str, str] = {}
     proofs_digest = hashlib.sha256()
     users = 0
     bar = _progress(cfg, "writing proofs", summary.users)
     for key, proof in iter_user_proofs(store, secrets, params, cfg.round_id):
-        name = f"{key.hex()}.json"
-        d = _write_file(proofs_dir / name, proof.to_json_bytes(), 0o600)
-        proofs_digest.update(name.encode() + b" " + d.encode() + b"\n")
+        path = out.user_proof(key.hex())
+        d = _write_file(path, proof.to_json_bytes(), 0o600)
+        proofs_digest.update(path.name.encode() + b" " + d.encode() + b"\n")
         users += 1
         bar.advance()
     bar.close()
-    digests["statement.json"] = _write_file(stage / "statement.json", statement.to_bytes())
-    digests["proofs/"] = proofs_digest.hexdigest()
+    digests["public/statement.json"] = _write_file(out.statement, statement.to_bytes())
+    digests["users/"] = proofs_digest.hexdigest()
     manifest = {
         "format": MANIFEST_FORMAT,
         "round": cfg.round_id,
@@ -619,9 +618,9 @@ def _write_outputs(
         "params": params.to_json(),
         "counts": {"users": users, "nodes": store.count_nodes()},
         "outputs": digests,
-        "note": "manifest.json and private/ are for the exchange: they reveal the number of "
-        "users (and private/ holds balances and blindings). Publish statement.json; give each "
-        "user their own file from proofs/.",
+        "note": "private/ is for the exchange only: the store holds balances and blindings, "
+        "this manifest the number of users. Publish public/ (statement.json); give each user "
+        "their own file from users/, to them alone.",
     }
-    _write_file(stage / "manifest.json", dumps(manifest))
+    _write_file(out.manifest, dumps(manifest), 0o600)
     return users, digests

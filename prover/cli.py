@@ -99,6 +99,7 @@ def _build_config(args: argparse.Namespace) -> object:
 
 def print_summary(res: object) -> None:
     from prover.build import BuildResult
+    from prover.layout import RoundLayout
 
     assert isinstance(res, BuildResult)
     st = res.statement
@@ -112,11 +113,11 @@ def print_summary(res: object) -> None:
     print(f"  root hash {st.root.hash.hex()}")
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in res.seconds.items())
     print(f"  time: {timing}")
-    print(
-        f"  published {res.out}/statement.json, {res.out}/proofs/ ({res.users:,} files), "
-        f"{res.out}/manifest.json"
-    )
-    print(f"  keep {res.out}/private/ and manifest.json private (balances, blindings, user count)")
+    out = RoundLayout(res.out)
+    print(f"  statement digest {st.digest().hex()}")
+    print(f"  public (publish it as it is):        {out.public}/")
+    print(f"  per-user proofs (each to its user):  {out.users}/ ({res.users:,} files)")
+    print(f"  private (never publish):             {out.private}/ (store, manifest)")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -238,15 +239,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "build",
         help="build and publish one round",
-        description="Validate the snapshot, build the tree, prove, and publish "
-        "statement.json, proofs/ and manifest.json atomically (manifest last).",
+        description="Validate the snapshot, build the tree, prove, and write the round folder "
+        "OUT atomically: OUT/public/statement.json (publish), OUT/users/<user-key>.json (one "
+        "private proof per user: hand each to its user) and OUT/private/ (store and manifest: "
+        "never publish).",
     )
     p.add_argument(
         "--snapshot", required=True, help="CSV: user_id,<ASSET>,... amounts in asset units"
     )
     p.add_argument("--secret", required=True, help="master secret file (mode 0600)")
     p.add_argument("--round", required=True, type=parse_round, help="round id, e.g. 2026-11")
-    p.add_argument("--out", required=True, help="output folder (must not exist or be empty)")
+    p.add_argument(
+        "--out", required=True, help="the round folder to create (must not exist or be empty)"
+    )
     p.add_argument(
         "--round-up",
         action="store_true",

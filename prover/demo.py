@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import shlex
 import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +23,7 @@ import numpy as np
 
 from circuits.errors import ParameterError
 from prover.build import BuildConfig, build
+from prover.layout import RoundLayout
 from prover.secrets import keygen, load_master_secret
 from prover.solvency import (
     SolvencyConfig,
@@ -94,7 +96,8 @@ def _verify_one(args: tuple[str, str]) -> tuple[float, int, int]:
 
 def run_demo(args: argparse.Namespace) -> int:
     from prover.report import write_report
-    from verifier.formats import parse_statement
+    from verifier.formats import parse_inclusion, parse_statement
+    from verifier.ids import user_key_hex
     from verifier.liabilities import verify_root
     from verifier.solvency import verify_solvency
 
@@ -154,7 +157,8 @@ def run_demo(args: argparse.Namespace) -> int:
         f"{result.proofs:,} node proofs in {result.seconds['total']:.1f} s"
     )
 
-    st_path = round_dir / "statement.json"
+    layout = RoundLayout(round_dir)
+    st_path = layout.statement
     st = parse_statement(st_path.read_bytes(), str(st_path))
     verify_root(st)
     from circuits import bip340
@@ -162,7 +166,7 @@ def run_demo(args: argparse.Namespace) -> int:
     solv = verify_solvency(st, exchange_key=bip340.xonly_pubkey(ekey).hex())
     for line in solv.lines():
         print("  " + line)
-    jobs = [(str(st_path), str(p)) for p in sorted((round_dir / "proofs").iterdir())]
+    jobs = [(str(st_path), str(p)) for p in sorted(layout.users.iterdir())]
     t = time.perf_counter()
     if args.workers > 1:
         with ProcessPoolExecutor(args.workers, mp_context=get_context("fork")) as ex:
@@ -181,9 +185,16 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     report = write_report(round_dir)
     print(f"  report page: {report}")
-    example = jobs[0][1]
-    print("  a user checks their proof with:")
-    print(f"    solvency-verify inclusion --statement {st_path} --proof {example}")
+    example = parse_inclusion(Path(jobs[0][1]).read_bytes(), jobs[0][1]).user_id
+    print(f"  statement digest: {st.digest().hex()}")
+    print(f"  publish {layout.public}/; hand each user their own file of {layout.users}/;")
+    print(f"  keep {layout.private}/ and the keys private")
+    print(f"  user {example!r} checks their proof with:")
+    print(
+        f"    solvency-verify inclusion --statement {shlex.quote(str(st_path))} "
+        f"--proof {shlex.quote(str(layout.user_proof(user_key_hex(args.round, example))))} "
+        f"--user-id {shlex.quote(example)} --exchange-key {bip340.xonly_pubkey(ekey).hex()}"
+    )
     print(
         f"demo finished in {time.perf_counter() - t0:.1f} s: every proof and the statement verified"
     )

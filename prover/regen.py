@@ -9,7 +9,8 @@ from pathlib import Path
 
 from circuits.errors import FormatError, ParameterError
 from circuits.group import Point
-from prover.build import PRIVATE_DIR, STORE_NAME, inclusion_proof, make_node_proofs
+from prover.build import inclusion_proof, make_node_proofs
+from prover.layout import PRIVATE_DIR, STORE_NAME, RoundLayout
 from prover.proving import Pool
 from prover.secrets import load_master_secret
 from prover.store import Store
@@ -20,7 +21,7 @@ from verifier.ids import normalise_user_id, user_key
 
 def open_round(out: Path, secret_path: str) -> tuple[Store, RoundSecrets, Params, str]:
     """The round's store, checked against the secret given (by its fingerprint)."""
-    path = out / PRIVATE_DIR / STORE_NAME
+    path = RoundLayout(out).store
     if not path.is_file():
         raise FormatError(f"{out}: not a built round (no {PRIVATE_DIR}/{STORE_NAME})")
     store = Store(path)

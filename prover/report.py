@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from prover.layout import REPORT_NAME, round_statement
 from verifier.formats import Statement
 from verifier.inputs import load_statement
 from verifier.liabilities import verify_root
@@ -126,13 +127,14 @@ non-negative, so no fake negative account can cancel yours.</p>
 
 
 def write_report(out: Path) -> Path:
-    """Verify DIR/statement.json and write DIR/report.html next to it."""
-    path = out / "statement.json"
+    """Verify the round's public statement (OUT/public/statement.json, prover.layout) and write
+    report.html beside it, in the public folder."""
+    path = round_statement(out)
     st = load_statement(str(path))
     verify_root(st)
     solv = verify_solvency(st)
-    target = out / "report.html"
-    tmp = out / ".report.html.tmp"
+    target = path.parent / REPORT_NAME
+    tmp = path.parent / f".{REPORT_NAME}.tmp"
     tmp.write_text(render(st, solv), encoding="utf-8")
     tmp.replace(target)
     return target

@@ -155,7 +155,8 @@ def add_reserves_commands(sub: Any) -> None:
     p = sub.add_parser(
         "report",
         help="write the public report page (report.html)",
-        description="Write DIR/report.html, a self-contained page for the round.",
+        description="Write DIR/public/report.html, a self-contained page for the round, "
+        "beside the public statement (only public data goes in it).",
     )
     p.add_argument("--out", required=True, help="the round's output folder")
     p.set_defaults(func=cmd_report)

@@ -230,10 +230,10 @@ class Round:
 
     @property
     def statement(self) -> Path:
-        return self.dir / "statement.json"
+        return self.dir / "public" / "statement.json"
 
     def proof_path(self, uid: str) -> Path:
-        return self.dir / "proofs" / f"{user_key_hex(self.round_id, uid)}.json"
+        return self.dir / "users" / f"{user_key_hex(self.round_id, uid)}.json"
 
     def statement_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = json.loads(self.statement.read_bytes())

@@ -71,10 +71,10 @@ def test_model_equals_real_artifacts(tmp_path: Path, mode: str, k: int, bits: in
     )
     result = build(cfg, MasterSecret(bytes(range(32))))
     shape = model.Shape(4, bits, mode, ASSETS[:k], "r-2026.11:22")
-    statement = (tmp_path / "out" / "statement.json").read_bytes()
+    statement = (tmp_path / "out" / "public" / "statement.json").read_bytes()
     parse_statement(statement)
     assert len(statement) == model.statement_json_bytes(shape, snapshot_time, exchange)
-    files = sorted((tmp_path / "out" / "proofs").iterdir())
+    files = sorted((tmp_path / "out" / "users").iterdir())
     assert len(files) == len(USERS)
     leaves = []
     for f in files:

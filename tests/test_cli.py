@@ -300,7 +300,11 @@ def test_secrets_never_printed(rnd: Round, tmp_path: Path) -> None:
         for form in _secret_forms(secret):
             assert form not in text
     # nor in any published file
-    for path in [rnd.statement, rnd.dir / "manifest.json", *(rnd.dir / "proofs").iterdir()]:
+    for path in [
+        rnd.statement,
+        rnd.dir / "private" / "manifest.json",
+        *(rnd.dir / "users").iterdir(),
+    ]:
         assert MASTER.hex() not in path.read_text()
 
 
@@ -317,9 +321,9 @@ def test_demo_runs_end_to_end_without_printing_secrets(tmp_path: Path) -> None:
         for form in _secret_forms(secret):
             assert form not in res.text
     round_dir = out / "round-2026-11"
-    assert (round_dir / "report.html").is_file()
+    assert (round_dir / "public" / "report.html").is_file()
     pub = bip340.xonly_pubkey((out / "exchange.key").read_bytes()).hex()
-    check = verify("statement", str(round_dir / "statement.json"), "--exchange-key", pub)
+    check = verify("statement", str(round_dir / "public" / "statement.json"), "--exchange-key", pub)
     assert check.rc == 0, check.text
     assert "ratio >= 102%: proven" in check.stdout
 
@@ -342,7 +346,7 @@ def test_user_key_of_both_commands_agree(rnd: Round) -> None:
     # the key names the user's proof file
     for row in USERS:
         key = prove("user-key", "--round", ROUND, row[0]).stdout.strip()
-        assert (rnd.dir / "proofs" / f"{key}.json").is_file()
+        assert (rnd.dir / "users" / f"{key}.json").is_file()
     # --json of the verifier
     v = verify("user-key", "--round", ROUND, "alice", "--json")
     assert '"user_key": "' + user_key_hex(ROUND, "alice") + '"' in v.stdout

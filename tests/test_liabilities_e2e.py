@@ -63,12 +63,12 @@ def _expect_args(row: tuple[str, ...]) -> list[str]:
 def test_build_publishes_statement_proofs_manifest(rnd: Round) -> None:
     assert rnd.build.rc == 0
     names = sorted(p.name for p in rnd.dir.iterdir())
-    assert names == ["manifest.json", "private", "proofs", "statement.json"]
-    files = sorted(p.name for p in (rnd.dir / "proofs").iterdir())
+    assert names == ["private", "public", "users"]
+    files = sorted(p.name for p in (rnd.dir / "users").iterdir())
     assert files == sorted(f"{user_key_hex(ROUND, row[0])}.json" for row in USERS)
-    for p in (rnd.dir / "proofs").iterdir():
+    for p in (rnd.dir / "users").iterdir():
         assert p.stat().st_mode & 0o777 == 0o600
-    manifest = json.loads((rnd.dir / "manifest.json").read_bytes())
+    manifest = json.loads((rnd.dir / "private" / "manifest.json").read_bytes())
     assert manifest["counts"]["users"] == len(USERS)
     assert manifest["params"]["mode"] == rnd.mode
     st = parse_statement(rnd.statement.read_bytes(), "statement.json")
@@ -303,8 +303,8 @@ def test_same_inputs_and_secret_give_byte_identical_outputs(tmp_path: Path) -> N
     assert a.statement.read_bytes() == b.statement.read_bytes()
     for row in TINY:
         assert a.proof_path(row[0]).read_bytes() == b.proof_path(row[0]).read_bytes()
-    manifest_a = json.loads((a.dir / "manifest.json").read_bytes())
-    assert manifest_a == json.loads((b.dir / "manifest.json").read_bytes())
+    manifest_a = json.loads((a.dir / "private" / "manifest.json").read_bytes())
+    assert manifest_a == json.loads((b.dir / "private" / "manifest.json").read_bytes())
     # the snapshot's line order does not matter either (positions come from the secret)
     c = make("c", list(reversed(TINY)))
     assert c.statement.read_bytes() == a.statement.read_bytes()
@@ -339,11 +339,11 @@ def test_full_run_through_subprocesses(tmp_path: Path) -> None:
     )  # fmt: skip
     assert r.returncode == 0, r.stderr.decode()
     assert b"round 2026-11: 3 users" in r.stdout
-    r = run("-m", "verifier", "statement", str(out / "statement.json"))
+    r = run("-m", "verifier", "statement", str(out / "public" / "statement.json"))
     assert r.returncode == 0, r.stdout.decode()
-    proof = out / "proofs" / f"{user_key_hex(ROUND, 'zoë')}.json"
+    proof = out / "users" / f"{user_key_hex(ROUND, 'zoë')}.json"
     r = run(
-        "-m", "verifier", "inclusion", "--statement", str(out / "statement.json"),
+        "-m", "verifier", "inclusion", "--statement", str(out / "public" / "statement.json"),
         "--proof", str(proof), "--user-id", "zoë", "--expect", "USDT=1000",
     )  # fmt: skip
     assert r.returncode == 0, r.stdout.decode()
@@ -356,7 +356,7 @@ def test_full_run_through_subprocesses(tmp_path: Path) -> None:
     assert r.stdout[:4] == b"ZKSP"
     (tmp_path / "p.bin").write_bytes(r.stdout)
     r = run(
-        "-m", "verifier", "inclusion", "--statement", str(out / "statement.json"),
+        "-m", "verifier", "inclusion", "--statement", str(out / "public" / "statement.json"),
         "--proof", str(tmp_path / "p.bin"), "--user-id", "alice",
     )  # fmt: skip
     assert r.returncode == 1
@@ -400,9 +400,11 @@ def test_random_snapshots_verify_and_leaves_sum_to_root(
         )
         res = build(cfg, MasterSecret(MASTER))
         assert res.users == len(rows)
-        st_ = parse_statement((base / "out" / "statement.json").read_bytes(), "statement")
+        st_ = parse_statement(
+            (base / "out" / "public" / "statement.json").read_bytes(), "statement"
+        )
         for uid, *amounts in rows:
-            path = base / "out" / "proofs" / f"{user_key_hex(ROUND, uid)}.json"
+            path = base / "out" / "users" / f"{user_key_hex(ROUND, uid)}.json"
             proof = parse_inclusion(path.read_bytes(), str(path))
             result = verify_inclusion(st_, proof, user_id=uid)
             assert result.balances == tuple(int(a) for a in amounts)

@@ -133,7 +133,7 @@ def _make_report(base: Path) -> Round:
     )  # fmt: skip
     out = prove("report", "--out", str(rnd.dir))
     assert out.rc == 0, out.text
-    assert out.stdout.strip() == f"wrote {rnd.dir / 'report.html'}"
+    assert out.stdout.strip() == f"wrote {rnd.dir / 'public' / 'report.html'}"
     return rnd
 
 
@@ -143,7 +143,7 @@ def rnd(tmp_path_factory: pytest.TempPathFactory) -> Round:
 
 
 def test_report_is_self_contained(rnd: Round) -> None:
-    html = (rnd.dir / "report.html").read_text(encoding="utf-8")
+    html = (rnd.dir / "public" / "report.html").read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>")
     page = parse(html)
     assert_self_contained(html, page)
@@ -156,7 +156,7 @@ def test_report_is_self_contained(rnd: Round) -> None:
 
 def test_report_figures_match_the_statement(rnd: Round) -> None:
     st: dict[str, Any] = json.loads(rnd.statement.read_bytes())
-    page = parse((rnd.dir / "report.html").read_text(encoding="utf-8"))
+    page = parse((rnd.dir / "public" / "report.html").read_text(encoding="utf-8"))
     assert page.title == f"{NASTY_EXCHANGE}: proof of solvency, round {ROUND}"
     assert page.fields["data-field:round"] == [ROUND]
     assert page.fields["data-field:snapshot-time"] == [SNAPSHOT_TIME]
@@ -205,7 +205,7 @@ def test_report_without_ratio_or_disclosure_and_without_reserves(tmp_path: Path)
     res = write_json(tmp_path / "reserves.json", reserves_doc("Plain", ROUND, spec))
     rnd = build_round(tmp_path, users=USERS, extra=["--exchange", "Plain", "--reserves", str(res)])
     assert prove("report", "--out", str(rnd.dir)).rc == 0
-    html = (rnd.dir / "report.html").read_text(encoding="utf-8")
+    html = (rnd.dir / "public" / "report.html").read_text(encoding="utf-8")
     page = parse(html)
     assert_self_contained(html, page)
     for sym in ASSETS:
@@ -217,7 +217,7 @@ def test_report_without_ratio_or_disclosure_and_without_reserves(tmp_path: Path)
     # liabilities only: no rows of assets, a plain sentence instead
     plain = build_round(tmp_path / "plain")
     assert prove("report", "--out", str(plain.dir)).rc == 0
-    page = parse((plain.dir / "report.html").read_text(encoding="utf-8"))
+    page = parse((plain.dir / "public" / "report.html").read_text(encoding="utf-8"))
     assert page.rows == {}
     assert "No reserves in this statement: liabilities only." in "".join(page.text)
     assert page.fields["data-field:root-hash"] == [plain.statement_json()["root"]["hash"]]
@@ -241,4 +241,30 @@ def test_report_refuses_a_statement_that_does_not_verify(rnd: Round, tmp_path: P
     assert not (bad / "report.html").exists()
     out = prove("report", "--out", str(tmp_path / "nowhere"))
     assert out.rc == 2
-    assert "cannot read" in out.stderr
+    assert f"error: {tmp_path / 'nowhere'}: no public/statement.json" in out.stderr
+
+
+def test_public_folder_holds_only_public_files(rnd: Round) -> None:
+    """The round folder keeps public, per-user and private outputs apart (prover.layout):
+    public/ holds the statement and the report page and nothing of any user; users/ and
+    private/ are closed to others; the manifest (user count) and the store sit in private/."""
+    assert sorted(p.name for p in rnd.dir.iterdir()) == ["private", "public", "users"]
+    public = sorted(str(p.relative_to(rnd.dir)) for p in (rnd.dir / "public").rglob("*"))
+    assert public == ["public/report.html", "public/statement.json"]
+    assert sorted(p.name for p in (rnd.dir / "private").iterdir()) == [
+        "manifest.json",
+        "state.sqlite",
+    ]
+    for folder in ("users", "private"):
+        assert (rnd.dir / folder).stat().st_mode & 0o077 == 0
+    assert (rnd.dir / "private" / "manifest.json").stat().st_mode & 0o077 == 0
+    private: list[str] = []
+    for uid, *_amounts in USERS:
+        proof = rnd.proof_json(uid)
+        assert proof["user_id"] == uid
+        private += [uid, json.dumps(uid)[1:-1], rnd.proof_path(uid).stem, proof["leaf"]["salt"]]
+        private += proof["leaf"]["blindings"]
+    for path in (rnd.dir / "public").iterdir():
+        text = path.read_text(encoding="utf-8")
+        leaked = [p for p in private if p in text]
+        assert not leaked, (path.name, leaked)

@@ -225,7 +225,7 @@ def test_workers_and_dask_give_identical_bytes(tmp_path: Path) -> None:
     ):
         dask = build(_cfg(tmp_path, snap, "dask", workers=2, dask_client=client), master)
     ref = _outputs(serial.out)
-    assert len([k for k in ref if k.startswith("proofs/")]) == 14
+    assert len([k for k in ref if k.startswith("users/")]) == 14
     assert _outputs(two.out) == ref
     assert _outputs(dask.out) == ref
     assert serial.proofs == dask.proofs > 0

@@ -492,7 +492,7 @@ def test_liabilities_greater_than_reserves_exit_3(tmp_path: Path) -> None:
     path = _reserves_with(tmp_path, TOTALS["BTC"], TOTALS["USDT"])
     out = _build(tmp_path, ["--exchange", EXCHANGE, "--reserves", str(path)], out="ok")
     assert out.rc == 0, out.text
-    check_of(json.loads((tmp_path / "ok" / "statement.json").read_bytes()))
+    check_of(json.loads((tmp_path / "ok" / "public" / "statement.json").read_bytes()))
 
 
 def test_ratio_not_met_exit_3(tmp_path: Path) -> None:
@@ -548,14 +548,14 @@ def test_challenge_sign_and_build_through_the_commands(tmp_path: Path) -> None:
     assert "missing key 'signature'" in out.stderr
     out = _build(tmp_path, ["--exchange", EXCHANGE, "--reserves", str(signed)])
     assert out.rc == 0, out.text
-    check_of(json.loads((tmp_path / "out" / "statement.json").read_bytes()))
+    check_of(json.loads((tmp_path / "out" / "public" / "statement.json").read_bytes()))
 
 
 def test_signed_statement_without_reserves(tmp_path: Path) -> None:
     key = write_secret(tmp_path / "exchange.key", EXCHANGE_SK)
     out = _build(tmp_path, ["--exchange-key", str(key)])
     assert out.rc == 0, out.text
-    path = tmp_path / "out" / "statement.json"
+    path = tmp_path / "out" / "public" / "statement.json"
     doc = json.loads(path.read_bytes())
     res = verify_solvency(parse_statement(path.read_bytes(), "s"), exchange_key=EXCHANGE_PK)
     assert (res.has_reserves, res.signed_by) == (False, EXCHANGE_PK)

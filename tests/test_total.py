@@ -361,7 +361,7 @@ def test_report_leads_with_the_total(rounds: tuple[Round, Round], tmp_path: Path
     shutil.copytree(rounds[0].dir, folder)
     out = prove("report", "--out", str(folder))
     assert out.rc == 0, out.text
-    html = (folder / "report.html").read_text(encoding="utf-8")
+    html = (folder / "public" / "report.html").read_text(encoding="utf-8")
     res = verify_solvency(parse_statement(rounds[0].statement.read_bytes(), "s"))
     assert res.total is not None
     total = f"<b data-field='total-reserves-usd'>{res.total.reserves_usd()} USD</b>"

@@ -1,7 +1,7 @@
 """The public formats, one definition each, with strict decoders (docs/PROTOCOL.md, "Formats").
 
 * `Statement` (statement.json): the round's public statement.
-* `InclusionProof` (proofs/<user-key>.json or .bin): one user's private proof, as JSON (hex,
+* `InclusionProof` (users/<user-key>.json or .bin): one user's private proof, as JSON (hex,
   inspectable) or as a compact binary encoding; both decode to the same object.
 * `AuditNode` lines of an audit bundle (audit/nodes.jsonl).
 
