@@ -88,11 +88,11 @@ def make_seeds(root: Path) -> dict[str, int]:
         _prove(
             *_round_args(snapshot, key, agg, "aggregated"),
             "--exchange", EXCHANGE, "--reserves", str(tmp / "reserves.json"),
-            "--min-ratio", "BTC=102", "--disclose", "USDT", "--exchange-key", str(ekey),
+            "--min-ratio", "BTC=102", "--disclose", "USDT", "--signing-key", str(ekey),
         )  # fmt: skip
         _prove(*_round_args(snapshot, key, per, "per-node"))
         bundle = tmp / "bundle"
-        _prove("export-audit", "--out", str(agg), "--secret", str(key), "--bundle", str(bundle),
+        _prove("export-audit", "--round-dir", str(agg), "--secret", str(key), "--bundle", str(bundle),
                "--workers", "1")  # fmt: skip
 
         out: dict[str, list[tuple[str, bytes]]] = {}

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from circuits.errors import FormatError, ParameterError, VerificationError
 from circuits.group import set_default_backend
+from prover.options import add_renamed, require
 from prover.proving import default_workers
 from prover.snapshot import SnapshotError
 from verifier.formats import BITS, MODES
@@ -60,16 +61,6 @@ def _dask_client(address: str | None) -> object | None:
             "--dask-scheduler needs the 'dask' extra: pip install 'zk-solvency[dask]'"
         ) from None
     return Client(address)  # type: ignore[no-untyped-call]
-
-
-def cmd_keygen(args: argparse.Namespace) -> int:
-    from prover.secrets import keygen
-
-    keygen(args.out)
-    print(
-        f"wrote a new 32-byte master secret to {args.out} (mode 0600); keep it offline and backed up"
-    )
-    return EXIT_OK
 
 
 def cmd_user_key(args: argparse.Namespace) -> int:
@@ -137,7 +128,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_proof(args: argparse.Namespace) -> int:
     from prover.regen import regenerate_proof
 
-    data = regenerate_proof(Path(args.out), args.secret, args.user, args.format)
+    folder = require(args, "--round-dir", "the round's folder, written by build")
+    data = regenerate_proof(Path(folder), args.secret, args.user, args.format)
     if args.output:
         # a private file (balances, blindings): mode 0600 from its creation on
         fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -154,7 +146,8 @@ def cmd_proof(args: argparse.Namespace) -> int:
 def cmd_export_audit(args: argparse.Namespace) -> int:
     from prover.regen import export_audit
 
-    n = export_audit(Path(args.out), args.secret, Path(args.bundle), args.workers)
+    folder = require(args, "--round-dir", "the round's folder, written by build")
+    n = export_audit(Path(folder), args.secret, Path(args.bundle), args.workers)
     print(f"wrote {args.bundle}/nodes.jsonl: {n:,} nodes with their range proofs")
     return EXIT_OK
 
@@ -178,15 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="group backend (default: $ZKSOLVENCY_BACKEND or libsecp256k1)",
     )
+    from verifier.version import add_version_option
+
+    add_version_option(ap)
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser(
-        "keygen",
-        help="write a new 32-byte master secret (mode 0600)",
-        description="Write a new random master secret. It never leaves the exchange.",
-    )
-    p.add_argument("--out", required=True, help="the key file to create (never overwritten)")
-    p.set_defaults(func=cmd_keygen)
+    from prover.keys_cli import add_key_commands
+
+    add_key_commands(sub)
 
     p = sub.add_parser(
         "user-key",
@@ -268,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="regenerate one user's proof (support desk)",
         description="Regenerate one user's inclusion proof from a built round.",
     )
-    p.add_argument("--out", required=True, help="the round's output folder")
+    add_renamed(p, "--round-dir", "--out", required=True, metavar="DIR", help="the round's folder")
     p.add_argument("--secret", required=True, help="master secret file")
     p.add_argument("--user", required=True, help="the user's id")
     p.add_argument("--format", choices=["json", "bin"], default="json")
@@ -282,33 +274,15 @@ def build_parser() -> argparse.ArgumentParser:
         "`solvency-verify audit`. The bundle reveals the tree's shape (hence "
         "roughly the number of users): give it to auditors only.",
     )
-    p.add_argument("--out", required=True, help="the round's output folder")
+    add_renamed(p, "--round-dir", "--out", required=True, metavar="DIR", help="the round's folder")
     p.add_argument("--secret", required=True, help="master secret file")
     p.add_argument("--bundle", required=True, help="folder to create")
     p.add_argument("--workers", type=int, default=default_workers())
     p.set_defaults(func=cmd_export_audit)
 
-    p = sub.add_parser(
-        "demo",
-        help="a complete round on generated data, verified end to end",
-        description="Generate a realistic snapshot and reserves, build the round, "
-        "verify every proof and the statement, and print a summary.",
-    )
-    p.add_argument(
-        "--out",
-        default=None,
-        help="folder for the demo, created (default: ./zk-solvency-demo-<time>)",
-    )
-    p.add_argument(
-        "--users",
-        type=int,
-        default=400,
-        help="number of users (default 400: about a minute on 2 cores)",
-    )
-    p.add_argument("--seed", type=int, default=2026, help="seed of the generated data")
-    p.add_argument("--round", type=parse_round, default="2026-11")
-    tree_args(p)
-    p.set_defaults(func=cmd_demo, height=None, mode="per-node")
+    from prover.demo_cli import add_demo_command
+
+    add_demo_command(sub, parse_round, default_workers(), cmd_demo)
 
     from prover.reserves_cli import add_reserves_commands
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from circuits.errors import ParameterError
 from prover.build import BuildConfig, build
+from prover.demo_cli import demo_height
 from prover.layout import RoundLayout
 from prover.secrets import keygen, load_master_secret
 from prover.solvency import (
@@ -109,7 +110,7 @@ def run_demo(args: argparse.Namespace) -> int:
         raise ParameterError("--users must be in [1, 1000000]")
     out.mkdir(parents=True, exist_ok=True)
     users = args.users
-    height = args.height or max(8, math.ceil(math.log2(2 * users)) + 1)
+    height = args.height or demo_height(users)
     print(
         f"demo: {users:,} users, assets {', '.join(DEMO_ASSETS)}, height {height}, mode {args.mode}, "
         f"{args.workers} workers"
@@ -149,7 +150,7 @@ def run_demo(args: argparse.Namespace) -> int:
     res, rtotals, raw = load_reserves(str(out / "reserves.json"), EXCHANGE, args.round)
     ekey = load_exchange_key(str(out / "exchange.key"))
     sc = SolvencyConfig(res, rtotals, raw, {"BTC": 102}, ["USDT"], ekey)
-    cfg.precheck = lambda summary: precheck(sc, summary, cfg.bits)
+    cfg.precheck = lambda summary: precheck(sc, summary, cfg.bits, cfg.assets)
     cfg.extend_statement = lambda st, store, secrets: solvency_sections(sc, st, store, secrets)
     result = build(cfg, load_master_secret(out / "master.key"))
     print(

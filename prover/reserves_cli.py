@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from circuits.errors import FormatError, ParameterError
+from prover.options import add_renamed, require
 
 
 def add_build_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,11 +34,13 @@ def add_build_arguments(p: argparse.ArgumentParser) -> None:
         metavar="BTC,USDT",
         help="open the total liabilities of these assets in the statement",
     )
-    g.add_argument(
+    add_renamed(
+        g,
+        "--signing-key",
         "--exchange-key",
-        default=None,
         metavar="KEYFILE",
-        help="32-byte secret key file (mode 0600): sign the statement (BIP-340)",
+        help="the statement-signing key file (`keygen --kind signing`, mode 0600): sign the "
+        "statement (BIP-340); users pin its public key (`pubkey --key KEYFILE`)",
     )
     from prover.total import add_total_arguments
 
@@ -67,7 +70,7 @@ def attach_reserves(cfg: Any, args: argparse.Namespace) -> None:
             )
     if args.reserves and not args.exchange:
         raise ParameterError("--reserves needs --exchange NAME")
-    key = load_exchange_key(args.exchange_key) if args.exchange_key else None
+    key = load_exchange_key(args.signing_key, "signing key") if args.signing_key else None
     if not args.reserves:
         if key is not None:
             cfg.extend_statement = lambda st, store, secrets: _sign_only(st, key)
@@ -79,7 +82,7 @@ def attach_reserves(cfg: Any, args: argparse.Namespace) -> None:
     sc = SolvencyConfig(
         res, totals, raw, parse_min_ratio(args.min_ratio, assets), disclose, key, total
     )
-    cfg.precheck = lambda summary: precheck(sc, summary, cfg.bits)
+    cfg.precheck = lambda summary: precheck(sc, summary, cfg.bits, cfg.assets)
     cfg.extend_statement = lambda st, store, secrets: solvency_sections(sc, st, store, secrets)
 
 
@@ -123,7 +126,7 @@ def cmd_sign_reserves(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from prover.report import write_report
 
-    path = write_report(Path(args.out))
+    path = write_report(Path(require(args, "--round-dir", "the round's folder, written by build")))
     print(f"wrote {path}")
     return 0
 
@@ -158,5 +161,5 @@ def add_reserves_commands(sub: Any) -> None:
         description="Write DIR/public/report.html, a self-contained page for the round, "
         "beside the public statement (only public data goes in it).",
     )
-    p.add_argument("--out", required=True, help="the round's output folder")
+    add_renamed(p, "--round-dir", "--out", required=True, metavar="DIR", help="the round's folder")
     p.set_defaults(func=cmd_report)

@@ -383,7 +383,8 @@ def validate_snapshot(
     try:
         numbered = iter(lines)
         layout = _read_header(numbered, assets, round_up=round_up, bits=bits, problems=problems)
-        for number, line in numbered:
+        excess_line = 0
+        for number, line in _without_trailing_blanks(numbered):
             parsed = _parse(line, layout)
             for reason in parsed.reasons:
                 problems.add(number, reason)
@@ -391,7 +392,7 @@ def validate_snapshot(
                 continue
             users += 1
             if users == max_users + 1:
-                problems.add(number, f"more than {max_users} users (the most the tree can hold)")
+                excess_line = number
             if parsed.user_id is not None:
                 hashes.append(_short_hash(parsed.user_id, key))
             if parsed.balances is not None:
@@ -401,6 +402,8 @@ def validate_snapshot(
         line_count = lines.count
     finally:
         lines.close()
+    if excess_line:
+        problems.add(excess_line, _too_many(users, max_users))
     if users == 0 and problems.total == 0:
         problems.add(line_count, "no users: the snapshot has a header and no rows")
     candidates = _colliding(hashes)
@@ -416,6 +419,36 @@ def validate_snapshot(
         sha256=digest,
         lines=line_count,
     )
+
+
+def _too_many(users: int, max_users: int) -> str:
+    """The problem of a snapshot with more users than the tree holds, naming the height that
+    fits when the bound is a tree's (max_users = 2^(H-1))."""
+    reason = f"{users:,} users, more than the {max_users:,} the tree can hold"
+    if max_users & (max_users - 1) == 0:
+        height = max_users.bit_length()
+        needed = max(2, (users - 1).bit_length() + 1)  # 2^(H-1) >= users
+        reason = (
+            f"{users:,} users, more than the {max_users:,} a tree of height {height} holds "
+            f"(2^H >= 2 x users): use --height {needed} or more"
+        )
+    return reason
+
+
+def _without_trailing_blanks(
+    numbered: Iterator[tuple[int, str | None]],
+) -> Iterator[tuple[int, str | None]]:
+    """The numbered lines, without the blank lines at the end of the file (an editor's or a
+    spreadsheet's trailing newline); a blank line followed by more lines is still yielded (and
+    reported as an empty line)."""
+    held: list[tuple[int, str | None]] = []
+    for number, line in numbered:
+        if line is not None and not line.strip("\r\n"):
+            held.append((number, line))
+            continue
+        yield from held
+        held.clear()
+        yield number, line
 
 
 def _colliding(hashes: array[int]) -> set[int]:
@@ -437,7 +470,7 @@ def _report_duplicates(
     try:
         numbered = iter(lines)
         next(numbered, None)  # the header, already checked
-        for number, line in numbered:
+        for number, line in _without_trailing_blanks(numbered):
             user_id = _parse(line, layout).user_id
             if user_id is None or _short_hash(user_id, key) not in candidates:
                 continue
@@ -473,7 +506,7 @@ def iter_snapshot(
         layout = _read_header(
             numbered, assets, round_up=round_up, bits=bits, problems=_Problems(name, 50)
         )
-        for number, line in numbered:
+        for number, line in _without_trailing_blanks(numbered):
             parsed = _parse(line, layout)
             if parsed.user_id is None or parsed.balances is None:
                 raise SnapshotError([f"{name}:{number}: {parsed.reasons[0]}"], 1)

@@ -4,6 +4,7 @@ proofs, disclosures and the statement's signature (formulas in verifier/solvency
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from prover.snapshot import SnapshotSummary
 from prover.store import Store
 from prover.total import TotalConfig, precheck_total, total_sections
 from prover.tree import RoundSecrets, unpack_opening
-from verifier.formats import Statement
+from verifier.formats import Statement, format_units
 from verifier.inputs import read_bounded
 from verifier.reserves import MAX_RESERVES_BYTES, Reserves, parse_reserves, verify_reserves
 from verifier.solvency import (
@@ -79,28 +80,51 @@ def parse_min_ratio(items: list[str], assets: list[str]) -> dict[str, int]:
     return out
 
 
-def load_exchange_key(path: str) -> bytes:
-    raw = read_secret_file(path, "exchange key")
+def load_exchange_key(path: str, what: str = "exchange key") -> bytes:
+    """A 32-byte BIP-340 secret key file (mode 0600): the statement-signing key, or `what`."""
+    raw = read_secret_file(path, what)
     if len(raw) != 32:
-        raise ParameterError(f"{path}: exchange key must be exactly 32 bytes")
-    k = scalar_from_bytes(raw)
+        raise ParameterError(f"{path}: {what} must be exactly 32 bytes")
+    try:
+        k = scalar_from_bytes(raw)
+    except FormatError:
+        k = 0
     if k == 0:
-        raise ParameterError(f"{path}: exchange key is not a valid secret key")
+        raise ParameterError(f"{path}: {what} is not a valid secret key")
     return raw
 
 
-def precheck(cfg: SolvencyConfig, summary: SnapshotSummary, bits: int) -> None:
-    """Stop before building if the snapshot's liabilities exceed the reserves or a ratio."""
+def precheck(
+    cfg: SolvencyConfig,
+    summary: SnapshotSummary,
+    bits: int,
+    decimals: Mapping[str, int] | None = None,
+) -> None:
+    """Stop before building if the snapshot's liabilities exceed the reserves or a ratio; the
+    message gives the figures in the asset's units (`decimals`: the round's assets)."""
     for sym, liab in zip(summary.assets, summary.totals, strict=True):
         if sym not in cfg.totals:
             raise FormatError(f"reserves: no reserves listed for asset {sym}")
         r = cfg.totals[sym]
+        d = (decimals or {}).get(sym, 0)
+
+        def units(v: int, sym: str = sym, d: int = d) -> str:
+            return f"{format_units(v, d)} {sym}"
+
         if liab > r:
-            raise InsolventError(f"{sym}: liabilities exceed reserves")
+            raise InsolventError(
+                f"{sym}: liabilities exceed reserves: liabilities {units(liab)}, reserves "
+                f"{units(r)}, short by {units(liab - r)}"
+            )
         p = cfg.min_ratio.get(sym)
         if p is not None:
             if p * liab > 100 * r:
-                raise InsolventError(f"{sym}: reserves are below {p}% of liabilities")
+                need = -(-p * liab // 100)  # ceil(p * L / 100)
+                raise InsolventError(
+                    f"{sym}: reserves are below {p}% of liabilities: reserves {units(r)} are "
+                    f"{100 * r / liab:.2f}% of liabilities {units(liab)}; {p}% needs reserves "
+                    f"of at least {units(need)} (short by {units(need - r)})"
+                )
             if p * liab > ratio_bound(r, bits):
                 raise ParameterError(f"{sym}: the ratio cannot be proven in {bits} bits")
     extra = set(cfg.totals) - set(summary.assets)

@@ -169,7 +169,7 @@ def test_unwritable_paths_exit_2_without_a_traceback(rnd: Round, tmp_path: Path)
     assert f"{tmp_path / 'missing' / 'm.key'}: can't create the key file" in res.stderr
     assert "Traceback" not in res.text
     target = tmp_path / "missing" / "p.json"
-    res = prove("proof", "--out", str(rnd.dir), "--secret", str(rnd.key), "--user", "alice",
+    res = prove("proof", "--round-dir", str(rnd.dir), "--secret", str(rnd.key), "--user", "alice",
                 "--output", str(target))  # fmt: skip
     assert res.rc == 2
     assert res.stderr == f"error: {target}: No such file or directory\n"
@@ -180,7 +180,7 @@ def test_proof_output_is_private_from_the_start(rnd: Round, tmp_path: Path) -> N
     target = tmp_path / "p.json"
     target.write_text("old")
     target.chmod(0o644)
-    res = prove("proof", "--out", str(rnd.dir), "--secret", str(rnd.key), "--user", "alice",
+    res = prove("proof", "--round-dir", str(rnd.dir), "--secret", str(rnd.key), "--user", "alice",
                 "--output", str(target))  # fmt: skip
     assert res.rc == 0
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -224,7 +224,7 @@ VERIFY_SUBCOMMANDS = _subcommands(verify_parser())
 def test_subcommand_lists() -> None:
     assert set(PROVE_SUBCOMMANDS) == {
         "keygen", "user-key", "build", "proof", "export-audit", "demo",
-        "reserves-challenge", "sign-reserves", "report",
+        "reserves-challenge", "sign-reserves", "report", "pubkey",
     }  # fmt: skip
     assert set(VERIFY_SUBCOMMANDS) == {"inclusion", "statement", "audit", "user-key"}
 

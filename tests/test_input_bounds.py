@@ -93,7 +93,7 @@ def test_lone_surrogate_anywhere_in_a_statement_exit_2(
     folder = tmp_path / "round"
     folder.mkdir()
     shutil.copy(bad, folder / "statement.json")
-    res = prove("report", "--out", str(folder))
+    res = prove("report", "--round-dir", str(folder))
     assert (res.rc, res.stderr) == (2, message.replace(str(bad), str(folder / "statement.json")))
 
 

@@ -243,7 +243,7 @@ def test_every_problem_of_a_line_is_listed(tmp_path: Path) -> None:
 
 def test_too_many_users(here: Path) -> None:
     assert problems("ok.csv", max_users=3) == [
-        "ok.csv:5: more than 3 users (the most the tree can hold)"
+        "ok.csv:5: 4 users, more than the 3 the tree can hold"
     ]
     assert validate("ok.csv", max_users=4).users == 4
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from circuits.errors import FormatError, ParameterError, SolvencyError, VerificationError
 from circuits.group import set_default_backend
-from verifier.formats import Statement
+from verifier.formats import Statement, format_units
 from verifier.ids import user_key_hex
 from verifier.inputs import (
     audit_levels,
@@ -25,6 +25,7 @@ from verifier.inputs import (
     open_regular,
 )
 from verifier.liabilities import verify_audit, verify_inclusion, verify_root
+from verifier.version import add_version_option
 
 EXIT_VALID, EXIT_INVALID, EXIT_BAD_INPUT = 0, 1, 2
 #: Longest integer part of an --expect amount (balances are below 2^128: 39 digits).
@@ -42,16 +43,17 @@ CHECK_TEXT = {
     "expectations": "the balances match what you expected",
 }
 
+#: What a user can do when a check fails that a mix-up of files also fails.
+CHECK_HINTS = {
+    "root": "a proof made for another exchange's statement, or for another build of this "
+    "round, fails this way: check that the statement is the one published by the exchange that "
+    "gave you the proof; if it is, the exchange's proof does not match what it published",
+}
+
 CHAIN_NOTE = (
     "Wallet balances are claims about the chain at the stated block height: the signatures prove "
     "control of the keys; check the balances against a node or an explorer."
 )
-
-
-def format_units(units: int, decimals: int) -> str:
-    """Base units as a decimal string with thousands separators: 1234567890, 8 -> 12.34567890."""
-    whole, frac = divmod(units, 10**decimals)
-    return f"{whole:,}" + (f".{frac:0{decimals}d}" if decimals else "")
 
 
 def parse_expectations(items: Sequence[str], statement: Statement) -> dict[str, int]:
@@ -110,6 +112,8 @@ class Report:
             stream = sys.stdout if valid is False else sys.stderr
             if isinstance(error, VerificationError):
                 print(f"INVALID: check '{error.check}' failed: {error}", file=stream)
+                if error.check in CHECK_HINTS:
+                    print(f"hint: {CHECK_HINTS[error.check]}", file=stream)
             else:
                 print(f"error: {error}", file=stream)
 
@@ -216,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="group backend (default: $ZKSOLVENCY_BACKEND or libsecp256k1)",
     )
+    add_version_option(ap)
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:

@@ -174,6 +174,12 @@ def _points(obj: dict[str, Any], key: str, path: str, count: int) -> tuple[Point
     return tuple(out)
 
 
+def format_units(units: int, decimals: int) -> str:
+    """Base units as a decimal string with thousands separators: 1234567890, 8 -> 12.34567890."""
+    whole, frac = divmod(units, 10**decimals)
+    return f"{whole:,}" + (f".{frac:0{decimals}d}" if decimals else "")
+
+
 def dumps(obj: Any) -> bytes:
     """The project's JSON serialisation: sorted keys, two-space indent, UTF-8, final newline."""
     return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()

@@ -27,7 +27,7 @@ from circuits.merkle import (
 )
 from circuits.pedersen import commit
 from circuits.transcript import Transcript
-from verifier.formats import AuditNode, InclusionProof, Params, Statement
+from verifier.formats import AuditNode, InclusionProof, Params, Statement, format_units
 from verifier.ids import normalise_user_id
 
 #: Checks of an inclusion proof, in the order they run (names used in errors and --json).
@@ -212,8 +212,10 @@ def verify_inclusion(
                 raise VerificationError(f"asset {sym} is not in this round", check="expectations")
             got = proof.balances[symbols.index(sym)]
             if got != want:
+                d = p.assets[symbols.index(sym)].decimals
                 raise VerificationError(
-                    f"{sym}: the proof counts {got} base units, you expected {want}",
+                    f"{sym}: the proof counts {format_units(got, d)} {sym}, you expected "
+                    f"{format_units(want, d)} {sym} ({got:,} and {want:,} base units)",
                     check="expectations",
                 )
         passed.append("expectations")
