@@ -259,9 +259,12 @@ def test_signing_key_and_the_old_exchange_key_with_a_warning(tmp_path: Path) -> 
             "public key); the old spelling will be removed in the next release\n"
         )
         assert res.stderr.startswith(warning) == (name == "old")
-        assert verify("statement", str(out / "statement.json"), "--exchange-key", pub).rc == 0
-    assert (tmp_path / "new" / "statement.json").read_bytes() == (
-        tmp_path / "old" / "statement.json"
+        assert (
+            verify("statement", str(out / "public" / "statement.json"), "--exchange-key", pub).rc
+            == 0
+        )
+    assert (tmp_path / "new" / "public" / "statement.json").read_bytes() == (
+        tmp_path / "old" / "public" / "statement.json"
     ).read_bytes()
 
 
@@ -385,4 +388,6 @@ def test_a_build_logs_its_phases(tmp_path: Path) -> None:
     phases = [line.split(" ", 1)[1] for line in res.stderr.splitlines()]  # type: ignore[attr-defined]
     assert phases[0] == "tree: 6 to do"
     assert phases[-1].startswith("writing proofs: 6 done in ")
-    assert json.loads((tmp_path / "out" / "statement.json").read_bytes())["round"] == ROUND
+    assert (
+        json.loads((tmp_path / "out" / "public" / "statement.json").read_bytes())["round"] == ROUND
+    )
