@@ -20,6 +20,12 @@ from circuits.group import N, Point, get_backend, native
 
 __all__ = ["IppGenerators", "NativeGenerators", "available", "signed_sum", "vector_commit"]
 
+#: Fixed-base tables for the first fold (about 21 kB a generator, 2n/2 = n generators) are
+#: built for n <= COMB_MAX_N (45 MB at the limit), on the second proof of that size.
+COMB_MAX_N = 2048
+_comb_uses: dict[int, int] = {}
+_comb: dict[int, bytes] = {}
+
 _ONE = (1).to_bytes(32, "big")
 _MINUS_ONE = (N - 1).to_bytes(32, "big")
 
@@ -68,6 +74,19 @@ def vector_commit(s_l: Sequence[int], s_r: Sequence[int]) -> Point:
     return _point(native.msm_raw(buf, _scalars([*s_l, *s_r]), 2 * nm))
 
 
+def _first_fold_tables(n: int) -> bytes | None:
+    """The comb tables of G_vec[n/2:n] and H_vec[n/2:n] (the bases of the first fold's hi
+    halves), once a proof of size n has been made before in this process; else None."""
+    tables = _comb.get(n)
+    if tables is None and n <= COMB_MAX_N:
+        uses = _comb_uses[n] = _comb_uses.get(n, 0) + 1
+        if uses >= 2:
+            h = n // 2
+            hi = vec_xy(b"G", n)[64 * h :] + vec_xy(b"H", n)[64 * h :]
+            tables = _comb[n] = native.comb_tables(hi, n)
+    return tables
+
+
 def _fold_slow(lo: bytes, hi: bytes, ks: Sequence[int]) -> bytes:
     """lo_i + k_i * hi_i one point at a time (the native fold met an identity: never in
     practice, kept so that no input can make the prover fail)."""
@@ -108,6 +127,7 @@ class NativeGenerators:
         self.hf = list(h_factors)
         self.hf_inv = list(h_factors_inv)
         self.g_xy = b""
+        self.tables = _first_fold_tables(n)  # for the first fold only
 
     def cross(
         self, a: list[int], b: list[int], G: Point, k_L: int, k_R: int
@@ -151,7 +171,11 @@ class NativeGenerators:
         lo = self.gP[:cut] + self.hP[:cut]
         hi = self.gP[cut:] + self.hP[cut:]
         ks = [c_g] * h + [c_h] * h
-        folded = native.fold_raw(lo, hi, _scalars(ks), 2 * h)
+        if self.tables is not None:
+            folded = native.fold_comb_raw(lo, self.tables, _scalars(ks), 2 * h)
+            self.tables = None
+        else:
+            folded = native.fold_raw(lo, hi, _scalars(ks), 2 * h)
         if folded is None:
             folded = _fold_slow(lo, hi, ks)
         self.gP, self.hP = folded[:cut], folded[cut:]

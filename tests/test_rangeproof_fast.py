@@ -111,3 +111,36 @@ def test_rng_scalars_equal_repeated_scalar() -> None:
     b = Transcript(b"rng").rng(b"w", _entropy(b"r"))
     assert a.scalars(50) == [b.scalar() for _ in range(50)]
     assert a.scalar() == b.scalar()
+
+
+def test_comb_fold_matches_the_plain_fold() -> None:
+    from circuits.generators import vec_xy
+
+    rng = random.Random(6)
+    for size in (1, 2, 7, 40):
+        lo, hi = vec_xy(b"G", size), vec_xy(b"H", size)
+        ks = b"".join(
+            rng.choice([0, 1, 2, N - 1, rng.randrange(N)]).to_bytes(32, "big") for _ in range(size)
+        )
+        tables = native.comb_tables(hi, size)
+        assert len(tables) == size * native.comb_table_bytes()
+        assert native.fold_comb_raw(lo, tables, ks, size) == native.fold_raw(lo, hi, ks, size)
+    g = _xy(Point.generator())
+    tables = native.comb_tables(g, 1)
+    assert native.fold_comb_raw(g, tables, (N - 1).to_bytes(32, "big"), 1) is None
+    with pytest.raises(ValueError, match="not on secp256k1"):
+        native.comb_tables(g[:63] + bytes([g[63] ^ 1]), 1)
+    with pytest.raises(ValueError, match="do not match"):
+        native.fold_comb_raw(g, tables[:-1], (3).to_bytes(32, "big"), 1)
+
+
+def test_first_fold_tables_give_the_same_proofs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ipp_native, "_comb", {})
+    monkeypatch.setattr(ipp_native, "_comb_uses", {})
+    proofs = [_prove([9, 1 << 20], 64, b"comb") for _ in range(3)]  # tables from the 2nd on
+    assert 128 in ipp_native._comb
+    assert proofs[0] == proofs[1] == proofs[2]
+    monkeypatch.setattr(ipp_native, "COMB_MAX_N", 64)
+    monkeypatch.setattr(ipp_native, "_comb", {})
+    assert _prove([9, 1 << 20], 64, b"comb") == proofs[0]
+    assert 128 not in ipp_native._comb

@@ -15,7 +15,16 @@ from typing import Any
 
 from circuits.group.params import N
 
-__all__ = ["NATIVE_ENV", "available", "fold_raw", "msm", "msm_raw"]
+__all__ = [
+    "NATIVE_ENV",
+    "available",
+    "comb_table_bytes",
+    "comb_tables",
+    "fold_comb_raw",
+    "fold_raw",
+    "msm",
+    "msm_raw",
+]
 
 NATIVE_ENV = "ZKSOLVENCY_NATIVE"
 
@@ -90,7 +99,52 @@ def fold_raw(lo: bytes, hi: bytes, scalars: bytes, count: int) -> bytes | None:
     if count < 0 or len(lo) != 64 * count or len(hi) != 64 * count or len(scalars) != 32 * count:
         raise ValueError("fold buffers do not match the count")
     out = _ffi.new("unsigned char[]", 64 * count + 1)
-    rc = lib.zks_fold(lo, hi, scalars, count, out)
+    return _fold_result(lib.zks_fold(lo, hi, scalars, count, out), out, count)
+
+
+def comb_table_bytes() -> int:
+    """Bytes of one point's fixed-base table (comb_tables)."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    return int(lib.zks_comb_table_bytes())
+
+
+def comb_tables(points: bytes, count: int) -> bytes:
+    """The fixed-base tables of `count` points (64 bytes x || y each) for fold_comb_raw: an
+    opaque buffer of count * comb_table_bytes() bytes (about 21 kB a point)."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    if count < 0 or len(points) != 64 * count:
+        raise ValueError("table buffers do not match the count")
+    out = _ffi.new("unsigned char[]", comb_table_bytes() * count + 1)
+    rc = lib.zks_comb_table(points, count, out)
+    if rc == -1:
+        raise MemoryError("native comb table: allocation failed")
+    if rc != 1:
+        raise ValueError("native comb table: a point is not on secp256k1")
+    return bytes(_ffi.buffer(out, comb_table_bytes() * count))
+
+
+def fold_comb_raw(lo: bytes, tables: bytes, scalars: bytes, count: int) -> bytes | None:
+    """fold_raw with the hi points given by their comb_tables: no doublings, about twice as
+    fast. VARIABLE TIME."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    if (
+        count < 0
+        or len(lo) != 64 * count
+        or len(tables) != comb_table_bytes() * count
+        or len(scalars) != 32 * count
+    ):
+        raise ValueError("fold buffers do not match the count")
+    out = _ffi.new("unsigned char[]", 64 * count + 1)
+    return _fold_result(lib.zks_fold_comb(lo, tables, scalars, count, out), out, count)
+
+
+def _fold_result(rc: int, out: Any, count: int) -> bytes | None:
     if rc == 1:
         return bytes(_ffi.buffer(out, 64 * count))
     if rc == 0:

@@ -23,6 +23,10 @@ int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
             unsigned char *out);
 int zks_fold(const unsigned char *lo, const unsigned char *hi, const unsigned char *scalars,
              size_t n, unsigned char *out);
+size_t zks_comb_table_bytes(void);
+int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out);
+int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
+                  const unsigned char *scalars, size_t n, unsigned char *out);
 """
 
 ffibuilder = FFI()
@@ -30,7 +34,7 @@ ffibuilder.cdef(CDEF)
 ffibuilder.set_source(
     "circuits.group.native._msm",
     (_HERE / "msm.c").read_text(encoding="utf-8"),
-    extra_compile_args=os.environ.get("ZKSOLVENCY_NATIVE_CFLAGS", "-O2").split(),
+    extra_compile_args=os.environ.get("ZKSOLVENCY_NATIVE_CFLAGS", "-O3").split(),
     optional=True,  # a failed compilation only skips the accelerator
 )
 

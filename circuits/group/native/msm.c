@@ -35,6 +35,10 @@ int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
             unsigned char *out);
 int zks_fold(const unsigned char *lo, const unsigned char *hi, const unsigned char *scalars,
              size_t n, unsigned char *out);
+size_t zks_comb_table_bytes(void);
+int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out);
+int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
+                  const unsigned char *scalars, size_t n, unsigned char *out);
 
 /* A field element: value = sum v[i] 2^(52 i), congruent mod p, not necessarily reduced.
  * Bounds (checked with -DZKS_CHECK_BOUNDS): fe_mul/fe_sqr outputs have limbs < 2^53; inputs
@@ -156,7 +160,7 @@ static inline void fe_sub_norm(fe *r, const fe *a, const fe *b) {
  * 2^120, a column of five below 2^123, and every 128-bit accumulator below stays under 2^124.
  * Output limbs < 2^52 (v[4] < 2^52 as well). Notation: [.. d c] = .. + d 2^52 + c mod p;
  * p_k the k-th column sum of the schoolbook product. */
-static inline void fe_mul_cols(fe *r, u128 p0, u128 p1, u128 p2, u128 p3, u128 p4, u128 p5,
+static inline __attribute__((always_inline)) void fe_mul_cols(fe *r, u128 p0, u128 p1, u128 p2, u128 p3, u128 p4, u128 p5,
                                u128 p6, u128 p7, u128 p8) {
     u128 c, d;
     uint64_t t3, t4, tx, u0;
@@ -199,7 +203,7 @@ static inline void fe_mul_cols(fe *r, u128 p0, u128 p1, u128 p2, u128 p3, u128 p
     r->v[4] = (uint64_t)c + t4;
 }
 
-static inline void fe_mul(fe *r, const fe *a, const fe *b) {
+static inline __attribute__((always_inline)) void fe_mul(fe *r, const fe *a, const fe *b) {
     FE_CHECK(a, 60);
     FE_CHECK(b, 60);
     const uint64_t x0 = a->v[0], x1 = a->v[1], x2 = a->v[2], x3 = a->v[3], x4 = a->v[4];
@@ -213,7 +217,7 @@ static inline void fe_mul(fe *r, const fe *a, const fe *b) {
                 (u128)x4 * y4);
 }
 
-static inline void fe_sqr(fe *r, const fe *a) {
+static inline __attribute__((always_inline)) void fe_sqr(fe *r, const fe *a) {
     FE_CHECK(a, 60);
     const uint64_t x0 = a->v[0], x1 = a->v[1], x2 = a->v[2], x3 = a->v[3], x4 = a->v[4];
     /* doubled cross terms: 2 x_i < 2^61, products < 2^121, columns < 2^123 */
@@ -608,7 +612,7 @@ static unsigned u256_bits(const uint64_t k[4]) {
 #define MAX_TERMS ((size_t)1 << 28)
 /* Bucket entries held at once (80 bytes each): windows are processed in groups below it. */
 #ifndef ZKS_MAX_ENTRIES
-#define ZKS_MAX_ENTRIES 19 /* log2; overridable to test the window groups */
+#define ZKS_MAX_ENTRIES 13 /* log2 (650 kB: the caches); overridable to test the groups */
 #endif
 #define MAX_ENTRIES ((size_t)1 << ZKS_MAX_ENTRIES)
 
@@ -634,16 +638,103 @@ static int fe_same(const fe *a, const fe *b) { /* both fully normalized */
 
 /*
  * Sum each of nlists lists of affine points in place: list L is buf[start[L] .. start[L] +
- * len[L]), all coordinates fully normalized. Pairwise levels of affine additions,
+ * len[L]), coordinates at least weakly reduced. Pairwise levels of affine additions,
  * x3 = l^2 - x1 - x2, y3 = l (x1 - x3) - y1, l = (y2 - y1) / (x2 - x1) (or 3 x1^2 / 2 y1 for
  * a doubling), all denominators of a level inverted together (Montgomery's trick). On return
- * len[L] is 0 (the sum is infinity) or 1 (the sum is buf[start[L]]).
+ * len[L] is 0 (the sum is infinity) or 1 (the sum is buf[start[L]], weakly reduced).
+ * A level in which no pair shares an x coordinate (all but about 2^-200 of them for
+ * scalars that are not chosen against the points) takes sum_level_fast; the others are
+ * normalized and classified (addition, doubling, cancellation).
  * den, pre: room for total / 2 field elements; kind: total / 2 bytes.
  */
+/* Montgomery's trick: den[j] <- 1 / den[j] for j < k; pre: room for k elements. Returns 0
+ * (den unchanged) when some den[j] is zero. */
+static int batch_invert(fe *den, fe *pre, size_t k) {
+    fe acc;
+    fe_set_int(&acc, 1);
+    for (size_t j = 0; j < k; j++) {
+        pre[j] = acc;
+        fe_mul(&acc, &acc, &den[j]);
+    }
+    if (fe_is_zero(&acc)) {
+        return 0;
+    }
+    fe inv;
+    fe_inv(&inv, &acc);
+    for (size_t j = k; j-- > 0;) {
+        fe dj = den[j];
+        fe_mul(&den[j], &inv, &pre[j]); /* den[j] now holds its inverse */
+        fe_mul(&inv, &inv, &dj);
+    }
+    return 1;
+}
+
+/* One level of sum_lists_affine when no pair has equal x (the common case): coordinates only
+ * weakly reduced, no comparisons. Returns 0 if a pair has equal x (nothing changed); else 1,
+ * with k set to the number of pairs (0: every list is down to one point or none). */
+static int sum_level_fast(ge *buf, const size_t *start, size_t *len, size_t nlists, fe *den,
+                          fe *pre, size_t *pairs) {
+    size_t k = 0;
+    for (size_t L = 0; L < nlists; L++) {
+        const ge *s = buf + start[L];
+        for (size_t i = 0; i + 1 < len[L]; i += 2, k++) {
+            fe_sub(&den[k], &s[i + 1].x, &s[i].x);
+        }
+    }
+    *pairs = k;
+    if (k == 0) {
+        return 1;
+    }
+    if (!batch_invert(den, pre, k)) {
+        return 0;
+    }
+    k = 0;
+    for (size_t L = 0; L < nlists; L++) {
+        ge *s = buf + start[L];
+        size_t n = len[L], out = 0, i = 0;
+        for (; i + 1 < n; i += 2, k++) {
+            const ge a = s[i], b = s[i + 1];
+            fe l, t;
+            ge r;
+            fe_sub(&t, &b.y, &a.y);
+            fe_mul(&l, &t, &den[k]);
+            fe_sqr(&r.x, &l);
+            fe_sub(&r.x, &r.x, &a.x);
+            fe_sub(&r.x, &r.x, &b.x);
+            fe_weak(&r.x);
+            fe_sub(&t, &a.x, &r.x);
+            fe_mul(&r.y, &l, &t);
+            fe_sub(&r.y, &r.y, &a.y);
+            fe_weak(&r.y);
+            s[out++] = r;
+        }
+        if (i < n) {
+            s[out++] = s[i]; /* odd one out */
+        }
+        len[L] = out;
+    }
+    return 1;
+}
+
 static void sum_lists_affine(ge *buf, const size_t *start, size_t *len, size_t nlists, fe *den,
                              fe *pre, unsigned char *kind) {
     for (;;) {
         size_t k = 0;
+        if (sum_level_fast(buf, start, len, nlists, den, pre, &k)) {
+            if (k == 0) {
+                return;
+            }
+            continue;
+        }
+        /* some pair has equal x: this level with full reduction and the three cases */
+        for (size_t L = 0; L < nlists; L++) {
+            ge *s = buf + start[L];
+            for (size_t i = 0; i < len[L]; i++) {
+                fe_normalize(&s[i].x);
+                fe_normalize(&s[i].y);
+            }
+        }
+        k = 0;
         for (size_t L = 0; L < nlists; L++) {
             const ge *s = buf + start[L];
             for (size_t i = 0; i + 1 < len[L]; i += 2) {
@@ -661,23 +752,7 @@ static void sum_lists_affine(ge *buf, const size_t *start, size_t *len, size_t n
                 k++;
             }
         }
-        if (k == 0) {
-            return;
-        }
-        /* batch inversion */
-        fe acc;
-        fe_set_int(&acc, 1);
-        for (size_t j = 0; j < k; j++) {
-            pre[j] = acc;
-            fe_mul(&acc, &acc, &den[j]);
-        }
-        fe inv;
-        fe_inv(&inv, &acc);
-        for (size_t j = k; j-- > 0;) {
-            fe dj = den[j];
-            fe_mul(&den[j], &inv, &pre[j]); /* den[j] now holds its inverse */
-            fe_mul(&inv, &inv, &dj);
-        }
+        batch_invert(den, pre, k); /* nonzero: differences, 2y != 0, or 1 */
         /* apply, compacting each list to its front */
         k = 0;
         for (size_t L = 0; L < nlists; L++) {
@@ -1033,7 +1108,7 @@ int zks_fold(const unsigned char *lo, const unsigned char *hi, const unsigned ch
         return -1;
     }
     int ret = -1;
-    gej *acc = (gej *)malloc(n * sizeof(gej));
+    gej *acc = (gej *)calloc(n, sizeof(gej)); /* calloc: gcc cannot see every entry is set */
     gej *tj = (gej *)malloc(FOLD_CHUNK * FOLD_TABLE * sizeof(gej));
     ge *tab = (ge *)malloc(FOLD_CHUNK * FOLD_TABLE * sizeof(ge));
     fe *zs = (fe *)malloc((n > FOLD_CHUNK * FOLD_TABLE ? n : FOLD_CHUNK * FOLD_TABLE) *
@@ -1124,5 +1199,201 @@ done:
     free(tab);
     free(zs);
     free(res);
+    return ret;
+}
+
+/* ------------------------------------------------------------ fold with fixed-base tables */
+
+/* Signed 4-bit windows over the GLV halves (|k1|, |k2| < 2^130): 34 windows, the last one only
+ * takes the carry. A point's table holds T[j][e] = (e + 1) 16^j P, j < COMB_WINDOWS, e < 8,
+ * affine, as raw field elements (private to this file's functions: only zks_comb_table
+ * writes it and only zks_fold_comb reads it). */
+#define COMB_WINDOWS 34
+#define COMB_ENTRIES 8
+#define COMB_POINTS (COMB_WINDOWS * COMB_ENTRIES)
+/* Points ahead whose table entries are prefetched. */
+#define COMB_AHEAD 2
+
+/* Bytes of one point's table (zks_comb_table_bytes()). */
+size_t zks_comb_table_bytes(void) { return COMB_POINTS * sizeof(ge); }
+
+/*
+ *   int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out);
+ *
+ * The fixed-base tables of n points (64 bytes x || y each) into out (n x
+ * zks_comb_table_bytes() bytes, an opaque layout read only by zks_fold_comb). Returns 1, or -1
+ * on allocation failure, -2 on invalid input.
+ */
+int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out) {
+    if (n == 0) {
+        return 1;
+    }
+    if (points == NULL || out == NULL) {
+        return -2;
+    }
+    gej *tj = (gej *)malloc(COMB_POINTS * sizeof(gej));
+    fe *zs = (fe *)malloc(COMB_POINTS * sizeof(fe));
+    ge *tab = (ge *)malloc(COMB_POINTS * sizeof(ge));
+    int ret = -1;
+    if (tj == NULL || zs == NULL || tab == NULL) {
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ge p;
+        if (!ge_parse(&p, points + 64 * i)) {
+            ret = -2;
+            goto done;
+        }
+        gej base;
+        base.x = p.x;
+        base.y = p.y;
+        fe_set_int(&base.z, 1);
+        base.inf = 0;
+        for (int j = 0; j < COMB_WINDOWS; j++) {
+            gej *e = tj + j * COMB_ENTRIES;
+            e[0] = base;
+            gej_double(&e[1], &base);
+            for (int k = 2; k < COMB_ENTRIES; k++) {
+                gej_add(&e[k], &e[k - 1], &base);
+            }
+            gej_double(&base, &e[COMB_ENTRIES - 1]); /* 16 base */
+        }
+        gej_to_ge_batch(tab, tj, COMB_POINTS, zs);
+        memcpy(out + i * COMB_POINTS * sizeof(ge), tab, COMB_POINTS * sizeof(ge));
+    }
+    ret = 1;
+done:
+    free(tj);
+    free(zs);
+    free(tab);
+    return ret;
+}
+
+/* Signed 4-bit digits of k < 2^130: k = sum_j d[j] 16^j, d[j] in [-8, 8). */
+static void comb_digits(int d[COMB_WINDOWS], const uint64_t k[4]) {
+    int carry = 0;
+    for (int j = 0; j < COMB_WINDOWS; j++) {
+        int v = (int)scalar_bits(k, (unsigned)(4 * j), 4) + carry;
+        carry = v >= 8;
+        d[j] = v - (carry << 4);
+    }
+}
+
+/*
+ *   int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
+ *                     const unsigned char *scalars, size_t n, unsigned char *out);
+ *
+ * zks_fold with the hi points given by their tables (zks_comb_table): out_i = lo_i + k_i hi_i,
+ * about 62 mixed additions per point and no doublings. Same returns as zks_fold.
+ * VARIABLE TIME.
+ */
+int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
+                  const unsigned char *scalars, size_t n, unsigned char *out) {
+    if (n == 0) {
+        return 1;
+    }
+    if (lo == NULL || tables == NULL || scalars == NULL || out == NULL) {
+        return -2;
+    }
+    if (n > MAX_TERMS) {
+        return -1;
+    }
+    int ret = -1;
+    gej *acc = (gej *)calloc(n, sizeof(gej)); /* calloc: gcc cannot see every entry is set */
+    fe *zs = (fe *)malloc(n * sizeof(fe));
+    ge *res = (ge *)malloc(n * sizeof(ge));
+    int *dig = (int *)malloc(n * 2 * COMB_WINDOWS * sizeof(int));
+    unsigned char *neg = (unsigned char *)malloc(n);
+    if (acc == NULL || zs == NULL || res == NULL || dig == NULL || neg == NULL) {
+        goto done;
+    }
+    fe beta;
+    fe_from_limbs(&beta, BETA);
+    /* digits first, so that the table entries of the next points can be prefetched (the
+     * tables of many points do not fit in the caches) */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k[4], h[2][4];
+        limbs_from_be(k, scalars + 32 * i);
+        if (!limbs_less(k, ORDER)) {
+            ret = -2;
+            goto done;
+        }
+        int *di = dig + i * 2 * COMB_WINDOWS;
+        if ((k[0] | k[1] | k[2] | k[3]) == 0) {
+            memset(di, 0, 2 * COMB_WINDOWS * sizeof(int));
+            neg[i] = 0;
+            continue;
+        }
+        int n0, n1;
+        glv_split(h[0], &n0, h[1], &n1, k);
+        comb_digits(di, h[0]);
+        comb_digits(di + COMB_WINDOWS, h[1]);
+        neg[i] = (unsigned char)(n0 | (n1 << 1));
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i + COMB_AHEAD < n) {
+            const unsigned char *tp = tables + (i + COMB_AHEAD) * COMB_POINTS * sizeof(ge);
+            const int *dp = dig + (i + COMB_AHEAD) * 2 * COMB_WINDOWS;
+            for (int j = 0; j < 2 * COMB_WINDOWS; j++) {
+                int v = dp[j];
+                if (v != 0) {
+                    const unsigned char *e =
+                        tp + (size_t)((j % COMB_WINDOWS) * COMB_ENTRIES + (v < 0 ? -v : v) - 1) *
+                                 sizeof(ge);
+                    __builtin_prefetch(e);
+                    __builtin_prefetch(e + sizeof(ge) - 1);
+                }
+            }
+        }
+        ge l;
+        if (!ge_parse(&l, lo + 64 * i)) {
+            ret = -2;
+            goto done;
+        }
+        gej *a = &acc[i];
+        a->x = l.x;
+        a->y = l.y;
+        fe_set_int(&a->z, 1);
+        a->inf = 0;
+        const unsigned char *t = tables + i * COMB_POINTS * sizeof(ge);
+        const int *di = dig + i * 2 * COMB_WINDOWS;
+        for (int half_i = 0; half_i < 2; half_i++) {
+            const int negh = (neg[i] >> half_i) & 1;
+            for (int j = 0; j < COMB_WINDOWS; j++) {
+                int v = di[half_i * COMB_WINDOWS + j];
+                if (v == 0) {
+                    continue;
+                }
+                ge e;
+                memcpy(&e, t + (size_t)(j * COMB_ENTRIES + (v < 0 ? -v : v) - 1) * sizeof(ge),
+                       sizeof(ge));
+                if (half_i == 1) {
+                    fe_mul(&e.x, &e.x, &beta);
+                }
+                if ((v < 0) != negh) {
+                    fe zero;
+                    fe_set_int(&zero, 0);
+                    fe_sub(&e.y, &zero, &e.y);
+                }
+                gej_add_ge(a, a, &e);
+            }
+        }
+        if (a->inf) {
+            ret = 0;
+            goto done;
+        }
+    }
+    gej_to_ge_batch(res, acc, n, zs);
+    for (size_t i = 0; i < n; i++) {
+        fe_to_be(out + 64 * i, &res[i].x);
+        fe_to_be(out + 64 * i + 32, &res[i].y);
+    }
+    ret = 1;
+done:
+    free(acc);
+    free(zs);
+    free(res);
+    free(dig);
+    free(neg);
     return ret;
 }
