@@ -33,9 +33,10 @@ from prover.proving import (
     default_workers,
     run_subtree,
 )
+from prover.publishing import write_file, write_user_proofs
 from prover.secrets import MasterSecret
 from prover.snapshot import SnapshotSummary, iter_snapshot, overflow_advice, validate_snapshot
-from prover.store import Store, ix, pack_balances
+from prover.store import Store, StoreReader, ix, pack_balances
 from prover.store import unpack_balances as unpack_balances
 from prover.tree import (
     DerivedSecrets,
@@ -198,7 +199,7 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
             if parse_statement(statement.to_bytes(), "statement.json") != statement:
                 raise ParameterError("self-check failed: the statement does not decode to itself")
             t = time.perf_counter()
-            users, _digests = _write_outputs(cfg, params, store, secrets, statement, summary)
+            users, _digests = _write_outputs(cfg, pool, params, store, secrets, statement, summary)
             times["publish"] = time.perf_counter() - t
         nodes = store.count_nodes()
         proofs = nodes - store.count_missing_proofs(all_nodes=True)
@@ -524,21 +525,27 @@ def make_statement(cfg: BuildConfig, params: Params, store: Store) -> Statement:
 
 
 def inclusion_proof(
-    store: Store, secrets: RoundSecrets, params: Params, round_id: str, key: bytes
+    store: Store | StoreReader,
+    secrets: RoundSecrets,
+    params: Params,
+    round_id: str,
+    key: bytes,
 ) -> InclusionProof:
     """Assemble one user's proof from the store (the support-desk flow uses this too)."""
     row = store.get_user(key)
     if row is None:
         raise FormatError("no such user in this round")
     uid, leaf_index, _bal, path_proof = row
-    leaf = store.get_node(params.height, leaf_index)
+    path = [(depth, index) for depth, index, _left in sibling_positions(leaf_index, params.height)]
+    nodes = store.get_nodes([(params.height, leaf_index), *path])  # one query
+    leaf = nodes.get((params.height, leaf_index))
     if leaf is None:
         raise ParameterError("store is missing the user's leaf")
     values, blindings = unpack_opening(leaf[2])
     siblings = []
     node_proofs = []
-    for depth, index, _left in sibling_positions(leaf_index, params.height):
-        node = store.get_node(depth, index)
+    for depth, index in path:
+        node = nodes.get((depth, index))
         if node is None:
             raise ParameterError(f"store is missing node ({depth}, {index})")
         h, cb, _op, proof = node
@@ -565,22 +572,9 @@ def inclusion_proof(
     )
 
 
-def _write_file(path: Path, data: bytes, mode: int = 0o644) -> str:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return hashlib.sha256(data).hexdigest()
-
-
-def iter_user_proofs(
-    store: Store, secrets: RoundSecrets, params: Params, round_id: str
-) -> Iterator[tuple[bytes, InclusionProof]]:
-    for key in store.all_user_keys():
-        yield key, inclusion_proof(store, secrets, params, round_id, key)
-
-
 def _write_outputs(
     cfg: BuildConfig,
+    pool: Pool,
     params: Params,
     store: Store,
     secrets: RoundSecrets,
@@ -598,14 +592,18 @@ def _write_outputs(
     proofs_digest = hashlib.sha256()
     users = 0
     bar = _progress(cfg, "writing proofs", summary.users)
-    for key, proof in iter_user_proofs(store, secrets, params, cfg.round_id):
-        path = out.user_proof(key.hex())
-        d = _write_file(path, proof.to_json_bytes(), 0o600)
-        proofs_digest.update(path.name.encode() + b" " + d.encode() + b"\n")
+
+    def advance(n: int) -> None:
+        for _ in range(n):
+            bar.advance()
+
+    for name, d in write_user_proofs(
+        pool, store, secrets, params, cfg.round_id, out.users, advance
+    ):
+        proofs_digest.update(name.encode() + b" " + d.encode() + b"\n")
         users += 1
-        bar.advance()
     bar.close()
-    digests["public/statement.json"] = _write_file(out.statement, statement.to_bytes())
+    digests["public/statement.json"] = write_file(out.statement, statement.to_bytes())
     digests["users/"] = proofs_digest.hexdigest()
     manifest = {
         "format": MANIFEST_FORMAT,
@@ -622,5 +620,5 @@ def _write_outputs(
         "this manifest the number of users. Publish public/ (statement.json); give each user "
         "their own file from users/, to them alone.",
     }
-    _write_file(out.manifest, dumps(manifest), 0o600)
+    write_file(out.manifest, dumps(manifest), 0o600)
     return users, digests

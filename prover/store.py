@@ -258,6 +258,12 @@ class Store:
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3])
 
+    def get_nodes(
+        self, positions: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]]:
+        """get_node for many positions (a user's path) in one query: {(depth, index): row}."""
+        return nodes_at(self.db, positions)
+
     def nodes_without_proof(
         self, limit: int, all_nodes: bool = False, after: tuple[int, int] | None = None
     ) -> list[tuple[int, int, bytes]]:
@@ -317,12 +323,37 @@ def unpack_balances(raw: bytes) -> tuple[int, ...]:
     )
 
 
+_NODES_AT = (
+    "SELECT depth, idx, hash, commitments, opening, proof FROM nodes WHERE (depth, idx) IN (VALUES "
+)
+
+
+def nodes_at(
+    db: sqlite3.Connection, positions: list[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]]:
+    """(hash, commitments, opening, proof) of the nodes at `positions`, one query."""
+    if not positions:
+        return {}
+    args: list[Any] = []
+    for depth, index in positions:
+        args += (depth, ix(index))
+    query = _NODES_AT + ",".join(["(?,?)"] * len(positions)) + ")"  # placeholders only
+    rows = db.execute(query, args)
+    return {(d, un_ix(i)): (h, c, o, p) for d, i, h, c, o, p in rows}
+
+
+def open_read_only(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A read-only connection of its own to a store (for workers: a connection is never shared
+    across a fork)."""
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+
+
 def read_leaves(
     path: str | os.PathLike[str], lo: int, hi: int | None
 ) -> Iterator[tuple[str, int, tuple[int, ...]]]:
     """(user id, leaf index, balances) with lo <= leaf index < hi, in index order, through a
-    read-only connection of its own (for workers: a connection is never shared across a fork)."""
-    db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    read-only connection of its own (open_read_only)."""
+    db = open_read_only(path)
     try:
         if hi is None or hi >> 64:
             cur = db.execute(
@@ -340,3 +371,16 @@ def read_leaves(
             yield uid, un_ix(li), unpack_balances(bal)
     finally:
         db.close()
+
+
+class StoreReader:
+    """A read-only view of a store for workers (its own connection): users and nodes."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.db = open_read_only(path)
+
+    get_user = Store.get_user
+    get_nodes = Store.get_nodes
+
+    def close(self) -> None:
+        self.db.close()
