@@ -39,7 +39,7 @@ def _point(xy: bytes | None) -> Point:
     """A 64-byte affine encoding (None: the identity) as a Point of the default backend."""
     if xy is None:
         return Point.identity()
-    return Point.from_affine(int.from_bytes(xy[:32], "big"), int.from_bytes(xy[32:], "big"))
+    return Point.from_xy64(xy)
 
 
 def _xy(p: Point) -> bytes:

@@ -462,8 +462,10 @@ def path_task(
 ) -> ProofTask:
     values: list[int] = []
     blindings: list[int] = []
-    for depth, index, _left in sibling_positions(leaf_index, params.height):
-        node = store.get_node(depth, index)
+    path = [(depth, index) for depth, index, _left in sibling_positions(leaf_index, params.height)]
+    nodes = store.get_nodes(path)  # one query
+    for depth, index in path:
+        node = nodes.get((depth, index))
         if node is None:
             raise ParameterError(f"store is missing node ({depth}, {index})")
         v, b = unpack_opening(node[2])

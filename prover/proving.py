@@ -29,7 +29,15 @@ from circuits import rangeproof
 from circuits.merkle import next_pow2, node_transcript, path_transcript, root_transcript
 from circuits.transcript import Transcript
 from prover.store import NodeRow, read_leaves
-from prover.tree import DerivedSecrets, Node, RoundSecrets, StreamingBuilder, TreeMaker, node_row
+from prover.tree import (
+    DerivedSecrets,
+    Node,
+    RoundSecrets,
+    StreamingBuilder,
+    TreeMaker,
+    node_row,
+    padding_positions,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -121,6 +129,10 @@ def run_subtree(task: SubtreeTask) -> SubtreeResult:
     else:
         raise RuntimeError("subtree task without leaves")
     maker = TreeMaker(secrets, task.height, task.assets)
+    leaves = list(leaves)
+    maker.prepare(
+        leaves, padding_positions([index for _u, index, _b in leaves], task.height, task.top_depth)
+    )
     rows: list[NodeRow] = []
 
     def sink(node: Node, needs_proof: bool) -> None:

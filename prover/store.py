@@ -323,8 +323,10 @@ def unpack_balances(raw: bytes) -> tuple[int, ...]:
     )
 
 
+# Driven by the VALUES list, one primary-key search per position (a row-value IN would scan).
 _NODES_AT = (
-    "SELECT depth, idx, hash, commitments, opening, proof FROM nodes WHERE (depth, idx) IN (VALUES "
+    "SELECT n.depth, n.idx, n.hash, n.commitments, n.opening, n.proof FROM (VALUES ",
+    ") AS v CROSS JOIN nodes AS n ON n.depth = v.column1 AND n.idx = v.column2",
 )
 
 
@@ -337,7 +339,7 @@ def nodes_at(
     args: list[Any] = []
     for depth, index in positions:
         args += (depth, ix(index))
-    query = _NODES_AT + ",".join(["(?,?)"] * len(positions)) + ")"  # placeholders only
+    query = _NODES_AT[0] + ",".join(["(?,?)"] * len(positions)) + _NODES_AT[1]  # placeholders
     rows = db.execute(query, args)
     return {(d, un_ix(i)): (h, c, o, p) for d, i, h, c, o, p in rows}
 

@@ -22,6 +22,7 @@ import numpy as np
 from circuits.generators import pedersen_h
 from circuits.group import N, Point, msm, register_fixed_base
 from circuits.merkle import framed, leaf_hash, node_hash_raw
+from circuits.pedersen import commit_many
 from prover.secrets import MasterSecret
 from verifier.ids import user_key, validate_round_id
 
@@ -295,23 +296,57 @@ class TreeMaker:
         self.H = pedersen_h()
         register_fixed_base(self.G)
         register_fixed_base(self.H)
+        self._ready: dict[Any, tuple[list[Point], list[int]]] = {}
 
     def _commit(self, values: list[int], blindings: list[int]) -> list[Point]:
         G, H = self.G, self.H
         return [msm([v, b], [G, H]) for v, b in zip(values, blindings, strict=True)]
 
+    def prepare(
+        self, leaves: Sequence[tuple[str, int, Sequence[int]]], pads: Sequence[tuple[int, int]]
+    ) -> None:
+        """Derive the blindings and compute the commitments of these leaves (uid, index,
+        balances) and padding positions (depth, index) in one batch (circuits.pedersen.
+        commit_many); leaf() and padding() then take them from here (once each)."""
+        values: list[int] = []
+        blindings: list[int] = []
+        owners: list[tuple[Any, list[int]]] = []
+        for uid, _index, balances in leaves:
+            bl = self.secrets.leaf_blindings(uid)
+            values += balances
+            blindings += bl
+            owners.append((uid, bl))
+        for depth, index in pads:
+            bl = self.secrets.pad_blindings(depth, index)
+            values += [0] * self.k
+            blindings += bl
+            owners.append(((depth, index), bl))
+        cs = commit_many(values, blindings)
+        k = self.k
+        for j, (key, bl) in enumerate(owners):
+            self._ready[key] = (cs[j * k : (j + 1) * k], bl)
+
+    def _commitments(
+        self, key: Any, values: list[int], blindings: Callable[[], list[int]]
+    ) -> tuple[list[Point], list[int]]:
+        ready = self._ready.pop(key, None)
+        if ready is not None:
+            return ready
+        bl = blindings()
+        return self._commit(values, bl), bl
+
     def leaf(self, uid: str, index: int, balances: list[int]) -> Node:
-        blindings = self.secrets.leaf_blindings(uid)
-        cs = self._commit(balances, blindings)
+        cs, blindings = self._commitments(uid, balances, lambda: self.secrets.leaf_blindings(uid))
         h = leaf_hash(self.secrets.round_id, uid, self.secrets.leaf_salt(uid))
         return Node(
             self.height, index, h, cs, b"".join(c.to_bytes() for c in cs), list(balances), blindings
         )
 
     def padding(self, depth: int, index: int) -> Node:
-        blindings = self.secrets.pad_blindings(depth, index)
         values = [0] * self.k
-        cs = [msm([b], [self.H]) for b in blindings]
+        cs, blindings = self._commitments(
+            (depth, index), values, lambda: self.secrets.pad_blindings(depth, index)
+        )
         h = self.secrets.pad_hash(depth, index)
         return Node(
             depth, index, h, cs, b"".join(c.to_bytes() for c in cs), values, blindings, True

@@ -1,7 +1,7 @@
-"""The range prover's native fast path (circuits.ipp_native, the native fold) against the reference
-path: the same proofs byte for byte, for every n and several m, with the fold's slow fallback,
-and the native fold itself against one multiplication at a time (zero, 1, n - 1 scalars, sums
-at infinity, invalid input)."""
+"""The prover's native fast paths against the reference paths: range proofs (circuits.ipp_native,
+the native fold, the first fold's comb tables) byte for byte for every n and several m, with the
+fold's slow fallback; the native fold itself against one multiplication at a time (zero, 1,
+n - 1 scalars, sums at infinity, invalid input); batched Pedersen commitments (commit_many)."""
 
 from __future__ import annotations
 
@@ -144,3 +144,20 @@ def test_first_fold_tables_give_the_same_proofs(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(ipp_native, "_comb", {})
     assert _prove([9, 1 << 20], 64, b"comb") == proofs[0]
     assert 128 not in ipp_native._comb
+
+
+def test_commit_many_equals_commit(monkeypatch: pytest.MonkeyPatch) -> None:
+    from circuits import pedersen
+
+    rng = random.Random(8)
+    values = [0, 1, 5, (1 << 64) - 1, N - 1, 0] + [rng.randrange(1 << 64) for _ in range(20)]
+    blindings = [1, 0, rng.randrange(N), rng.randrange(N), 7, N - 1] + [
+        rng.randrange(N) for _ in range(20)
+    ]
+    fast = pedersen.commit_many(values, blindings)
+    assert fast == [pedersen.commit(v, r) for v, r in zip(values, blindings, strict=True)]
+    # a batch with an identity result (0, 0) falls back to one commitment at a time
+    mixed = pedersen.commit_many([3, 0], [4, 0])
+    assert mixed[0] == pedersen.commit(3, 4) and mixed[1].is_identity()
+    with pytest.raises(ValueError, match="as many blindings"):
+        pedersen.commit_many([1], [])

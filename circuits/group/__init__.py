@@ -57,6 +57,7 @@ class Backend(Protocol):
 
     def generator(self) -> Any: ...
     def decode(self, x: int, odd: bool) -> Any: ...
+    def decode_xy(self, x: int, y: int) -> Any: ...
     def encode(self, v: Any) -> bytes: ...
     def affine(self, v: Any) -> tuple[int, int] | None: ...
     def add(self, a: Any, b: Any) -> Any: ...
@@ -161,7 +162,17 @@ class Point:
         if not (0 <= x < P and 0 <= y < P) or (y * y - x * x * x - 7) % P:
             raise FormatError("(x, y) is not a point of secp256k1")
         be = get_backend(backend)
-        return cls(be, be.decode(x, bool(y & 1)))
+        return cls(be, be.decode_xy(x, y))
+
+    @classmethod
+    def from_xy64(cls, data: bytes, backend: str | None = None) -> Point:
+        """The point x || y (32 bytes big-endian each, the native module's encoding); raises
+        FormatError if it is not on the curve."""
+        if len(data) != 64:
+            raise FormatError("an affine point must be 64 bytes x || y")
+        return cls.from_affine(
+            int.from_bytes(data[:32], "big"), int.from_bytes(data[32:], "big"), backend
+        )
 
     # encoding -----------------------------------------------------------------------------
     def to_bytes(self) -> bytes:

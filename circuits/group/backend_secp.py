@@ -104,6 +104,14 @@ class SecpBackend:
             raise FormatError("x-coordinate is not on secp256k1")
         return out
 
+    def decode_xy(self, x: int, y: int) -> Native:
+        """(x, y), already checked to be on the curve by the caller (no square root)."""
+        out = _new()
+        buf = b"\x04" + x.to_bytes(32, "big") + y.to_bytes(32, "big")
+        if not lib.secp256k1_ec_pubkey_parse(_CTX, out, buf, 65):
+            raise FormatError("(x, y) is not a point of secp256k1")
+        return out
+
     def encode(self, v: Native) -> bytes:
         if v is None:
             raise FormatError("the identity has no encoding")

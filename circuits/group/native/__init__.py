@@ -24,6 +24,7 @@ __all__ = [
     "fold_raw",
     "msm",
     "msm_raw",
+    "mul2_comb_raw",
 ]
 
 NATIVE_ENV = "ZKSOLVENCY_NATIVE"
@@ -142,6 +143,22 @@ def fold_comb_raw(lo: bytes, tables: bytes, scalars: bytes, count: int) -> bytes
         raise ValueError("fold buffers do not match the count")
     out = _ffi.new("unsigned char[]", 64 * count + 1)
     return _fold_result(lib.zks_fold_comb(lo, tables, scalars, count, out), out, count)
+
+
+def mul2_comb_raw(table_a: bytes, table_b: bytes, ka: bytes, kb: bytes, count: int) -> bytes | None:
+    """ka_i * A + kb_i * B for the points A, B of two one-point comb_tables (Pedersen
+    commitments in a batch), as one buffer of 64-byte points; None when some result is the
+    identity. VARIABLE TIME."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    size = comb_table_bytes()
+    if count < 0 or len(table_a) != size or len(table_b) != size:
+        raise ValueError("mul2 tables must hold one point each")
+    if len(ka) != 32 * count or len(kb) != 32 * count:
+        raise ValueError("mul2 buffers do not match the count")
+    out = _ffi.new("unsigned char[]", 64 * count + 1)
+    return _fold_result(lib.zks_mul2_comb(table_a, table_b, ka, kb, count, out), out, count)
 
 
 def _fold_result(rc: int, out: Any, count: int) -> bytes | None:

@@ -27,6 +27,9 @@ size_t zks_comb_table_bytes(void);
 int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out);
 int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
                   const unsigned char *scalars, size_t n, unsigned char *out);
+int zks_mul2_comb(const unsigned char *table_a, const unsigned char *table_b,
+                  const unsigned char *ka, const unsigned char *kb, size_t n,
+                  unsigned char *out);
 """
 
 ffibuilder = FFI()

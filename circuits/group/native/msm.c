@@ -39,6 +39,9 @@ size_t zks_comb_table_bytes(void);
 int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out);
 int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
                   const unsigned char *scalars, size_t n, unsigned char *out);
+int zks_mul2_comb(const unsigned char *table_a, const unsigned char *table_b,
+                  const unsigned char *ka, const unsigned char *kb, size_t n,
+                  unsigned char *out);
 
 /* A field element: value = sum v[i] 2^(52 i), congruent mod p, not necessarily reduced.
  * Bounds (checked with -DZKS_CHECK_BOUNDS): fe_mul/fe_sqr outputs have limbs < 2^53; inputs
@@ -1279,6 +1282,111 @@ static void comb_digits(int d[COMB_WINDOWS], const uint64_t k[4]) {
     }
 }
 
+
+/* The comb digits of k < n (2 x COMB_WINDOWS, zero for k = 0) and the signs of its GLV halves
+ * (bit 0: k1 < 0, bit 1: k2 < 0). */
+static unsigned char comb_scalar(int d[2 * COMB_WINDOWS], const uint64_t k[4]) {
+    if ((k[0] | k[1] | k[2] | k[3]) == 0) {
+        memset(d, 0, 2 * COMB_WINDOWS * sizeof(int));
+        return 0;
+    }
+    uint64_t h[2][4];
+    int n0, n1;
+    glv_split(h[0], &n0, h[1], &n1, k);
+    comb_digits(d, h[0]);
+    comb_digits(d + COMB_WINDOWS, h[1]);
+    return (unsigned char)(n0 | (n1 << 1));
+}
+
+/* a += k P for the point P of table t, k given by comb_scalar's digits d and signs neg. */
+static void comb_add(gej *a, const unsigned char *t, const int *d, unsigned char neg,
+                     const fe *beta) {
+    for (int half_i = 0; half_i < 2; half_i++) {
+        const int negh = (neg >> half_i) & 1;
+        for (int j = 0; j < COMB_WINDOWS; j++) {
+            int v = d[half_i * COMB_WINDOWS + j];
+            if (v == 0) {
+                continue;
+            }
+            ge e;
+            memcpy(&e, t + (size_t)(j * COMB_ENTRIES + (v < 0 ? -v : v) - 1) * sizeof(ge),
+                   sizeof(ge));
+            if (half_i == 1) {
+                fe_mul(&e.x, &e.x, beta);
+            }
+            if ((v < 0) != negh) {
+                fe zero;
+                fe_set_int(&zero, 0);
+                fe_sub(&e.y, &zero, &e.y);
+            }
+            gej_add_ge(a, a, &e);
+        }
+    }
+}
+
+/*
+ *   int zks_mul2_comb(const unsigned char *table_a, const unsigned char *table_b,
+ *                     const unsigned char *ka, const unsigned char *kb, size_t n,
+ *                     unsigned char *out);
+ *
+ * out_i = ka_i A + kb_i B for the two points of the tables (zks_comb_table, one point each):
+ * Pedersen commitments in a batch, all normalized with one inversion. Scalars n x 32 bytes
+ * big-endian < n. Same returns as zks_fold (0: some out_i is the point at infinity).
+ * VARIABLE TIME.
+ */
+int zks_mul2_comb(const unsigned char *table_a, const unsigned char *table_b,
+                  const unsigned char *ka, const unsigned char *kb, size_t n,
+                  unsigned char *out) {
+    if (n == 0) {
+        return 1;
+    }
+    if (table_a == NULL || table_b == NULL || ka == NULL || kb == NULL || out == NULL) {
+        return -2;
+    }
+    if (n > MAX_TERMS) {
+        return -1;
+    }
+    int ret = -1;
+    gej *acc = (gej *)calloc(n, sizeof(gej)); /* calloc: gcc cannot see every entry is set */
+    fe *zs = (fe *)malloc(n * sizeof(fe));
+    ge *res = (ge *)malloc(n * sizeof(ge));
+    if (acc == NULL || zs == NULL || res == NULL) {
+        goto done;
+    }
+    fe beta;
+    fe_from_limbs(&beta, BETA);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k[2][4];
+        int d[2 * COMB_WINDOWS];
+        limbs_from_be(k[0], ka + 32 * i);
+        limbs_from_be(k[1], kb + 32 * i);
+        if (!limbs_less(k[0], ORDER) || !limbs_less(k[1], ORDER)) {
+            ret = -2;
+            goto done;
+        }
+        gej_set_inf(&acc[i]);
+        unsigned char neg = comb_scalar(d, k[0]);
+        comb_add(&acc[i], table_a, d, neg, &beta);
+        neg = comb_scalar(d, k[1]);
+        comb_add(&acc[i], table_b, d, neg, &beta);
+        if (acc[i].inf) {
+            ret = 0;
+            goto done;
+        }
+    }
+    gej_to_ge_batch(res, acc, n, zs);
+    for (size_t i = 0; i < n; i++) {
+        fe_to_be(out + 64 * i, &res[i].x);
+        fe_to_be(out + 64 * i + 32, &res[i].y);
+    }
+    ret = 1;
+done:
+    free(acc);
+    free(zs);
+    free(res);
+    return ret;
+}
+
 /*
  *   int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
  *                     const unsigned char *scalars, size_t n, unsigned char *out);
@@ -1312,23 +1420,13 @@ int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
     /* digits first, so that the table entries of the next points can be prefetched (the
      * tables of many points do not fit in the caches) */
     for (size_t i = 0; i < n; i++) {
-        uint64_t k[4], h[2][4];
+        uint64_t k[4];
         limbs_from_be(k, scalars + 32 * i);
         if (!limbs_less(k, ORDER)) {
             ret = -2;
             goto done;
         }
-        int *di = dig + i * 2 * COMB_WINDOWS;
-        if ((k[0] | k[1] | k[2] | k[3]) == 0) {
-            memset(di, 0, 2 * COMB_WINDOWS * sizeof(int));
-            neg[i] = 0;
-            continue;
-        }
-        int n0, n1;
-        glv_split(h[0], &n0, h[1], &n1, k);
-        comb_digits(di, h[0]);
-        comb_digits(di + COMB_WINDOWS, h[1]);
-        neg[i] = (unsigned char)(n0 | (n1 << 1));
+        neg[i] = comb_scalar(dig + i * 2 * COMB_WINDOWS, k);
     }
     for (size_t i = 0; i < n; i++) {
         if (i + COMB_AHEAD < n) {
@@ -1355,29 +1453,8 @@ int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
         a->y = l.y;
         fe_set_int(&a->z, 1);
         a->inf = 0;
-        const unsigned char *t = tables + i * COMB_POINTS * sizeof(ge);
-        const int *di = dig + i * 2 * COMB_WINDOWS;
-        for (int half_i = 0; half_i < 2; half_i++) {
-            const int negh = (neg[i] >> half_i) & 1;
-            for (int j = 0; j < COMB_WINDOWS; j++) {
-                int v = di[half_i * COMB_WINDOWS + j];
-                if (v == 0) {
-                    continue;
-                }
-                ge e;
-                memcpy(&e, t + (size_t)(j * COMB_ENTRIES + (v < 0 ? -v : v) - 1) * sizeof(ge),
-                       sizeof(ge));
-                if (half_i == 1) {
-                    fe_mul(&e.x, &e.x, &beta);
-                }
-                if ((v < 0) != negh) {
-                    fe zero;
-                    fe_set_int(&zero, 0);
-                    fe_sub(&e.y, &zero, &e.y);
-                }
-                gej_add_ge(a, a, &e);
-            }
-        }
+        comb_add(a, tables + i * COMB_POINTS * sizeof(ge), dig + i * 2 * COMB_WINDOWS, neg[i],
+                 &beta);
         if (a->inf) {
             ret = 0;
             goto done;
