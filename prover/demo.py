@@ -10,6 +10,7 @@ through the verifier's own code, writes the report page, and prints a summary.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import random
 import shlex
@@ -35,6 +36,8 @@ from prover.solvency import (
 )
 
 DEMO_ASSETS = {"BTC": 8, "ETH": 8, "USDT": 6}
+#: USD per whole unit, signed with the statement: the demo proves its total reserve ratio in USD.
+DEMO_PRICES = {"BTC": "97000.5", "ETH": "3500.25", "USDT": "1"}
 # (log-normal median in asset units, sigma, whale multiplier)
 SHAPES = {"BTC": (0.05, 2.0, 400.0), "ETH": (0.8, 2.0, 300.0), "USDT": (300.0, 2.2, 500.0)}
 NAMES = [
@@ -131,7 +134,7 @@ def run_demo(args: argparse.Namespace) -> int:
     keys_path.write_bytes(keys_to_json(keys))
     keys_path.chmod(0o600)
     print(
-        f"  wrote {snapshot.name}, master.key, exchange.key, reserves.json (signed), wallet-keys.json"
+        f"  wrote {snapshot.name}, master.key, exchange.key, reserves.json (signed), wallet-keys.json, prices.json"
     )
 
     round_dir = out / f"round-{args.round}"
@@ -149,7 +152,12 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     res, rtotals, raw = load_reserves(str(out / "reserves.json"), EXCHANGE, args.round)
     ekey = load_exchange_key(str(out / "exchange.key"))
-    sc = SolvencyConfig(res, rtotals, raw, {"BTC": 102}, ["USDT"], ekey)
+    prices_path = out / "prices.json"
+    prices_path.write_text(json.dumps(DEMO_PRICES, indent=2) + "\n", encoding="utf-8")
+    from prover.total import total_config
+
+    total = total_config(str(prices_path), None, DEMO_ASSETS)
+    sc = SolvencyConfig(res, rtotals, raw, {"BTC": 102}, ["USDT"], ekey, total)
     cfg.precheck = lambda summary: precheck(sc, summary, cfg.bits, cfg.assets)
     cfg.extend_statement = lambda st, store, secrets: solvency_sections(sc, st, store, secrets)
     result = build(cfg, load_master_secret(out / "master.key"))

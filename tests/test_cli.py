@@ -326,6 +326,7 @@ def test_demo_runs_end_to_end_without_printing_secrets(tmp_path: Path) -> None:
     check = verify("statement", str(round_dir / "public" / "statement.json"), "--exchange-key", pub)
     assert check.rc == 0, check.text
     assert "ratio >= 102%: proven" in check.stdout
+    assert "total reserve ratio >= 100% in USD: proven" in check.stdout
 
 
 IDS = ["alice", "zoë", "zoe\u0308", "李雷", "carol@example.com", "o'brien", "a b"]
