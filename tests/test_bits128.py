@@ -11,7 +11,7 @@ import pytest
 from solvency_rounds import Round, build_round, prove, shared, verify, write_snapshot
 
 from circuits.errors import FormatError
-from verifier.formats import balance_bytes, parse_inclusion, parse_statement
+from verifier.formats import balance_bytes, check_params, parse_inclusion, parse_statement
 from verifier.liabilities import verify_inclusion
 
 ASSETS = {"ETH": 18, "BTC": 8}
@@ -93,3 +93,11 @@ def test_64_bits_refused_naming_bits_128(tmp_path: Path) -> None:
         "--bits 128, or fewer decimals for the asset (--asset SYMBOL:DECIMALS) with --round-up"
     ) in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_generator_table_bounds_at_128_bits() -> None:
+    """n * next_pow2(H*K) <= 65536 in aggregated mode: H = 64 with 8 assets fits exactly."""
+    check_params(64, 128, "aggregated", 8)
+    check_params(64, 128, "per-node", 16)
+    with pytest.raises(FormatError, match=r"exceed the generator table \(n\*m > 65536\)"):
+        check_params(64, 128, "aggregated", 9)

@@ -124,6 +124,8 @@ def test_total_ratio_is_proven_and_leads_the_report(rounds: tuple[Round, Round])
     out = verify("statement", str(a.statement), "--exchange-key", EXCHANGE_PK)
     assert out.rc == 0, out.text
     assert out.stdout.index(line) < out.stdout.index("BTC: reserves")
+    res = verify_solvency(parse_statement(dumps(unsigned(a)), "s"))
+    assert res.lines()[0] == line.replace("signed prices", "prices stated, unsigned")
 
 
 def test_default_ratio_is_100_percent(tmp_path: Path) -> None:

@@ -132,7 +132,7 @@ class SolvencyResult:
             out.append("No reserves in this statement: liabilities only (solvency not claimed).")
             return out
         if self.total is not None:
-            out.append(self.total.line())
+            out.append(self.total.line(self.signed_by is not None))
         for a in self.assets:
             r = _fmt(a.reserves, a.decimals)
             if a.disclosed_liabilities is not None:

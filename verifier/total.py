@@ -198,9 +198,12 @@ class TotalRatio:
     def reserves_usd(self, *, cents: bool = True) -> str:
         return usd_text(self.weighted_reserves, self.scaling.scale, cents=cents)
 
-    def line(self) -> str:
+    def line(self, signed: bool = True) -> str:
+        """The report's first line; `signed` says whether the statement (prices included) is
+        signed by the exchange key."""
+        prices = "signed prices" if signed else "prices stated, unsigned"
         return (
-            f"Total reserves: {self.reserves_usd()} USD (signed prices); total reserve ratio "
+            f"Total reserves: {self.reserves_usd()} USD ({prices}); total reserve ratio "
             f">= {self.min_ratio}% in USD: proven"
         )
 
