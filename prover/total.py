@@ -23,6 +23,7 @@ from verifier.total import (
     scaling,
     total_bound,
     total_transcript,
+    usd_text,
 )
 
 #: Largest prices file accepted.
@@ -100,7 +101,11 @@ def precheck_total(tc: TotalConfig, liabilities: list[int], reserves: list[int],
     check_scaling(sc, bits, tc.percent, "--prices")
     lw, rw = sc.weighted(liabilities), sc.weighted(reserves)
     if tc.percent * lw > 100 * rw:
-        raise InsolventError(f"total: reserves are below {tc.percent}% of liabilities in USD")
+        raise InsolventError(
+            f"total: reserves are below {tc.percent}% of liabilities in USD: reserves "
+            f"{usd_text(rw, sc.scale)} USD are {100 * rw / lw:.2f}% of liabilities "
+            f"{usd_text(lw, sc.scale)} USD"
+        )
     if tc.percent * lw > total_bound(rw):
         raise ParameterError(
             f"total: {tc.percent}% of the liabilities in USD times 10^{sc.scale} does not fit "

@@ -316,7 +316,12 @@ def test_a_total_that_does_not_hold_exits_3(tmp_path: Path) -> None:
     base = ["--exchange", EXCHANGE, "--reserves", str(res), "--prices", str(prices)]
     out = _build(tmp_path, [*base, "--min-total-ratio", "118"])
     assert out.rc == 3, out.text
-    assert "insolvent: total: reserves are below 118% of liabilities in USD" in out.stderr
+    ratio = f"{float(RATIO):.2f}%"
+    assert (
+        "insolvent: total: reserves are below 118% of liabilities in USD: reserves "
+        f"{usd_text(int(usd(RESERVES) * 10**9), 9)} USD are {ratio} of liabilities "
+        f"{usd_text(int(usd(TOTALS) * 10**9), 9)} USD"
+    ) in out.stderr
     assert "nothing was published" in out.stderr
     assert not (tmp_path / "out").exists()
     assert not (tmp_path / ".out.building").exists()
