@@ -82,6 +82,8 @@ class BuildConfig:
     workers: int = field(default_factory=default_workers)
     snapshot_time: str | None = None
     exchange: str | None = None
+    # The statement digest of the previous round's statement (None: a first round).
+    previous: bytes | None = None
     progress: bool | None = None
     dask_client: object | None = None
     # Called with the snapshot's summary before anything is built (solvency checks).
@@ -523,7 +525,9 @@ def make_statement(cfg: BuildConfig, params: Params, store: Store) -> Statement:
         tuple(Point.from_bytes(cbytes[33 * k : 33 * k + 33]) for k in range(K)),
         bytes.fromhex(store.get_meta("root_proof")),
     )
-    return Statement(cfg.round_id, cfg.snapshot_time, params, root, cfg.exchange)
+    return Statement(
+        cfg.round_id, cfg.snapshot_time, params, root, cfg.exchange, previous=cfg.previous
+    )
 
 
 def inclusion_proof(

@@ -120,6 +120,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     from prover.reserves_cli import attach_reserves
 
     attach_reserves(cfg, args)
+    if args.previous:
+        from prover.previous import previous_digest
+        from prover.solvency import load_exchange_key
+
+        key = load_exchange_key(args.signing_key, "signing key") if args.signing_key else None
+        cfg.previous = previous_digest(  # type: ignore[attr-defined]
+            args.previous, args.round, args.snapshot_time, args.exchange, key
+        )
     res = build(cfg, secret)  # type: ignore[arg-type]
     print_summary(res)
     return EXIT_OK
@@ -243,6 +251,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--round", required=True, type=parse_round, help="round id, e.g. 2026-11")
     p.add_argument(
         "--out", required=True, help="the round folder to create (must not exist or be empty)"
+    )
+    p.add_argument(
+        "--previous",
+        default=None,
+        metavar="PREV",
+        help="the previous round's statement (or its round folder): its digest goes into this "
+        "statement's signed 'previous' field, linking the rounds into one history; omit for "
+        "the first round. Same exchange and key, an earlier round and snapshot time",
     )
     p.add_argument(
         "--round-up",

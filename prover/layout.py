@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from circuits.errors import FormatError
+from verifier.history import PUBLIC_DIR, STATEMENT_NAME
+from verifier.history import round_statement as round_statement
 
-PUBLIC_DIR = "public"
 USERS_DIR = "users"
 PRIVATE_DIR = "private"
-STATEMENT_NAME = "statement.json"
 REPORT_NAME = "report.html"
 MANIFEST_NAME = "manifest.json"
 STORE_NAME = "state.sqlite"
@@ -59,17 +58,3 @@ class RoundLayout:
 
     def user_proof(self, user_key_hex: str) -> Path:
         return self.users / f"{user_key_hex}.json"
-
-
-def round_statement(path: Path) -> Path:
-    """The statement of a round: `path` itself when it is a file, else the round folder's
-    public/statement.json (or statement.json directly inside a published copy of public/)."""
-    if path.is_file():
-        return path
-    for candidate in (RoundLayout(path).statement, path / STATEMENT_NAME):
-        if candidate.is_file():
-            return candidate
-    raise FormatError(
-        f"{path}: no {PUBLIC_DIR}/{STATEMENT_NAME} (give a round folder made by "
-        "`solvency-prove build`, or the statement file)"
-    )

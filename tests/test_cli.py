@@ -226,7 +226,7 @@ def test_subcommand_lists() -> None:
         "keygen", "user-key", "build", "proof", "export-audit", "demo",
         "reserves-challenge", "sign-reserves", "report", "pubkey",
     }  # fmt: skip
-    assert set(VERIFY_SUBCOMMANDS) == {"inclusion", "statement", "audit", "user-key"}
+    assert set(VERIFY_SUBCOMMANDS) == {"inclusion", "statement", "audit", "history", "user-key"}
 
 
 @pytest.mark.parametrize(
@@ -315,6 +315,12 @@ def test_demo_runs_end_to_end_without_printing_secrets(tmp_path: Path) -> None:
     res = prove("demo", "--users", "5", "--out", str(out), "--workers", "1", "--height", "4")
     assert res.rc == 0, res.text
     assert "every proof and the statement verified" in res.stdout
+    # the closing hint is the full safe command: the user's own id and the pinned key
+    hint = res.stdout.splitlines()[-2].split()
+    assert hint[:2] == ["solvency-verify", "inclusion"]
+    pub = bip340.xonly_pubkey((out / "exchange.key").read_bytes()).hex()
+    assert hint[hint.index("--exchange-key") + 1] == pub
+    assert "--user-id" in hint and "statement digest: " in res.stdout
     for name in ("master.key", "exchange.key"):
         secret = (out / name).read_bytes()
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o600

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from circuits.errors import FormatError, ParameterError, SolvencyError, VerificationError
 from circuits.group import set_default_backend
 from verifier.formats import Statement, format_units
+from verifier.history import Entry, history_statements, round_order, verify_history
 from verifier.ids import user_key_hex
 from verifier.inputs import (
     audit_levels,
@@ -127,13 +129,61 @@ def _statement_header(r: Report, st: Statement) -> None:
         f"disclosed), {p.bits}-bit range proofs, mode {p.mode}"
     )
     r.say("Assets: " + ", ".join(f"{a.symbol} ({a.decimals} decimals)" for a in p.assets))
+    digest = st.digest().hex()
+    r.say(f"Statement digest: {digest} (compare it with what others were shown)")
+    r.say(f"Previous statement: {_previous_text(st)}")
     r.data["statement"] = {
         "round": st.round_id,
         "exchange": st.exchange,
         "snapshot_time": st.snapshot_time,
         "params": p.to_json(),
         "root_hash": st.root.hash.hex(),
+        "digest": digest,
+        "previous": None if st.previous is None else st.previous.hex(),
+        "version": st.version,
     }
+
+
+def _previous_text(st: Statement) -> str:
+    if st.version == 1:
+        return "none (a v1 statement: it names no previous round)"
+    return "none (the exchange's first round)" if st.previous is None else st.previous.hex()
+
+
+def _safe_inclusion_command(args: argparse.Namespace) -> str:
+    """The inclusion command that checks everything: the user's own id and the pinned key."""
+    q = shlex.quote
+    words = ["solvency-verify", "inclusion", "--statement", q(args.statement)]
+    words += ["--proof", q(args.proof), "--user-id"]
+    words.append(q(args.user_id) if args.user_id is not None else "'YOUR USER ID'")
+    words += ["--exchange-key", args.exchange_key or "EXCHANGE-KEY"]
+    for item in args.expect or []:
+        words += ["--expect", q(item)]
+    return " ".join(words)
+
+
+def _whose_proof(r: Report, args: argparse.Namespace, user_id: str) -> None:
+    """Part of every inclusion report: whose proof it is, and what was not checked."""
+    r.data["user_id"] = user_id
+    r.data["user_id_checked"] = args.user_id is not None
+    missing = []
+    if args.user_id is None:
+        missing.append(
+            "NOT CHECKED: that this is your user id (no --user-id given): the proof is valid for "
+            f"user id {user_id!r}, whoever that is."
+        )
+    if args.exchange_key is None:
+        missing.append(
+            "NOT CHECKED: who published the statement (no --exchange-key given): pin the key "
+            "the exchange publishes on its site (64 hex)."
+        )
+    if missing:
+        command = _safe_inclusion_command(args)
+        r.data["safe_command"] = command
+        for line in missing:
+            r.say(line)
+        r.say("Check it with:")
+        r.say(f"  {command}")
 
 
 def _solvency_lines(r: Report, st: Statement, exchange_key: str | None) -> None:
@@ -167,10 +217,12 @@ def cmd_inclusion(args: argparse.Namespace, r: Report) -> None:
     expect = parse_expectations(args.expect or [], st)
     _statement_header(r, st)
     key = user_key_hex(proof.round_id, proof.user_id)
-    r.say(f"Your hashed id (user key) for this round: {key}")
+    r.say(f"This proof was made for user id: {proof.user_id}")
+    r.say(f"Its hashed id (user key) for this round: {key}")
     r.data["user_key"] = key
     res = verify_inclusion(st, proof, user_id=args.user_id, expect=expect)
-    r.say("Your balances counted in the liabilities:")
+    whose = "Your balances" if args.user_id is not None else "The proof's balances"
+    r.say(f"{whose} counted in the liabilities:")
     for a, v in zip(st.params.assets, res.balances, strict=True):
         r.say(f"  {a.symbol:<8} {format_units(v, a.decimals)}")
     r.data["balances"] = {
@@ -182,7 +234,14 @@ def cmd_inclusion(args: argparse.Namespace, r: Report) -> None:
         r.say(f"  [ok] {c}: {CHECK_TEXT[c]}")
     r.data["checks"] = list(res.checks)
     _solvency_lines(r, st, args.exchange_key)
-    r.say("VALID: your balances are included in the published liabilities.")
+    _whose_proof(r, args, proof.user_id)
+    if args.user_id is not None:
+        r.say("VALID: your balances are included in the published liabilities.")
+    else:
+        r.say(
+            f"VALID: the balances of user id {proof.user_id!r} are included in the published "
+            "liabilities (that the id is yours was not checked)."
+        )
 
 
 def cmd_audit(args: argparse.Namespace, r: Report) -> None:
@@ -200,6 +259,52 @@ def cmd_audit(args: argparse.Namespace, r: Report) -> None:
     r.data["audit"] = {"nodes": res.nodes, "proofs": res.proofs}
     _solvency_lines(r, st, args.exchange_key)
     r.say("VALID: every node of the tree is well formed and in range.")
+
+
+def cmd_history(args: argparse.Namespace, r: Report) -> None:
+    entries = []
+    for path in history_statements(args.statements):
+        st = load_statement(str(path))
+        entries.append(Entry(str(path), st, st.digest()))
+    given = {e.digest for e in entries}
+    rows = []
+    r.say(f"{len(entries)} statement(s):")
+    for e in sorted(entries, key=lambda e: (round_order(e.statement.round_id), e.source)):
+        st = e.statement
+        r.say(
+            f"  round {st.round_id}  snapshot {st.snapshot_time or 'not stated'}  digest "
+            f"{e.digest.hex()}  previous {e.describe_previous(given)}  ({e.source})"
+        )
+        rows.append(
+            {
+                "file": e.source,
+                "round": st.round_id,
+                "exchange": st.exchange,
+                "snapshot_time": st.snapshot_time,
+                "digest": e.digest.hex(),
+                "previous": None if st.previous is None else st.previous.hex(),
+                "version": st.version,
+            }
+        )
+    r.data["statements"] = rows
+    chain = verify_history(entries, args.exchange_key)
+    first, last = chain[0].statement, chain[-1].statement
+    r.data["history"] = [e.digest.hex() for e in chain]
+    r.say(
+        f"[ok] every statement verifies on its own; one exchange ({first.exchange or 'not named'}), "
+        f"signed by {'the pinned key' if args.exchange_key else 'one key'}"
+    )
+    r.say(
+        f"[ok] links: {len(chain)} round(s) from {first.round_id} to {last.round_id}, each naming "
+        "the one before it; rounds and snapshot times increase; no fork, no gap"
+    )
+    if first.previous is not None:
+        r.say(
+            f"The history given starts at round {first.round_id}, which links to an earlier "
+            f"statement not given here ({first.previous.hex()})."
+        )
+    r.say(f"Latest statement digest: {chain[-1].digest.hex()}")
+    r.say("VALID: one history, the same for everyone who was shown these statements.")
 
 
 def cmd_user_key(args: argparse.Namespace, r: Report) -> None:
@@ -271,6 +376,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(
+        "history",
+        help="check that rounds form one history (no fork, no gap)",
+        description="Check a sequence of statements: each verifies; one exchange and one "
+        "signing key; each names the one before it (its signed 'previous' digest), with rounds "
+        "and snapshot times strictly increasing. Says where a fork (two statements for one "
+        "round, or claiming the same previous) or a gap (a link to a statement not given) is. "
+        "A v1 statement (no 'previous') is accepted as the first round only.",
+    )
+    p.add_argument(
+        "statements",
+        nargs="+",
+        metavar="STATEMENT",
+        help="statement files, round folders, or a folder of round folders",
+    )
+    common(p)
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser(
         "user-key",
         help="print your hashed id for a round",
         description="Print the user key (hashed id) that names your proof file.",
@@ -285,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     report = Report(getattr(args, "json", False))
+    if hasattr(args, "exchange_key"):
+        report.data["exchange_key_pinned"] = args.exchange_key is not None
     func: Callable[[argparse.Namespace, Report], None] = args.func
     try:
         if args.backend:
