@@ -86,3 +86,18 @@ def test_statement_json_says_whether_the_key_was_pinned(rnd: Round) -> None:
         out = verify("statement", str(rnd.statement), "--json", *argv)
         assert out.rc == 0, out.text
         assert json.loads(out.stdout)["exchange_key_pinned"] is pinned
+
+
+def test_a_failed_id_check_still_says_whose_proof_it_is(rnd: Round) -> None:
+    argv = ["inclusion", "--statement", str(rnd.statement), "--proof", str(rnd.proof_path(UID))]
+    out = verify(*argv, "--user-id", "alice")
+    assert out.rc == 1
+    assert f"This proof was made for user id: {UID}\n" in out.stdout
+    assert "INVALID: check 'user-id' failed" in out.stdout
+    doc = json.loads(verify(*argv, "--user-id", "alice", "--json").stdout)
+    assert (doc["result"], doc["failed_check"], doc["user_id"], doc["user_id_checked"]) == (
+        "invalid",
+        "user-id",
+        UID,
+        True,
+    )

@@ -164,8 +164,6 @@ def _safe_inclusion_command(args: argparse.Namespace) -> str:
 
 def _whose_proof(r: Report, args: argparse.Namespace, user_id: str) -> None:
     """Part of every inclusion report: whose proof it is, and what was not checked."""
-    r.data["user_id"] = user_id
-    r.data["user_id_checked"] = args.user_id is not None
     missing = []
     if args.user_id is None:
         missing.append(
@@ -220,6 +218,8 @@ def cmd_inclusion(args: argparse.Namespace, r: Report) -> None:
     r.say(f"This proof was made for user id: {proof.user_id}")
     r.say(f"Its hashed id (user key) for this round: {key}")
     r.data["user_key"] = key
+    r.data["user_id"] = proof.user_id  # in the output even when a check fails
+    r.data["user_id_checked"] = args.user_id is not None
     res = verify_inclusion(st, proof, user_id=args.user_id, expect=expect)
     whose = "Your balances" if args.user_id is not None else "The proof's balances"
     r.say(f"{whose} counted in the liabilities:")
