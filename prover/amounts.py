@@ -20,7 +20,8 @@ import re
 
 from circuits.errors import FormatError, ParameterError
 
-#: Longest amount text accepted: far above any 2^64 balance, and bounds the cost of int().
+#: Longest amount text accepted: far above any 2^128 balance (39 digits and 18 decimals), and
+#: bounds the cost of int().
 MAX_AMOUNT_CHARS = 100
 
 #: Largest number of decimals an asset may have (ETH has 18; leave room).
