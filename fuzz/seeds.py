@@ -109,7 +109,7 @@ def make_seeds(root: Path) -> dict[str, int]:
                 inclusion.append((f"{folder.name}-{i}.json", bytes([sel]) + data))
                 inclusion.append((f"{folder.name}-{i}.bin", bytes([sel]) + binary))
         out["inclusion"] = inclusion
-        from verifier.reserves import Reserves, encode_reserves, parse_reserves
+        from verifier.reserves_v1 import Reserves, encode_reserves, parse_reserves
 
         signed = parse_reserves(reserves, "reserves.json")
         unsigned = Reserves(

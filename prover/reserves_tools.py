@@ -1,6 +1,6 @@
 """Prover-side reserves helpers: the challenges to sign, signing a template, demo reserves.
 
-A *template* is a reserves file (format in `verifier.reserves`) whose wallets may lack
+A *template* is a reserves file (format in `verifier.reserves_v1`) whose wallets may lack
 "signature". `challenges_for` lists what each wallet key must sign (for
 `solvency-prove reserves-challenge`), so keys can stay in a hardware wallet or any BIP-340 signer;
 `sign_reserves` fills in the signatures from a keys file (`solvency-prove sign-reserves --keys`),
@@ -19,7 +19,7 @@ from circuits import bip340
 from circuits.errors import FormatError, ParameterError
 from circuits.group import N
 from verifier import jsonstrict as js
-from verifier.reserves import (
+from verifier.reserves_v1 import (
     U64,
     AssetReserves,
     Reserves,

@@ -19,7 +19,7 @@ from prover.total import TotalConfig, precheck_total, total_sections
 from prover.tree import RoundSecrets, unpack_opening
 from verifier.formats import Statement, format_units
 from verifier.inputs import read_bounded
-from verifier.reserves import MAX_RESERVES_BYTES, Reserves, parse_reserves, verify_reserves
+from verifier.reserves_v1 import MAX_RESERVES_BYTES, Reserves, parse_reserves, verify_reserves
 from verifier.solvency import (
     MAX_RATIO_PERCENT,
     ratio_bound,

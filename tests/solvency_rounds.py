@@ -27,7 +27,7 @@ from circuits import bip340
 from prover.cli import main as prove_main
 from verifier.cli import main as verify_main
 from verifier.ids import user_key_hex
-from verifier.reserves import reserve_challenge
+from verifier.reserves_v1 import reserve_challenge
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable

@@ -516,7 +516,7 @@ def test_ratio_not_met_exit_3(tmp_path: Path) -> None:
 def test_challenge_sign_and_build_through_the_commands(tmp_path: Path) -> None:
     """reserves-challenge prints what each wallet signs; sign-reserves fills in signatures
     that the build accepts; the statement then verifies."""
-    from verifier.reserves import reserve_challenge
+    from verifier.reserves_v1 import reserve_challenge
 
     template = reserves_doc(EXCHANGE, ROUND, default_reserves_spec(TOTALS))
     for a in template["assets"].values():

@@ -125,7 +125,8 @@ def test_verifier_runs_with_prover_unavailable(made: tuple[Round, Path, Path], h
     result = json.loads(out.rsplit("RESULT ", 1)[1])
     assert result["codes"] == [0, 0, 1, 0, 0, 0, 0]
     assert result["prover_modules"] == []
-    for name in ("verifier.cli", "verifier.liabilities", "verifier.solvency", "verifier.reserves",
+    for name in ("verifier.cli", "verifier.liabilities", "verifier.solvency", "verifier.reserves_v1", "verifier.reserves",
+                 "verifier.ownership.verify",
                  "circuits.rangeproof", "circuits.bip340", "circuits.merkle"):  # fmt: skip
         assert name in result["modules"]
     assert "check 'user-id' failed" in out

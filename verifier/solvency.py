@@ -42,7 +42,7 @@ from verifier.formats import (
     canonical,
 )
 from verifier.liabilities import verify_root
-from verifier.reserves import parse_reserves, verify_reserves
+from verifier.reserves_v1 import parse_reserves, verify_reserves
 from verifier.total import TotalRatio, parse_total
 
 LABEL_SOLVENCY = b"zk-solvency/v1/solvency"

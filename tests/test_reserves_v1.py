@@ -26,7 +26,7 @@ from prover.reserves_tools import (
     load_keys,
     sign_reserves,
 )
-from verifier.reserves import (
+from verifier.reserves_v1 import (
     MAX_RESERVES_BYTES,
     Reserves,
     encode_reserves,
