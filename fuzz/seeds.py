@@ -109,18 +109,18 @@ def make_seeds(root: Path) -> dict[str, int]:
                 inclusion.append((f"{folder.name}-{i}.json", bytes([sel]) + data))
                 inclusion.append((f"{folder.name}-{i}.bin", bytes([sel]) + binary))
         out["inclusion"] = inclusion
-        from verifier.reserves_v1 import Reserves, encode_reserves, parse_reserves
+        from dataclasses import replace
+
+        from verifier.reserves import encode_reserves, parse_reserves
 
         signed = parse_reserves(reserves, "reserves.json")
-        unsigned = Reserves(
-            signed.exchange,
-            signed.round_id,
-            {
-                name: type(a)(a.asset, a.chain, a.block_height,
-                              tuple(type(w)(w.pubkey, w.address, w.balance, b"") for w in a.wallets))
+        unsigned = replace(
+            signed,
+            assets={
+                name: replace(a, wallets=tuple(replace(w, signature="") for w in a.wallets))
                 for name, a in signed.assets.items()
             },
-        )  # fmt: skip
+        )
         # the first byte of a reserves input says whether unsigned wallets are accepted
         out["reserves"] = [
             ("signed.json", b"\x00" + reserves),

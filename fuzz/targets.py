@@ -22,7 +22,7 @@ from fuzz.seeds import ASSETS, CONTEXTS
 from verifier.formats import Statement, parse_inclusion, parse_statement
 from verifier.inputs import audit_levels
 from verifier.liabilities import verify_audit, verify_inclusion, verify_root
-from verifier.reserves_v1 import encode_reserves, parse_reserves, verify_reserves
+from verifier.reserves import encode_reserves, parse_reserves, verify_reserves
 from verifier.solvency import verify_solvency
 
 

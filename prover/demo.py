@@ -2,7 +2,9 @@
 
 The snapshot is synthetic but shaped like an exchange's: heavy-tailed (log-normal) balances in
 several assets, many zero balances, a few whales, and non-ASCII user ids. The demo writes the
-snapshot, a master secret, an exchange signing key and signed reserves, builds the round with
+snapshot, a master secret, an exchange signing key and signed reserves (format v2: bitcoin
+wallets signed with BIP-322, signmessage and BIP-340, ethereum wallets with EIP-191, and a BTC
+insurance fund kept apart from customer coverage), builds the round with
 a proven reserve ratio and one disclosed asset, verifies the statement and every user's proof
 through the verifier's own code, writes the report page, and prints a summary.
 """
@@ -128,7 +130,12 @@ def run_demo(args: argparse.Namespace) -> int:
     }
     from prover.reserves_tools import demo_reserves, keys_to_json
 
-    reserves_bytes, keys = demo_reserves(EXCHANGE, args.round, reserves_totals, DEMO_ASSETS, rnd)
+    # Reserves v2: BTC wallets in the four bitcoin forms (BIP-322 P2WPKH/P2TR, signmessage,
+    # BIP-340), ETH and USDT by EIP-191; a BTC insurance fund signed but kept apart.
+    funds = {"BTC": ("insurance", 5 * 10 ** DEMO_ASSETS["BTC"])}
+    reserves_bytes, keys = demo_reserves(
+        EXCHANGE, args.round, reserves_totals, DEMO_ASSETS, rnd, funds=funds
+    )
     (out / "reserves.json").write_bytes(reserves_bytes)
     keys_path = out / "wallet-keys.json"
     keys_path.write_bytes(keys_to_json(keys))

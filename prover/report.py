@@ -36,6 +36,7 @@ def render(st: Statement, solv: SolvencyResult) -> str:
     title = f"{st.exchange or 'Exchange'}: proof of solvency, round {st.round_id}"
     rows = []
     ratios = []
+    fund_rows: list[str] = []
     for a in solv.assets:
         liab = (
             _fmt(a.disclosed_liabilities, a.decimals)
@@ -52,7 +53,19 @@ def render(st: Statement, solv: SolvencyResult) -> str:
         wallets = "<br>".join(
             f"<span class='mono'>{e(w['address'])}</span>: {e(_fmt(w['balance'], a.decimals))}"
             for w in a.wallets
+            if "fund" not in w
         )
+        for kind, total in a.funds.items():
+            kept = "<br>".join(
+                f"<span class='mono'>{e(w['address'])}</span>: {e(_fmt(w['balance'], a.decimals))}"
+                for w in a.wallets
+                if w.get("fund") == kind
+            )
+            fund_rows.append(
+                f"<tr><td>{e(a.symbol)}</td><td>{e(kind)} fund</td>"
+                f"<td data-fund='{e(a.symbol)}:{e(kind)}'>{e(_fmt(total, a.decimals))}</td>"
+                f"<td class='wallets'>{kept}</td></tr>"
+            )
         rows.append(
             f"<tr data-asset='{e(a.symbol)}'><td>{e(a.symbol)}</td>"
             f"<td data-field='reserves'>{e(_fmt(a.reserves, a.decimals))}</td>"
@@ -86,6 +99,16 @@ def render(st: Statement, solv: SolvencyResult) -> str:
             f"disclosing liabilities. Prices in USD per unit, signed with the statement: {prices}."
             f"</p></div>"
         )
+    funds_html = (
+        "<h2>Funds kept apart</h2><p>Wallets the exchange marks as an insurance or user-protection "
+        "fund: signed for this round like the others, but <b>not counted</b> in the reserves "
+        "above (they do not cover customer balances).</p><table><thead><tr><th>Asset</th>"
+        "<th>Fund</th><th>Total</th><th>Wallets</th></tr></thead><tbody>"
+        + "".join(fund_rows)
+        + "</tbody></table>"
+        if fund_rows
+        else ""
+    )
     p = st.params
     signed = (
         f"<p>Signed by the exchange key <span class='mono' data-field='exchange-key'>"
@@ -108,6 +131,7 @@ without disclosing any user's balance or the number of users.</p>
 <th>Wallets (signed for this round)</th></tr></thead><tbody>
 {"".join(rows)}
 </tbody></table>
+{funds_html}
 <p>Wallet balances are claims about the chain at the stated block height: the signatures prove control
 of the keys for this round; check the balances against a node or an explorer.</p>
 <div class="box"><p>Liabilities root hash: <span class="mono" data-field="root-hash">{st.root.hash.hex()}</span></p>

@@ -95,15 +95,48 @@ def _sign_only(st: Any, key: bytes) -> dict[str, Any]:
     return {"signature": {"pubkey": bip340.xonly_pubkey(key).hex(), "sig": sig.hex()}}
 
 
+#: How each scheme's message is typically signed as-is (printed by reserves-challenge).
+SIGN_HINTS = {
+    "btc-signmessage": 'bitcoin-cli signmessage {address} "$(cat {file})"',
+    "bip322-simple": "a BIP-322 signer (simple variant) for {address}, message = the file's bytes",
+    "eip191": 'cast wallet sign "$(cat {file})"   (personal_sign by {address})',
+    "bip340": "BIP-340 by the P2TR output key of {address} over {digest}",
+}
+
+
 def cmd_reserves_challenge(args: argparse.Namespace) -> int:
+    import json
+
     from prover.reserves_tools import challenges_for
     from verifier.inputs import read_bounded
+    from verifier.ownership.btcsig import taproot_message_digest
     from verifier.reserves import MAX_RESERVES_BYTES
 
     path = args.reserves
     data = read_bounded(path, MAX_RESERVES_BYTES)
-    for wallet, challenge in challenges_for(data, path):
-        print(f"{wallet}\t{challenge}")
+    challenges = challenges_for(data, path)
+    out_dir = Path(args.out) if args.out else None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    listing = []
+    for c in challenges:
+        # assets.BTC.wallets[2] -> BTC-2.txt
+        name = c.path.removeprefix("assets.").replace(".wallets[", "-").rstrip("]") + ".txt"
+        file = str(out_dir / name) if out_dir is not None else "MESSAGE-FILE"
+        if out_dir is not None:
+            (out_dir / name).write_bytes(c.message.encode("utf-8"))
+        digest = taproot_message_digest(c.message.encode("utf-8")).hex()
+        hint = SIGN_HINTS[c.scheme].format(address=c.address, file=file, digest=digest)
+        listing.append({**c.__dict__, "file": file if out_dir is not None else None, "sign": hint})
+    if args.json:
+        sys.stdout.write(json.dumps(listing, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    for item in listing:
+        print(f"# {item['path']}: {item['address']} ({item['scheme']})")
+        print(f"# sign with: {item['sign']}")
+        print("-----BEGIN MESSAGE-----")
+        print(item["message"])
+        print("-----END MESSAGE-----")
     return 0
 
 
@@ -134,21 +167,28 @@ def cmd_report(args: argparse.Namespace) -> int:
 def add_reserves_commands(sub: Any) -> None:
     p = sub.add_parser(
         "reserves-challenge",
-        help="print the challenge each wallet must sign",
-        description="Print, for every wallet of a reserves template, the 32-byte "
-        "BIP-340 challenge its key must sign (JSON path, TAB, hex).",
+        help="print the message each wallet must sign",
+        description="Print, for every wallet of a reserves template (format v2), the exact "
+        "text its key must sign, between BEGIN/END MESSAGE lines (the lines between them, "
+        "joined by newlines, no final newline), with the usual tool for its scheme. "
+        "--out DIR also writes each message to DIR/<ASSET>-<i>.txt byte for byte, for "
+        'tools that sign a file\'s contents as-is (e.g. bitcoin-cli signmessage ADDR "$(cat F)").',
     )
     p.add_argument(
         "--reserves", required=True, help="reserves template (JSON; signatures optional)"
     )
+    p.add_argument("--out", default=None, metavar="DIR", help="write one message file per wallet")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead")
     p.set_defaults(func=cmd_reserves_challenge)
 
     p = sub.add_parser(
         "sign-reserves",
         help="sign a reserves template with local keys (demos, tests)",
         description="Sign every wallet of a reserves template whose key is in the "
-        'keys file ({"keys": [64-hex secret, ...]}). Production wallets sign the '
-        "challenges with their own signer instead.",
+        'keys file ({"keys": [64-hex secret, ...]}): the key whose address, in the '
+        "wallet's scheme and chain, is the wallet's address (BIP-322 P2WPKH or P2TR with "
+        "BIP-86 keys, signmessage P2PKH, BIP-340 Taproot output key, EIP-191). Production "
+        "wallets sign the messages of reserves-challenge with their own tools instead.",
     )
     p.add_argument("--reserves", required=True, help="reserves template (JSON)")
     p.add_argument("--keys", required=True, help="keys file (JSON)")

@@ -1,49 +1,79 @@
-"""Prover-side reserves helpers: the challenges to sign, signing a template, demo reserves.
+"""Prover-side reserves helpers (format v2, verifier/reserves.py): the message each wallet signs,
+signing a template with local keys, and demo reserves.
 
-A *template* is a reserves file (format in `verifier.reserves_v1`) whose wallets may lack
-"signature". `challenges_for` lists what each wallet key must sign (for
-`solvency-prove reserves-challenge`), so keys can stay in a hardware wallet or any BIP-340 signer;
-`sign_reserves` fills in the signatures from a keys file (`solvency-prove sign-reserves --keys`),
-for demos and tests. Keys file: JSON `{"keys": ["<64 lowercase hex secret key>", ...]}`.
+A *template* is a reserves document whose wallets may lack "signature". `challenges_for` gives,
+for every wallet, the exact text to sign (`solvency-prove reserves-challenge`), so keys stay in
+the exchange's custody tools (Bitcoin Core `signmessage`, BIP-322 signers, hardware wallets,
+`cast wallet sign`). `sign_reserves` fills in signatures from a keys file, for demos and tests
+(`solvency-prove sign-reserves --keys`): JSON `{"keys": ["<64 lowercase hex secret key>", ...]}`;
+each wallet is signed by the key whose address, in the wallet's scheme and chain, is the
+wallet's address (`prover.wallet_signers.address_for`).
 
 Secret keys never appear in errors, logs or reprs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
-import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from circuits import bip340
 from circuits.errors import FormatError, ParameterError
 from circuits.group import N
+from prover.wallet_signers import address_for, sign_wallet
 from verifier import jsonstrict as js
-from verifier.reserves_v1 import (
-    U64,
+from verifier.ownership.bitcoin import decode_address
+from verifier.reserves import (
+    U128,
     AssetReserves,
     Reserves,
     Wallet,
     encode_reserves,
     parse_reserves,
-    reserve_challenge,
     verify_reserves,
+    wallet_message,
     wallet_path,
 )
 
 __all__ = [
+    "FORMS",
+    "Challenge",
     "challenges_for",
     "demo_reserves",
+    "key_index",
     "keys_to_json",
     "load_keys",
+    "make_wallet",
     "sign_reserves",
 ]
 
 MAX_KEYS_BYTES = 4 * 1024 * 1024
 MAX_KEYS = 50_000
+#: Wallet forms a test key can take: (scheme, address_for's scheme argument).
+FORMS = {
+    "bip322-p2wpkh": ("bip322-simple", "bip322-simple"),
+    "bip322-p2tr": ("bip322-simple", "bip322-p2tr"),
+    "btc-signmessage": ("btc-signmessage", "btc-signmessage"),
+    "bip340": ("bip340", "bip340"),
+    "eip191": ("eip191", "eip191"),
+}
+#: ERC-20 contracts of the demo's stablecoins on Ethereum mainnet: (contract, decimals).
+DEMO_TOKENS = {
+    "USDT": ("0xdAC17F958D2ee523a2206206994597C13D831ec7", 6),
+    "USDC": ("0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48", 6),
+}
+_BTC_FORMS = ("bip322-p2wpkh", "bip322-p2tr", "btc-signmessage", "bip340")
 
-# Chain names used by the demo for well-known assets; others get "<asset>-chain".
-_DEMO_CHAINS = {"BTC": "bitcoin", "ETH": "ethereum", "USDT": "ethereum", "USDC": "ethereum"}
+
+@dataclass(frozen=True)
+class Challenge:
+    """What one wallet signs: its JSON path, scheme, address and the message text."""
+
+    path: str
+    scheme: str
+    address: str
+    message: str
 
 
 def _template(template: bytes | Reserves, source: str) -> Reserves:
@@ -54,90 +84,98 @@ def _template(template: bytes | Reserves, source: str) -> Reserves:
 
 def challenges_for(
     template: bytes | Reserves, source: str = "reserves template"
-) -> list[tuple[str, str]]:
-    """(JSON path of the wallet, challenge hex) for every wallet, in file order.
-
-    The wallet at that path (its "pubkey") signs the 32-byte challenge with BIP-340.
-    """
+) -> list[Challenge]:
+    """Every wallet's message, in file order."""
     res = _template(template, source)
-    out: list[tuple[str, str]] = []
-    for name, a in res.assets.items():
-        for i, w in enumerate(a.wallets):
-            msg = reserve_challenge(
-                res.exchange, res.round_id, name, a.chain, a.block_height, w.pubkey
-            )
-            out.append((wallet_path(name, i), msg.hex()))
-    return out
+    return [
+        Challenge(wallet_path(name, i), w.scheme, w.address, wallet_message(res, name, w))
+        for name, a in res.assets.items()
+        for i, w in enumerate(a.wallets)
+    ]
 
 
-def load_keys(data: bytes, source: str) -> dict[str, bytes]:
-    """Parse a keys file into {x-only pubkey hex: secret key}; errors never show a key."""
+def load_keys(data: bytes, source: str) -> list[bytes]:
+    """Parse a keys file into a list of 32-byte secret keys; errors never show a key."""
     top = js.load_json(data, source=source, max_bytes=MAX_KEYS_BYTES, max_depth=4)
     try:
         obj = js.as_obj(top, "")
         js.expect_keys(obj, ("keys",), (), "")
         items = js.get_list(obj, "keys", "", MAX_KEYS, min_len=1)
-        keys: dict[str, bytes] = {}
-        for i, _ in enumerate(items):
+        keys: list[bytes] = []
+        seen: set[bytes] = set()
+        for i, item in enumerate(items):
             here = js.join("keys", i)
-            holder = {"key": items[i]}
             try:
-                sk = js.get_hex(holder, "key", here, bip340.SECKEY_BYTES)
+                sk = js.hex_value(item, here, 32)
             except FormatError:
                 raise FormatError(
                     f"{here}: secret key must be 64 lowercase hex characters"
                 ) from None
-            try:
-                pk = bip340.xonly_pubkey(sk).hex()
-            except FormatError as exc:
-                raise FormatError(f"{here}: {exc}") from None
-            if pk in keys:
+            if not 0 < int.from_bytes(sk, "big") < N:
+                raise FormatError(f"{here}: secret key must be in [1, n-1]")
+            if sk in seen:
                 raise FormatError(f"{here}: the same key is listed twice")
-            keys[pk] = sk
+            seen.add(sk)
+            keys.append(sk)
     except FormatError as exc:
         raise FormatError(f"{source}: {exc}") from None
     return keys
 
 
-def keys_to_json(keys: Mapping[str, bytes]) -> bytes:
+def keys_to_json(keys: Sequence[bytes]) -> bytes:
     """The keys file of `keys` (secret material: write it with mode 0600)."""
-    body = ",\n".join(f'    "{sk.hex()}"' for sk in keys.values())
+    body = ",\n".join(f'    "{sk.hex()}"' for sk in keys)
     return ('{\n  "keys": [\n' + body + "\n  ]\n}\n").encode("ascii")
 
 
+def make_wallet(sk: bytes, chain: str, form: str, balance: int, fund: str | None = None) -> Wallet:
+    """An unsigned wallet of key `sk` on `chain` in one of FORMS."""
+    if form not in FORMS:
+        raise ParameterError(f"unknown wallet form {form!r}: one of {', '.join(FORMS)}")
+    scheme, how = FORMS[form]
+    address, pubkey = address_for(sk, chain, how)
+    return Wallet(address, scheme, balance, "", pubkey, fund)
+
+
+def key_index(keys: Sequence[bytes], chain: str, scheme: str) -> dict[str, bytes]:
+    """{address: secret key} of every key in every form of `scheme` on `chain`."""
+    hows = [h for s, h in FORMS.values() if s == scheme]
+    return {address_for(sk, chain, how)[0]: sk for sk in keys for how in hows}
+
+
 def sign_reserves(
-    template_bytes: bytes | Reserves,
-    keys: Mapping[str, bytes],
+    template: bytes | Reserves,
+    keys: Sequence[bytes],
     *,
     rng: random.Random | None = None,
     source: str = "reserves template",
-    backend: str | None = None,
 ) -> bytes:
-    """Sign every wallet of a template whose key is in `keys` ({pubkey hex: secret key}).
+    """Sign every wallet of a template whose key is in `keys`.
 
     A wallet without a key keeps its existing signature; a wallet with neither is a
-    ParameterError naming its path. aux_rand comes from `rng` if given (reproducible demos),
-    else from the OS. Wallet order and every other field are kept; the output is
-    `encode_reserves` of the result, so it round-trips through `parse_reserves`.
-    """
-    res = _template(template_bytes, source)
+    ParameterError naming its path. BIP-340 aux randomness comes from `rng` if given
+    (reproducible demos), else is zero (deterministic nonces, as BIP-340 allows). Everything
+    else is kept; the output round-trips through `parse_reserves`."""
+    res = _template(template, source)
+    indexes: dict[tuple[str, str], dict[str, bytes]] = {}
     assets: dict[str, AssetReserves] = {}
     for name, a in res.assets.items():
         wallets: list[Wallet] = []
         for i, w in enumerate(a.wallets):
-            sk = keys.get(w.pubkey.hex())
+            index = indexes.get((a.chain, w.scheme))
+            if index is None:
+                index = indexes[(a.chain, w.scheme)] = key_index(keys, a.chain, w.scheme)
+            sk = index.get(w.address)
             if sk is None:
                 if not w.signature:
                     raise ParameterError(f"{wallet_path(name, i)}: no secret key for this wallet")
                 wallets.append(w)
                 continue
-            msg = reserve_challenge(
-                res.exchange, res.round_id, name, a.chain, a.block_height, w.pubkey
-            )
-            aux = rng.randbytes(32) if rng is not None else secrets.token_bytes(32)
-            sig = bip340.sign(sk, msg, aux, backend)
-            wallets.append(Wallet(w.pubkey, w.address, w.balance, sig))
-        assets[name] = AssetReserves(name, a.chain, a.block_height, tuple(wallets))
+            addr = None if a.chain == "ethereum" else decode_address(w.address, a.chain)
+            aux = rng.randbytes(32) if rng is not None else bytes(32)
+            sig = sign_wallet(sk, addr, w.scheme, wallet_message(res, name, w), aux)
+            wallets.append(replace(w, signature=sig))
+        assets[name] = replace(a, wallets=tuple(wallets))
     return encode_reserves(Reserves(res.exchange, res.round_id, assets))
 
 
@@ -156,6 +194,32 @@ def _demo_key(rng: random.Random) -> bytes:
             return d.to_bytes(32, "big")
 
 
+def demo_block_hash(chain: str, height: int) -> str:
+    """A made-up block hash for demos and tests (a real round takes it from the chain)."""
+    h = hashlib.sha256(f"zk-solvency demo block {chain} {height}".encode()).hexdigest()
+    return "0x" + h if chain == "ethereum" else h
+
+
+def demo_asset(
+    name: str, decimals: int, height: int, wallets: Sequence[Wallet], chain: str | None = None
+) -> AssetReserves:
+    """Where a demo asset lives: BTC on bitcoin, ETH as ether, others as ERC-20 tokens (the
+    real contracts of USDT and USDC, a made-up contract for other symbols)."""
+    if chain is None:
+        chain = "bitcoin" if name == "BTC" else "ethereum"
+    block_hash = demo_block_hash(chain, height)
+    if chain != "ethereum":
+        return AssetReserves(name, chain, height, block_hash, 8, tuple(wallets))
+    if name == "ETH":
+        return AssetReserves(name, chain, height, block_hash, 18, tuple(wallets), 1, None)
+    from verifier.ownership.ethereum import checksum_address
+
+    token, chain_decimals = DEMO_TOKENS.get(
+        name, (checksum_address(hashlib.sha256(name.encode()).digest()[:20]), decimals)
+    )
+    return AssetReserves(name, chain, height, block_hash, chain_decimals, tuple(wallets), 1, token)
+
+
 def demo_reserves(
     exchange: str,
     round_id: str,
@@ -164,34 +228,40 @@ def demo_reserves(
     rng: random.Random,
     *,
     block_heights: Mapping[str, int] | None = None,
-) -> tuple[bytes, dict[str, bytes]]:
-    """A signed reserves file for a demo round, and its keys {pubkey hex: secret key}.
+    funds: Mapping[str, tuple[str, int]] | None = None,
+) -> tuple[bytes, list[bytes]]:
+    """A signed reserves document for a demo round, and its keys.
 
-    Each asset gets 1 to 3 wallets with fresh keys from `rng`; their balances sum to
-    totals[asset] (split at whole units of 10^decimals[asset] where the total allows).
-    The file is verified before it is returned.
-    """
-    keys: dict[str, bytes] = {}
+    Each asset gets wallets with fresh keys from `rng`, their balances summing to totals[asset]
+    (split at whole units where the total allows): BTC four, one per bitcoin form (BIP-322 P2WPKH
+    and P2TR, signmessage P2PKH, BIP-340 Taproot key); other assets 1 to 4 on ethereum (EIP-191). `funds` adds, per asset, one wallet of a fund kept apart
+    ({asset: (kind, balance)}). The document is verified before it is returned."""
+    keys: list[bytes] = []
     assets: dict[str, AssetReserves] = {}
     for name, total in totals.items():
-        if isinstance(total, bool) or not isinstance(total, int) or not 0 <= total < U64:
-            raise ParameterError(f"demo reserves total for {name} must be in [0, 2^64)")
-        parts = rng.randint(1, 3) if total > 0 else 1
-        unit = 10 ** decimals.get(name, 0)
-        balances = _split(total, parts, unit, rng)
+        if isinstance(total, bool) or not isinstance(total, int) or not 0 <= total < U128:
+            raise ParameterError(f"demo reserves total for {name} must be in [0, 2^128)")
+        chain = "bitcoin" if name == "BTC" else "ethereum"
+        forms = _BTC_FORMS if chain == "bitcoin" else ("eip191",)
+        # bitcoin: one wallet per form, so every bitcoin scheme is shown
+        parts = (len(forms) if chain == "bitcoin" else rng.randint(1, 4)) if total > 0 else 1
+        balances = _split(total, parts, 10 ** decimals.get(name, 0), rng)
         wallets: list[Wallet] = []
-        for balance in balances:
+        for k, balance in enumerate(balances):
             sk = _demo_key(rng)
-            pk = bip340.xonly_pubkey(sk)
-            keys[pk.hex()] = sk
-            wallets.append(Wallet(pk, f"demo-{name.lower()}-{pk.hex()[:16]}", balance, b""))
+            keys.append(sk)
+            wallets.append(make_wallet(sk, chain, forms[k % len(forms)], balance))
+        if funds and name in funds:
+            kind, balance = funds[name]
+            sk = _demo_key(rng)
+            keys.append(sk)
+            wallets.append(make_wallet(sk, chain, forms[-1], balance, kind))
         height = (block_heights or {}).get(name, rng.randrange(800_000, 900_000))
-        chain = _DEMO_CHAINS.get(name, f"{name.lower()}-chain")
-        assets[name] = AssetReserves(name, chain, height, tuple(wallets))
-    template = Reserves(exchange, round_id, assets)
-    signed = sign_reserves(template, keys, rng=rng)
-    check = parse_reserves(signed, "demo reserves")
-    got = verify_reserves(check, exchange=exchange, round_id=round_id)
-    if got != dict(totals):
+        assets[name] = demo_asset(name, decimals.get(name, 0), height, wallets, chain)
+    signed = sign_reserves(Reserves(exchange, round_id, assets), keys, rng=rng)
+    got = verify_reserves(
+        parse_reserves(signed, "demo reserves"), exchange=exchange, round_id=round_id
+    )
+    if got.covered != dict(totals):
         raise ParameterError("demo reserves do not add up to the requested totals")
     return signed, keys

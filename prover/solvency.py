@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from circuits import bip340
-from circuits.errors import FormatError, ParameterError
+from circuits.errors import FormatError, ParameterError, VerificationError
 from circuits.group import N, scalar_from_bytes
 from circuits.transcript import Transcript
 from prover.secrets import read_secret_file
@@ -19,7 +19,7 @@ from prover.total import TotalConfig, precheck_total, total_sections
 from prover.tree import RoundSecrets, unpack_opening
 from verifier.formats import Statement, format_units
 from verifier.inputs import read_bounded
-from verifier.reserves_v1 import MAX_RESERVES_BYTES, Reserves, parse_reserves, verify_reserves
+from verifier.reserves import MAX_RESERVES_BYTES, Reserves, parse_reserves, verify_reserves
 from verifier.solvency import (
     MAX_RATIO_PERCENT,
     ratio_bound,
@@ -47,16 +47,17 @@ class SolvencyConfig:
 def load_reserves(
     path: str, exchange: str, round_id: str
 ) -> tuple[Reserves, dict[str, int], dict[str, Any]]:
-    """Parse and verify a reserves file for this exchange and round (FormatError /
-    VerificationError name the file and JSON path)."""
+    """Parse and verify a reserves file (format v2) for this exchange and round; the totals are
+    the covered ones (funds kept apart are not customer coverage). A reserves file that does not
+    verify is bad input here: FormatError naming the file, JSON path and failed check."""
     import json
 
     data = read_bounded(path, MAX_RESERVES_BYTES)
     res = parse_reserves(data, path)
     try:
-        totals = verify_reserves(res, exchange=exchange, round_id=round_id)
-    except Exception as exc:  # VerificationError: bad input to the prover
-        raise FormatError(f"{path}: {exc}") from None
+        totals = verify_reserves(res, exchange=exchange, round_id=round_id).covered
+    except VerificationError as exc:  # bad input to the prover
+        raise FormatError(f"{path}: {exc} (check {exc.check})") from None
     return res, totals, json.loads(data)
 
 

@@ -25,9 +25,13 @@ import pytest
 
 from circuits import bip340
 from prover.cli import main as prove_main
+from prover.reserves_tools import demo_asset, key_index, make_wallet, sign_reserves
+from prover.wallet_signers import sign_wallet
 from verifier.cli import main as verify_main
 from verifier.ids import user_key_hex
-from verifier.reserves_v1 import reserve_challenge
+from verifier.ownership.bitcoin import decode_address
+from verifier.ownership.message import reserve_message
+from verifier.reserves import AssetReserves, Reserves, parse_reserves
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -153,20 +157,19 @@ def wallet_key(i: int) -> bytes:
     return hashlib.sha256(b"zk-solvency tests: wallet %d" % i).digest()
 
 
-def sign_wallet(
-    sk: bytes, exchange: str, round_id: str, asset: str, chain: str, height: int
-) -> str:
-    """A BIP-340 signature of the wallet challenge (deterministic aux for reproducible tests)."""
-    pk = bip340.xonly_pubkey(sk)
-    msg = reserve_challenge(exchange, round_id, asset, chain, height, pk)
-    return bip340.sign(sk, msg, bytes(32)).hex()
+#: The wallet keys of the tests (wallet_key(0..15)): sign_reserves_doc finds a wallet's key among
+#: them by its address.
+TEST_KEYS = [wallet_key(i) for i in range(16)]
+#: Bitcoin wallet forms by key index (key i takes BTC_FORMS[i % 4]); ethereum wallets: eip191.
+BTC_FORMS = ("bip322-p2wpkh", "bip322-p2tr", "btc-signmessage", "bip340")
 
 
 @dataclass
 class WalletSpec:
     key: int  # index of wallet_key()
     balance: int
-    address: str = ""
+    form: str = ""  # default: BTC_FORMS[key % 4] on bitcoin, eip191 on ethereum
+    fund: str | None = None
 
 
 @dataclass
@@ -177,26 +180,53 @@ class AssetSpec:
 
 
 def reserves_doc(exchange: str, round_id: str, spec: dict[str, AssetSpec]) -> dict[str, Any]:
-    """A reserves file (as a JSON object) with every wallet correctly signed."""
-    assets: dict[str, Any] = {}
+    """A reserves v2 document (as a JSON object) with every wallet correctly signed. Made-up
+    block hashes (prover.reserves_tools.demo_block_hash); tokens as in the demo."""
+    assets: dict[str, AssetReserves] = {}
     for name, a in spec.items():
         wallets = []
         for w in a.wallets:
-            sk = wallet_key(w.key)
-            wallets.append(
-                {
-                    "pubkey": bip340.xonly_pubkey(sk).hex(),
-                    "address": w.address or f"addr-{name.lower()}-{w.key}",
-                    "balance": w.balance,
-                    "signature": sign_wallet(sk, exchange, round_id, name, a.chain, a.height),
-                }
+            form = w.form or (BTC_FORMS[w.key % 4] if a.chain != "ethereum" else "eip191")
+            wallets.append(make_wallet(wallet_key(w.key), a.chain, form, w.balance, w.fund))
+        assets[name] = demo_asset(name, ASSETS.get(name, 8), a.height, wallets, a.chain)
+    template = Reserves(exchange, round_id, assets)
+    doc: dict[str, Any] = json.loads(sign_reserves(template, TEST_KEYS))
+    return doc
+
+
+def sign_reserves_doc(
+    doc: dict[str, Any], only: tuple[str, int] | None = None, **message: Any
+) -> dict[str, Any]:
+    """Sign every wallet of a reserves document again (in place, and returned). Keyword arguments
+    replace fields of the signed message only (exchange, round_id, asset, chain, block_height,
+    block_hash, chain_id, token), to make signatures of something else; `key=i` signs with
+    wallet_key(i) whatever the address; `only=(asset, i)` signs that wallet only."""
+    res = parse_reserves(json.dumps(doc).encode(), "test reserves", unsigned_ok=True)
+    key = message.pop("key", None)
+    for name, a in res.assets.items():
+        for i, w in enumerate(a.wallets):
+            if only is not None and only != (name, i):
+                continue
+            sk = (
+                wallet_key(key)
+                if key is not None
+                else key_index(TEST_KEYS, a.chain, w.scheme)[w.address]
             )
-        assets[name] = {"chain": a.chain, "block_height": a.height, "wallets": wallets}
-    return {"exchange": exchange, "round": round_id, "assets": assets}
+            fields: dict[str, Any] = {
+                "exchange": res.exchange, "round_id": res.round_id, "asset": name,
+                "chain": a.chain, "block_height": a.block_height, "block_hash": a.block_hash,
+                "address": w.address, "chain_id": a.chain_id, "token": a.token,
+            }  # fmt: skip
+            fields.update(message)
+            addr = None if a.chain == "ethereum" else decode_address(w.address, a.chain)
+            sig = sign_wallet(sk, addr, w.scheme, reserve_message(**fields))
+            doc["assets"][name]["wallets"][i]["signature"] = sig
+    return doc
 
 
 def default_reserves_spec(totals: dict[str, int]) -> dict[str, AssetSpec]:
-    """Reserves above the liabilities: BTC at 120% in two wallets, USDT at 110% in one."""
+    """Reserves above the liabilities: BTC at 120% in two wallets (BIP-322 P2TR, signmessage),
+    USDT at 110% in one (EIP-191)."""
     btc = totals["BTC"] * 6 // 5
     usdt = totals["USDT"] * 11 // 10
     return {

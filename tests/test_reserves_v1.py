@@ -1,4 +1,5 @@
-"""Attested reserves: the challenge, the strict decoder, verification, and the prover's tools.
+"""Reserves v1 (verifier/reserves_v1.py, kept for v1 statements): the challenge, the strict decoder
+and verification. The prover's tools write v2 (tests/test_reserves_v2.py).
 
 Adversarial tables: every mutation of a valid reserves file next to the exact error class, the
 check (for VerificationError) and the JSON path that the message must start with.
@@ -9,7 +10,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import random
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -19,13 +19,6 @@ import pytest
 from circuits import bip340
 from circuits.errors import FormatError, ParameterError, VerificationError
 from circuits.group import N
-from prover.reserves_tools import (
-    challenges_for,
-    demo_reserves,
-    keys_to_json,
-    load_keys,
-    sign_reserves,
-)
 from verifier.reserves_v1 import (
     MAX_RESERVES_BYTES,
     Reserves,
@@ -136,20 +129,6 @@ def test_encode_round_trip() -> None:
     assert parse_reserves(data, SRC) == res
     assert encode_reserves(parse_reserves(data, SRC)) == data
     assert list(json.loads(data)) == ["exchange", "round", "assets"]
-
-
-def test_demo_reserves_verify(backend: str) -> None:
-    totals = {"BTC": 12_345_678_901, "USDT": 10**15, "ETH": 0, "XMAX": U64 - 1}
-    decimals = {"BTC": 8, "USDT": 6, "ETH": 18}
-    data, keys = demo_reserves(EX, RND, totals, decimals, random.Random(7))
-    res = parse_reserves(data, "demo.json")
-    assert verify_reserves(res, exchange=EX, round_id=RND, backend=backend) == totals
-    for a in res.assets.values():
-        assert 1 <= len(a.wallets) <= 3
-        for w in a.wallets:
-            assert bip340.xonly_pubkey(keys[w.pubkey.hex()], backend) == w.pubkey
-    again, _ = demo_reserves(EX, RND, totals, decimals, random.Random(7))
-    assert again == data  # a seeded rng gives a byte-identical file
 
 
 def test_max_balance_is_allowed() -> None:
@@ -543,90 +522,3 @@ def test_malformed_bytes(edit: Callable[[bytes], bytes], message: str) -> None:
     assert text.startswith(f"{SRC}: {message}")
     if not message:
         assert text == f"{SRC}: {len(data)} bytes, more than the limit of {MAX_RESERVES_BYTES}"
-
-
-# --- the prover's tools ----------------------------------------------------------------------
-
-
-def unsigned_template() -> bytes:
-    doc = copy.deepcopy(BASE)
-    for a in doc["assets"].values():
-        for w in a["wallets"]:
-            del w["signature"]
-    return dump(doc)
-
-
-def test_challenges_for_template() -> None:
-    got = challenges_for(unsigned_template())
-    assert [p for p, _ in got] == [
-        "assets.BTC.wallets[0]",
-        "assets.BTC.wallets[1]",
-        "assets.BTC.wallets[2]",
-        "assets.USDT.wallets[0]",
-        "assets.USDT.wallets[1]",
-    ]
-    assert got[3][1] == reserve_challenge(EX, RND, "USDT", "ethereum", 21_000_000, PK["k1"]).hex()
-
-
-def test_external_signer_fills_the_template(backend: str) -> None:
-    """What a hardware wallet would do: sign each printed challenge with the wallet key."""
-    doc = json.loads(unsigned_template())
-    by_pk = {pk.hex(): name for name, pk in PK.items()}
-    for path, challenge in challenges_for(dump(doc)):
-        asset = path.split(".")[1]
-        index = int(path.split("[")[1].rstrip("]"))
-        w = doc["assets"][asset]["wallets"][index]
-        sk = SK[by_pk[w["pubkey"]]]
-        w["signature"] = bip340.sign(sk, bytes.fromhex(challenge), b"\x01" * 32, backend).hex()
-    res = parse(doc)
-    assert verify_reserves(res, exchange=EX, round_id=RND, backend=backend) == BASE_TOTALS
-
-
-def test_sign_reserves_with_keys_file(backend: str) -> None:
-    keys = load_keys(keys_to_json({pk.hex(): SK[n] for n, pk in PK.items()}), "keys.json")
-    assert keys == {pk.hex(): SK[n] for n, pk in PK.items()}
-    signed = sign_reserves(unsigned_template(), keys, rng=random.Random(1), backend=backend)
-    res = parse_reserves(signed, "signed.json")
-    assert verify_reserves(res, exchange=EX, round_id=RND, backend=backend) == BASE_TOTALS
-    assert [w.balance for w in res.assets["BTC"].wallets] == [500_000_000, 100_000_000, 0]
-    assert signed == sign_reserves(unsigned_template(), keys, rng=random.Random(1))
-
-
-def test_sign_reserves_missing_key() -> None:
-    keys = {PK["k1"].hex(): SK["k1"]}
-    with pytest.raises(ParameterError) as info:
-        sign_reserves(unsigned_template(), keys)
-    assert str(info.value) == "assets.BTC.wallets[1]: no secret key for this wallet"
-
-
-def test_sign_reserves_keeps_existing_signatures() -> None:
-    doc = json.loads(unsigned_template())
-    doc["assets"]["BTC"]["wallets"][1]["signature"] = BASE["assets"]["BTC"]["wallets"][1][
-        "signature"
-    ]
-    keys = {PK[n].hex(): SK[n] for n in ("k1", "k3", "k4")}
-    res = parse_reserves(sign_reserves(dump(doc), keys), SRC)
-    assert verify_reserves(res, exchange=EX, round_id=RND) == BASE_TOTALS
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        (b'{"keys": ["' + SK["k1"].hex().upper().encode() + b'"]}', "keys[0]: secret key must be"),
-        (b'{"keys": ["' + SK["k1"].hex()[:63].encode() + b'"]}', "keys[0]: secret key must be"),
-        (b'{"keys": ["' + b"00" * 32 + b'"]}', "keys[0]: BIP-340 secret key must be in [1, n-1]"),
-        (b'{"keys": []}', "keys: array of 0 elements"),
-        (b'{"keys": ["' + SK["k1"].hex().encode() + b'"], "x": 1}', "(top level): unknown key"),
-        (
-            b'{"keys": ["' + SK["k1"].hex().encode() + b'", "' + SK["k1"].hex().encode() + b'"]}',
-            "keys[1]: the same key is listed twice",
-        ),
-    ],
-    ids=["uppercase", "short", "zero", "empty", "unknown-key", "twice"],
-)
-def test_load_keys_errors_never_show_a_key(data: bytes, message: str) -> None:
-    with pytest.raises(FormatError) as info:
-        load_keys(data, "keys.json")
-    text = str(info.value)
-    assert text.startswith(f"keys.json: {message}")
-    assert SK["k1"].hex()[:16] not in text.lower()

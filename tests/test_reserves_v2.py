@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from circuits.errors import FormatError, ParameterError, VerificationError
+from prover.reserves_tools import (
+    challenges_for,
+    demo_reserves,
+    keys_to_json,
+    load_keys,
+    sign_reserves,
+)
 from prover.wallet_signers import address_for, sign_wallet
 from verifier.ownership.bitcoin import decode_address
 from verifier.reserves import (
@@ -389,3 +397,109 @@ def test_malformed(change: Callable[[dict[str, Any]], None], message: str) -> No
 def test_malformed_bytes(data: bytes, message: str) -> None:
     with pytest.raises(FormatError, match=message):
         parse_reserves(data, "reserves.json")
+
+
+# --- the prover's tools ----------------------------------------------------------------------
+
+
+def unsigned_template() -> bytes:
+    doc = copy.deepcopy(BASE)
+    for a in doc["assets"].values():
+        for wallet in a["wallets"]:
+            del wallet["signature"]
+    return json.dumps(doc).encode()
+
+
+ALL_KEYS = [key(i) for i in range(1, 8)]
+
+
+def test_challenges_for_template() -> None:
+    got = challenges_for(unsigned_template())
+    res = parse(BASE)
+    assert [c.path for c in got] == [
+        f"assets.{n}.wallets[{i}]" for n, a in res.assets.items() for i in range(len(a.wallets))
+    ]
+    assert [c.message for c in got] == [
+        wallet_message(res, n, wl) for n, a in res.assets.items() for wl in a.wallets
+    ]
+    assert got[4].scheme == "eip191" and got[4].address == w(BASE, "ETH", 0)["address"]
+
+
+def test_sign_reserves_with_keys_file(backend: str) -> None:
+    keys = load_keys(keys_to_json(ALL_KEYS), "keys.json")
+    assert keys == ALL_KEYS
+    signed = sign_reserves(unsigned_template(), keys, rng=random.Random(1))
+    res = parse_reserves(signed, "signed.json")
+    got = verify_reserves(res, exchange=EXCHANGE, round_id=ROUND, backend=backend)
+    assert got == verify_reserves(parse(BASE), exchange=EXCHANGE, round_id=ROUND)
+    assert signed == sign_reserves(unsigned_template(), keys, rng=random.Random(1))
+    # ECDSA schemes are deterministic (RFC 6979): the same signatures as the test's own signer
+    for name, i in (("BTC", 0), ("BTC", 2), ("ETH", 0), ("USDT", 1)):
+        assert w(json.loads(signed), name, i)["signature"] == w(BASE, name, i)["signature"]
+
+
+def test_sign_reserves_missing_key() -> None:
+    with pytest.raises(ParameterError) as info:
+        sign_reserves(unsigned_template(), [key(1)])
+    assert str(info.value) == "assets.BTC.wallets[1]: no secret key for this wallet"
+
+
+def test_sign_reserves_keeps_existing_signatures() -> None:
+    doc = json.loads(unsigned_template())
+    w(doc, "BTC", 1)["signature"] = w(BASE, "BTC", 1)["signature"]
+    signed = sign_reserves(json.dumps(doc).encode(), [k for k in ALL_KEYS if k != key(2)])
+    assert verify_reserves(parse_reserves(signed, "s"), exchange=EXCHANGE, round_id=ROUND)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b'{"keys": ["' + key(0xAB).hex().upper().encode() + b'"]}', "keys[0]: secret key must be"),
+        (b'{"keys": ["' + key(0xAB).hex()[:63].encode() + b'"]}', "keys[0]: secret key must be"),
+        (b'{"keys": ["' + b"00" * 32 + b'"]}', "keys[0]: secret key must be in [1, n-1]"),
+        (b'{"keys": ["' + b"ff" * 32 + b'"]}', "keys[0]: secret key must be in [1, n-1]"),
+        (b'{"keys": []}', "keys: array of 0 elements"),
+        (b'{"keys": ["' + key(0xAB).hex().encode() + b'"], "x": 1}', "(top level): unknown key"),
+        (
+            b'{"keys": ["' + key(0xAB).hex().encode() + b'", "' + key(0xAB).hex().encode() + b'"]}',
+            "keys[1]: the same key is listed twice",
+        ),
+    ],
+    ids=["uppercase", "short", "zero", "above-n", "empty", "unknown-key", "twice"],
+)
+def test_load_keys_errors_never_show_a_key(data: bytes, message: str) -> None:
+    with pytest.raises(FormatError) as info:
+        load_keys(data, "keys.json")
+    text = str(info.value)
+    assert text.startswith(f"keys.json: {message}")
+    assert key(0xAB).hex()[:16] not in text.lower()
+
+
+def test_demo_reserves_mix_schemes_and_funds(backend: str) -> None:
+    totals = {"BTC": 12_345_678_901, "USDT": 10**15, "ETH": 0, "XMAX": (1 << 128) - 1}
+    decimals = {"BTC": 8, "USDT": 6, "ETH": 18, "XMAX": 18}
+    rng = random.Random(7)
+    data, keys = demo_reserves(
+        EXCHANGE, ROUND, totals, decimals, rng, funds={"BTC": ("insurance", 5 * 10**8)}
+    )
+    res = parse_reserves(data, "demo.json")
+    got = verify_reserves(res, exchange=EXCHANGE, round_id=ROUND, backend=backend)
+    assert got.covered == totals and got.funds == {"BTC": {"insurance": 5 * 10**8}}
+    assert res.assets["USDT"].token == "0xdAC17F958D2ee523a2206206994597C13D831ec7"
+    assert res.assets["ETH"].token is None and res.assets["ETH"].chain_id == 1
+    btc = res.assets["BTC"].wallets
+    kinds = [(wl.scheme, wl.address[:4] if wl.address.startswith("bc1") else "1...") for wl in btc]
+    assert kinds == [
+        ("bip322-simple", "bc1q"),
+        ("bip322-simple", "bc1p"),
+        ("btc-signmessage", "1..."),
+        ("bip340", "bc1p"),
+        ("bip340", "bc1p"),
+    ]
+    assert [wl.fund for wl in btc] == [None, None, None, None, "insurance"]
+    assert {wl.scheme for wl in res.assets["USDT"].wallets} == {"eip191"}
+    assert len(keys) == sum(len(a.wallets) for a in res.assets.values())
+    again, _ = demo_reserves(
+        EXCHANGE, ROUND, totals, decimals, random.Random(7), funds={"BTC": ("insurance", 5 * 10**8)}
+    )
+    assert again == data  # a seeded rng gives a byte-identical file

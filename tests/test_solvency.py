@@ -32,7 +32,7 @@ from solvency_rounds import (
     prove,
     reserves_doc,
     shared,
-    sign_wallet,
+    sign_reserves_doc,
     totals_of,
     verify,
     wallet_key,
@@ -179,27 +179,16 @@ def test_cap_when_reserves_reach_2_to_the_n(tmp_path: Path) -> None:
 
 
 def _resign(doc: dict[str, Any], where: str, i: int, **change: Any) -> None:
-    """Replace the signature of wallet i of asset `where` by one made over a changed challenge."""
-    res = doc["reserves"]
-    a = res["assets"][where]
-    key_index = {bip340.xonly_pubkey(wallet_key(k)).hex(): k for k in range(10)}
-    sk = wallet_key(change.pop("key", key_index[a["wallets"][i]["pubkey"]]))
-    fields = {
-        "exchange": res["exchange"],
-        "round_id": res["round"],
-        "asset": where,
-        "chain": a["chain"],
-        "height": a["block_height"],
-    }
-    fields.update(change)
-    a["wallets"][i]["signature"] = sign_wallet(sk, **fields)
+    """Replace the signature of wallet i of asset `where` by one over a changed message."""
+    sign_reserves_doc(doc["reserves"], (where, i), **change)
 
 
 WALLET_REPLAYS = [
     ("another round", {"round_id": OTHER_ROUND}),
     ("another asset", {"asset": "USDT"}),
     ("another exchange", {"exchange": "Other Exchange"}),
-    ("another block height", {"height": 870_001}),
+    ("another block height", {"block_height": 870_001}),
+    ("another block hash", {"block_hash": "00" * 32}),
     ("another chain", {"chain": "bitcoin-testnet"}),
     ("another key", {"key": 9}),
 ]
@@ -222,7 +211,8 @@ def test_wallet_signature_for_something_else_refused_by_build(tmp_path: Path) ->
         path = write_json(tmp_path / "reserves.json", doc["reserves"])
         out = _build(tmp_path, ["--exchange", EXCHANGE, "--reserves", str(path)])
         assert out.rc == 2, name
-        assert f"{path}: assets.BTC.wallets[0]: signature does not verify" in out.stderr, name
+        assert f"{path}: assets.BTC.wallets[0]: " in out.stderr, name
+        assert "(check reserves-signature)" in out.stderr, name
         assert not (tmp_path / "out").exists()
 
 
@@ -275,7 +265,7 @@ def test_wallet_listed_twice(rounds: Rounds, tmp_path: Path) -> None:
     path = write_json(tmp_path / "reserves.json", doc["reserves"])
     out = _build(tmp_path, ["--exchange", EXCHANGE, "--reserves", str(path)])
     assert out.rc == 2
-    assert "wallet key listed twice" in out.stderr
+    assert "address listed twice" in out.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -516,23 +506,28 @@ def test_ratio_not_met_exit_3(tmp_path: Path) -> None:
 def test_challenge_sign_and_build_through_the_commands(tmp_path: Path) -> None:
     """reserves-challenge prints what each wallet signs; sign-reserves fills in signatures
     that the build accepts; the statement then verifies."""
-    from verifier.reserves_v1 import reserve_challenge
+    from verifier.reserves import parse_reserves, wallet_message
 
     template = reserves_doc(EXCHANGE, ROUND, default_reserves_spec(TOTALS))
     for a in template["assets"].values():
         for w in a["wallets"]:
             del w["signature"]
     tpl = write_json(tmp_path / "template.json", template)
-    out = prove("reserves-challenge", "--reserves", str(tpl))
+    out = prove("reserves-challenge", "--reserves", str(tpl), "--out", str(tmp_path / "msgs"))
     assert out.rc == 0, out.text
-    want = []
-    for name, a in template["assets"].items():
-        for i, w in enumerate(a["wallets"]):
-            msg = reserve_challenge(
-                EXCHANGE, ROUND, name, a["chain"], a["block_height"], bytes.fromhex(w["pubkey"])
-            )
-            want.append(f"assets.{name}.wallets[{i}]\t{msg.hex()}")
-    assert out.stdout.splitlines() == want
+    res = parse_reserves(tpl.read_bytes(), "t", unsigned_ok=True)
+    for name, a in res.assets.items():
+        for i, w in enumerate(a.wallets):
+            msg = wallet_message(res, name, w)
+            block = f"-----BEGIN MESSAGE-----\n{msg}\n-----END MESSAGE-----\n"
+            assert f"# assets.{name}.wallets[{i}]: {w.address} ({w.scheme})\n" in out.stdout
+            assert block in out.stdout
+            assert (tmp_path / "msgs" / f"{name}-{i}.txt").read_bytes() == msg.encode()
+    assert "bitcoin-cli signmessage" in out.stdout and "cast wallet sign" in out.stdout
+    listing = json.loads(prove("reserves-challenge", "--reserves", str(tpl), "--json").stdout)
+    assert [c["message"] for c in listing] == [
+        wallet_message(res, n, w) for n, a in res.assets.items() for w in a.wallets
+    ]
     keys = write_json(tmp_path / "keys.json", {"keys": [wallet_key(k).hex() for k in (1, 2, 3)]})
     keys.chmod(0o600)
     signed = tmp_path / "signed.json"

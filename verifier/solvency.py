@@ -34,6 +34,7 @@ from circuits.group import Point, scalar_from_bytes
 from circuits.pedersen import open_check
 from circuits.transcript import Transcript
 from verifier import jsonstrict as js
+from verifier import reserves, reserves_v1
 from verifier.formats import (
     STATEMENT_EXTRA_KEYS,
     STATEMENT_FORMAT_V1,
@@ -42,7 +43,6 @@ from verifier.formats import (
     canonical,
 )
 from verifier.liabilities import verify_root
-from verifier.reserves_v1 import parse_reserves, verify_reserves
 from verifier.total import TotalRatio, parse_total
 
 LABEL_SOLVENCY = b"zk-solvency/v1/solvency"
@@ -112,6 +112,16 @@ class AssetSolvency:
     wallets: list[dict[str, Any]] = field(default_factory=list)
     chain: str = ""
     block_height: int = 0
+    #: Funds kept apart (reserves v2 `fund`): {kind: total}; never counted in `reserves`.
+    funds: dict[str, int] = field(default_factory=dict)
+
+
+def wallet_summary(w: reserves.Wallet) -> dict[str, Any]:
+    """What results and reports show of a v2 wallet."""
+    out: dict[str, Any] = {"address": w.address, "scheme": w.scheme, "balance": w.balance}
+    if w.fund is not None:
+        out["fund"] = w.fund
+    return out
 
 
 @dataclass
@@ -150,6 +160,11 @@ class SolvencyResult:
             if a.min_ratio is not None:
                 line += f"; ratio >= {a.min_ratio}%: proven"
             out.append(line + ratio)
+            for kind, total in a.funds.items():
+                out.append(
+                    f"{a.symbol}: {kind} fund {_fmt(total, a.decimals)}: signed, kept apart "
+                    "(not counted as customer coverage)"
+                )
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -163,6 +178,7 @@ class SolvencyResult:
                     "capped": a.capped,
                     "min_ratio_percent": a.min_ratio,
                     "liabilities": a.disclosed_liabilities,
+                    "funds": a.funds,
                     "solvent": True,
                 }
                 for a in self.assets
@@ -235,8 +251,25 @@ def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> Solven
         raise FormatError("statement.json: a statement with reserves must name its exchange")
     # The bounds below rely on L < 2^n, which the root's own range proof establishes.
     verify_root(st)
-    reserves = parse_reserves(json.dumps(st.extra["reserves"]).encode(), "statement.json reserves")
-    totals = verify_reserves(reserves, exchange=st.exchange, round_id=st.round_id)
+    raw_reserves = json.dumps(st.extra["reserves"]).encode()
+    funds: dict[str, dict[str, int]] = {}
+    wallets: dict[str, list[dict[str, Any]]] = {}
+    if st.version == 1:
+        res_v1 = reserves_v1.parse_reserves(raw_reserves, "statement.json reserves")
+        totals = reserves_v1.verify_reserves(res_v1, exchange=st.exchange, round_id=st.round_id)
+        chains = {s: (a.chain, a.block_height) for s, a in res_v1.assets.items()}
+        for s, a1 in res_v1.assets.items():
+            wallets[s] = [
+                {"address": w.address, "pubkey": w.pubkey.hex(), "balance": w.balance}
+                for w in a1.wallets
+            ]
+    else:
+        res_v2 = reserves.parse_reserves(raw_reserves, "statement.json reserves")
+        got = reserves.verify_reserves(res_v2, exchange=st.exchange, round_id=st.round_id)
+        totals, funds = got.covered, got.funds
+        chains = {s: (a.chain, a.block_height) for s, a in res_v2.assets.items()}
+        for s, a2 in res_v2.assets.items():
+            wallets[s] = [wallet_summary(w) for w in a2.wallets]
     p = st.params
     symbols = [a.symbol for a in p.assets]
     if set(totals) != set(symbols):
@@ -309,7 +342,6 @@ def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> Solven
                     check="disclosure",
                 ) from None
             disclosed = liab
-        ar = reserves.assets[a.symbol]
         out.append(
             AssetSolvency(
                 a.symbol,
@@ -319,12 +351,9 @@ def verify_solvency(st: Statement, *, exchange_key: str | None = None) -> Solven
                 bound != reserves_claim,
                 min_ratio,
                 disclosed,
-                [
-                    {"address": w.address, "pubkey": w.pubkey.hex(), "balance": w.balance}
-                    for w in ar.wallets
-                ],
-                ar.chain,
-                ar.block_height,
+                wallets[a.symbol],
+                *chains[a.symbol],
+                funds=funds.get(a.symbol, {}),
             )
         )
     total = None
