@@ -290,7 +290,7 @@ def test_prover_refuses_a_scaling_that_could_wrap(tmp_path: Path) -> None:
     assets = {"A": 0, "ETH": 18}
     users = [("u", "1", "1")]
     spec = {
-        "A": AssetSpec("x", 1, [WalletSpec(1, 2)]),
+        "A": AssetSpec("ethereum", 1, [WalletSpec(1, 2)]),
         "ETH": AssetSpec("ethereum", 1, [WalletSpec(2, 2 * 10**18)]),
     }
     res = write_json(tmp_path / "r.json", reserves_doc(EXCHANGE, ROUND, spec))
