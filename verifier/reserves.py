@@ -29,7 +29,8 @@ Errors name the JSON path, e.g. `assets.BTC.wallets[2].address`: `FormatError` f
 file (including malformed addresses and signatures, another chain's address type, a mixed-case
 EIP-55 spelling that does not match); `VerificationError` for a well-formed file that does not
 verify (checks `reserves-exchange`, `reserves-round`, `reserves-duplicate-wallet`,
-`reserves-signature`, `reserves-address`); `ParameterError` for a total of 2^128 or more.
+`reserves-signature`, `reserves-address`). Totals are below 2^144 (at most 50,000 wallets, each
+below 2^128); the solvency section bounds what it accepts (verifier/solvency.py).
 
 This module is part of the verifier: it imports nothing from `prover/`.
 """
@@ -41,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from circuits import bip340
-from circuits.errors import FormatError, ParameterError, VerificationError
+from circuits.errors import FormatError, VerificationError
 from verifier import jsonstrict as js
 from verifier.ids import validate_asset_symbol, validate_round_id
 from verifier.ownership.message import reserve_message
@@ -365,8 +366,8 @@ def verify_reserves(
     Raises VerificationError naming the JSON path: an exchange or round other than expected
     (`reserves-exchange`, `reserves-round`), an address listed twice within one asset
     (`reserves-duplicate-wallet`), a missing or invalid signature or one by another key
-    (`reserves-signature`), a valid signature whose key is not the address's (`reserves-address`);
-    ParameterError for a covered or fund total of 2^128 or more."""
+    (`reserves-signature`), a valid signature whose key is not the address's (`reserves-address`).
+    Totals are exact (below 2^144: at most 50,000 wallets below 2^128)."""
     check_exchange_and_round(res.exchange, res.round_id, exchange, round_id)
     covered: dict[str, int] = {}
     funds: dict[str, dict[str, int]] = {}
@@ -404,9 +405,6 @@ def verify_reserves(
                 total += w.balance
             else:
                 kept[w.fund] = kept.get(w.fund, 0) + w.balance
-        for label, value in (("covered", total), *kept.items()):
-            if value >= U128:
-                raise ParameterError(f"{js.join('assets', name)}: {label} total {value} >= 2^128")
         covered[name] = total
         if kept:
             funds[name] = kept
