@@ -133,6 +133,7 @@ class Anvil:
     def deploy_token(self, name: str, symbol: str, decimals: int, supply: int) -> str:
         """Deploy tests/fixtures/erc20/TestToken.bin; the contract's EIP-55 address."""
         from eth_abi import encode
+
         from verifier.ownership.ethereum import checksum_address
 
         code = bytes.fromhex((ERC20_DIR / "TestToken.bin").read_text().strip())
