@@ -338,10 +338,15 @@ T = TypeVar("T")
 def shared(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]) -> T:
     """`make(folder)` once per test session, shared by every pytest-xdist worker: the first
     worker builds under a file lock and pickles the result, the others load it (the usual
-    xdist recipe: the workers' base temp folders share a parent)."""
+    xdist recipe: the workers' base temp folders share a parent). With ZKSOLVENCY_TEST_CACHE
+    set, in that folder instead, kept across sessions: the mutation campaign builds its rounds
+    once, with the unmutated prover (scripts/mutation.sh)."""
     root = factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         root = root.parent
+    if os.environ.get("ZKSOLVENCY_TEST_CACHE"):
+        root = Path(os.environ["ZKSOLVENCY_TEST_CACHE"])
+        root.mkdir(parents=True, exist_ok=True)
     done = root / f"shared-{name}.pickle"
     with open(root / f"shared-{name}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -9,12 +9,12 @@ from __future__ import annotations
 import dataclasses
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from solvency_rounds import ROUND, Round, build_round, prove, shared
+from audit_rounds import Audit, audit_round
+from solvency_rounds import ROUND, Round, shared
 from test_solvency import Rounds, check_of, solvency_round
 
 from circuits import rangeproof
@@ -22,16 +22,12 @@ from circuits.errors import FormatError, VerificationError
 from circuits.group import N, Point
 from circuits.merkle import node_transcript, root_transcript
 from circuits.pedersen import commit
-from prover.store import Store
-from prover.tree import unpack_opening
 from verifier.formats import (
     STATEMENT_FORMATS,
     AuditNode,
     Root,
     Sibling,
-    Statement,
     dumps,
-    parse_audit_line,
     parse_inclusion,
     parse_inclusion_binary,
     parse_statement,
@@ -109,42 +105,9 @@ def test_solvency_checks_the_roots_range_proof(rounds: Rounds) -> None:
 # --- audit -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Audit:
-    rnd: Round
-    bundle: Path
-    statement: Statement
-
-    def levels(self) -> list[list[AuditNode]]:
-        """The bundle's nodes, one list per depth, bottom-up (as the verifier reads them)."""
-        out: dict[int, list[AuditNode]] = {}
-        path = self.bundle / "nodes.jsonl"
-        for n, line in enumerate(path.read_bytes().splitlines(), 1):
-            node = parse_audit_line(line, self.statement.params, f"nodes.jsonl:{n}")
-            out.setdefault(node.depth, []).append(node)
-        return [out[d] for d in sorted(out, reverse=True)]
-
-    def opening(self, depth: int, index: int) -> tuple[list[int], list[int]]:
-        with Store(self.rnd.dir / "private" / "state.sqlite") as store:
-            node = store.get_node(depth, index)
-        assert node is not None
-        return unpack_opening(node[2])
-
-
 @pytest.fixture(scope="module")
 def audit(tmp_path_factory: pytest.TempPathFactory) -> Audit:
-    def make(base: Path) -> tuple[Round, Path]:
-        rnd = build_round(base, height=6, name="h6")
-        bundle = base / "bundle"
-        res = prove(
-            "export-audit", "--out", str(rnd.dir), "--secret", str(rnd.key),
-            "--bundle", str(bundle), "--workers", "1",
-        )  # fmt: skip
-        assert res.rc == 0, res.text
-        return rnd, bundle
-
-    rnd, bundle = shared(tmp_path_factory, "broken-checks-audit", make)
-    return Audit(rnd, bundle, parse_statement(rnd.statement.read_bytes(), "statement.json"))
+    return audit_round(tmp_path_factory)
 
 
 def test_audit_bundle_verifies(audit: Audit) -> None:
