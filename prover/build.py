@@ -39,12 +39,14 @@ from prover.snapshot import SnapshotSummary, iter_snapshot, overflow_advice, val
 from prover.store import Store, StoreReader, ix, pack_balances
 from prover.store import unpack_balances as unpack_balances
 from prover.tree import (
+    L_SNAPSHOT_KEY,
     DerivedSecrets,
     Node,
     RoundSecrets,
     TreeMaker,
     bumped_positions,
     choose_top_depth,
+    inputs_digest,
     merge_tops,
     node_from_parts,
     node_row,
@@ -130,6 +132,7 @@ def _meta_key(cfg: BuildConfig, summary: SnapshotSummary, secrets: RoundSecrets)
         "snapshot_sha256": summary.sha256_hex,
         "round_up": cfg.round_up,
         "fingerprint": secrets.fingerprint(),
+        "inputs": secrets.inputs.hex(),
     }
 
 
@@ -176,6 +179,7 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
         bits=cfg.bits,
         max_users=1 << (cfg.height - 1),
         round_up=cfg.round_up,
+        row_key=secret.derive(L_SNAPSHOT_KEY, cfg.round_id),
     )
     times["validate"] = time.perf_counter() - t0
     for sym, total in zip(summary.assets, summary.totals, strict=True):
@@ -187,8 +191,13 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
             )
     if cfg.precheck is not None:
         cfg.precheck(summary)
-    secrets = RoundSecrets(secret, cfg.round_id, len(cfg.assets))
     params = params_of(cfg)
+    secrets = RoundSecrets(
+        secret,
+        cfg.round_id,
+        len(cfg.assets),
+        inputs_digest(summary.data_digest, params.to_json(), cfg.round_up),
+    )
     store = open_round_store(cfg, summary, secrets)
     try:
         with Pool(cfg.workers, cfg.dask_client, secrets) as pool:

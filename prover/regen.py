@@ -30,7 +30,11 @@ def open_round(out: Path, secret_path: str) -> tuple[Store, RoundSecrets, Params
         store.close()
         raise FormatError(f"{out}: the round's build did not finish")
     params = _params_from_json(key["params"], "params")
-    secrets = RoundSecrets(load_master_secret(secret_path), key["round"], params.k)
+    if "inputs" not in key:
+        store.close()
+        raise FormatError(f"{out}: built by an older version (no inputs digest): build it again")
+    inputs = bytes.fromhex(key["inputs"])
+    secrets = RoundSecrets(load_master_secret(secret_path), key["round"], params.k, inputs)
     if secrets.fingerprint() != key["fingerprint"]:
         store.close()
         raise ParameterError(f"{secret_path}: this is not the secret the round was built with")

@@ -35,6 +35,7 @@ from typing import BinaryIO, NamedTuple, NoReturn
 import numpy as np
 
 from circuits.errors import FormatError, ParameterError
+from circuits.merkle import framed, framed_hash
 from prover.amounts import parse_amount
 from verifier.ids import normalise_user_id, validate_asset_symbol
 from verifier.inputs import open_regular
@@ -74,6 +75,8 @@ class SnapshotSummary:
     totals: tuple[int, ...]
     sha256: bytes
     lines: int
+    #: Order-independent digest of the data (ids and balances), keyed: `data_digest`.
+    data_digest: bytes = b""
 
     @property
     def sha256_hex(self) -> str:
@@ -359,8 +362,12 @@ def validate_snapshot(
     max_users: int,
     round_up: bool,
     error_cap: int = 50,
+    row_key: bytes = b"",
 ) -> SnapshotSummary:
     """Read the whole snapshot once; return its summary or raise SnapshotError listing problems.
+
+    The summary's `data_digest` is `data_digest(rows, row_key)` of the users read: the same
+    for the same data in any line order, file encoding or column order.
 
     `assets` maps each symbol to its decimals, in the order balances will be given. Problems:
     header (empty, first column not user_id, missing / unknown / duplicated / empty columns),
@@ -379,6 +386,7 @@ def validate_snapshot(
     hashes: array[int] = array("Q")
     users = 0
     totals = [0] * len(assets)
+    rows = _RowDigest(row_key)
     lines = _Lines(file)
     try:
         numbered = iter(lines)
@@ -398,6 +406,8 @@ def validate_snapshot(
             if parsed.balances is not None:
                 for i, units in enumerate(parsed.balances):
                     totals[i] += units
+                if parsed.user_id is not None:
+                    rows.add(parsed.user_id, parsed.balances)
         digest = lines.sha256()
         line_count = lines.count
     finally:
@@ -418,6 +428,7 @@ def validate_snapshot(
         totals=tuple(totals),
         sha256=digest,
         lines=line_count,
+        data_digest=rows.digest(),
     )
 
 
@@ -449,6 +460,31 @@ def _without_trailing_blanks(
         yield from held
         held.clear()
         yield number, line
+
+
+#: Tags of the snapshot's data digest (docs/PROTOCOL.md 6.6).
+TAG_ROW = b"zk-solvency/v1/snapshot-row"
+TAG_DATA = b"zk-solvency/v1/snapshot-data"
+
+
+class _RowDigest:
+    """data_digest = H("snapshot-data" | u64(users) | S), S = sum over users of
+    BLAKE2b-256(key = row_key, "snapshot-row" | id | u64(balance_1) | ... | u64(balance_K))
+    mod 2^256: a multiset hash, so line order does not matter (ids are unique)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self._sum = 0
+        self._count = 0
+
+    def add(self, user_id: str, balances: tuple[int, ...] | list[int]) -> None:
+        fields = [TAG_ROW, user_id.encode("utf-8"), *(b.to_bytes(8, "big") for b in balances)]
+        h = hashlib.blake2b(framed(*fields), digest_size=32, key=self._key).digest()
+        self._sum = (self._sum + int.from_bytes(h, "big")) % (1 << 256)
+        self._count += 1
+
+    def digest(self) -> bytes:
+        return framed_hash(TAG_DATA, self._count.to_bytes(8, "big"), self._sum.to_bytes(32, "big"))
 
 
 def _colliding(hashes: array[int]) -> set[int]:

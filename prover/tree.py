@@ -19,11 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from circuits.errors import ParameterError
 from circuits.generators import pedersen_h
 from circuits.group import N, Point, msm, register_fixed_base
-from circuits.merkle import framed, leaf_hash, node_hash_raw
+from circuits.merkle import framed, framed_hash, leaf_hash, node_hash_raw
 from circuits.pedersen import commit_many
 from prover.secrets import MasterSecret
+from verifier.formats import canonical
 from verifier.ids import user_key, validate_round_id
 
 # Derivation labels (docs/PROTOCOL.md, "Secrets and derivations").
@@ -34,20 +36,37 @@ L_PAD_BLINDING = b"pad-blinding"
 L_PAD_HASH = b"pad-hash"
 L_PROOF_ENTROPY = b"proof-entropy"
 L_FINGERPRINT = b"fingerprint"
+#: Label of the key of the snapshot's data digest (prover.snapshot, docs/PROTOCOL.md 6.6).
+L_SNAPSHOT_KEY = b"snapshot-digest-key"
+#: Tag of the build's inputs digest, a part of every derivation (docs/PROTOCOL.md 6.6).
+TAG_INPUTS = b"zk-solvency/v1/inputs"
+
+
+def inputs_digest(data_digest: bytes, params: dict[str, Any], round_up: bool) -> bytes:
+    """inputs = H("inputs" | snapshot data digest | canonical params JSON | u8(round_up)):
+    whatever fixes the tree's balances. Every secret of a round is derived under it, so a
+    rebuild of the same round id from other data shares no blinding, salt or position with the
+    first build (the difference of two roots reveals nothing), and a rebuild from the same
+    data is byte-identical (in any line order)."""
+    return framed_hash(TAG_INPUTS, data_digest, canonical(params), bytes([bool(round_up)]))
 
 
 class RoundSecrets:
     """Every per-user and per-padding secret of one round, derived from the master secret with
-    HKDF-SHA256 under the round id, so rounds do not link. Redacted repr; not picklable.
+    HKDF-SHA256 under the round id and the build's `inputs_digest`, so rounds do not link and
+    neither do two builds of one round id from different data. Redacted repr; not picklable.
 
     The derivations are those of `MasterSecret.derive` (prover/secrets.py), computed here from
     the HMAC states keyed once with the master's extracted key: the same bytes, faster,
     which matters when a 1,000,000-user tree derives some 30,000,000 padding secrets."""
 
-    __slots__ = ("_k", "_master", "_prefix", "_prk", "round_id")
+    __slots__ = ("_inputs", "_k", "_master", "_prefix", "_prk", "round_id")
 
-    def __init__(self, master: MasterSecret, round_id: str, assets: int) -> None:
+    def __init__(self, master: MasterSecret, round_id: str, assets: int, inputs: bytes) -> None:
+        if not isinstance(inputs, bytes) or len(inputs) != 32:
+            raise ParameterError("the inputs digest must be 32 bytes")
         self._master = master
+        self._inputs = inputs
         self.round_id = round_id
         self._k = assets
         prk = getattr(master, "_prk", None)
@@ -58,7 +77,7 @@ class RoundSecrets:
                 hashlib.sha256(bytes(b ^ 0x36 for b in key)),
                 hashlib.sha256(bytes(b ^ 0x5C for b in key)),
             )
-        self._prefix = framed(validate_round_id(round_id).encode("ascii"))
+        self._prefix = framed(validate_round_id(round_id).encode("ascii"), inputs)
 
     def __repr__(self) -> str:
         return f"RoundSecrets(round={self.round_id!r}, <redacted>)"
@@ -67,10 +86,10 @@ class RoundSecrets:
         raise TypeError("RoundSecrets can't be pickled")
 
     def _derive(self, label: bytes, *parts: bytes, length: int = 32) -> bytes:
-        """= self._master.derive(label, self.round_id, *parts, length=length)."""
+        """= self._master.derive(label, self.round_id, inputs, *parts, length=length)."""
         pads = self._prk
         if pads is None:
-            return self._master.derive(label, self.round_id, *parts, length=length)
+            return self._master.derive(label, self.round_id, self._inputs, *parts, length=length)
         inner, outer = pads
         info = struct.pack(">I", len(label)) + label + self._prefix + framed(*parts)
         out: list[bytes] = []
@@ -90,6 +109,11 @@ class RoundSecrets:
     def _scalar(self, label: bytes, *parts: bytes) -> int:
         k = int.from_bytes(self._derive(label, *parts, length=64), "big") % N
         return k or 1
+
+    @property
+    def inputs(self) -> bytes:
+        """The inputs digest the secrets are derived under (not secret; kept in the store)."""
+        return self._inputs
 
     def fingerprint(self) -> str:
         """A public-safe identifier of (secret, round), to detect a wrong key on resume."""

@@ -20,6 +20,7 @@ from circuits.errors import ParameterError
 from prover.build import BuildConfig, build, staging_dir
 from prover.proving import Pool, SubtreeTask, run_subtree
 from prover.secrets import MasterSecret
+from prover.snapshot import SnapshotSummary
 from prover.store import Store, ix, read_leaves
 from prover.tree import (
     DerivedSecrets,
@@ -30,6 +31,7 @@ from prover.tree import (
     assign_positions,
     bumped_positions,
     choose_top_depth,
+    inputs_digest,
     node_row,
     padding_positions,
 )
@@ -37,6 +39,15 @@ from prover.tree import (
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = bytes(range(7, 39))
 ROUND = "2026-11"
+#: A build's inputs digest (prover.tree.inputs_digest) for tests of the derivations alone.
+INPUTS = bytes(range(100, 132))
+
+
+def inputs_of(cfg: BuildConfig, summary: SnapshotSummary) -> bytes:
+    """The inputs digest `build` derives under for this configuration and snapshot."""
+    from prover.build import params_of
+
+    return inputs_digest(summary.data_digest, params_of(cfg).to_json(), cfg.round_up)
 
 
 def _snapshot(path: Path, users: int, seed: int = 5) -> Path:
@@ -79,21 +90,23 @@ def _nodes(store_path: Path) -> list[tuple[object, ...]]:
 
 def test_fast_derivations_equal_master_derive() -> None:
     master = MasterSecret(SECRET)
-    rs = RoundSecrets(master, ROUND, 2)
+    rs = RoundSecrets(master, ROUND, 2, INPUTS)
     for length in (16, 32, 33, 64, 100):
         assert rs._derive(b"pad-blinding", b"\x01" * 9, b"\x00", length=length) == master.derive(
-            b"pad-blinding", ROUND, b"\x01" * 9, b"\x00", length=length
+            b"pad-blinding", ROUND, INPUTS, b"\x01" * 9, b"\x00", length=length
         )
-    assert rs.leaf_salt("ü") == master.derive(b"leaf-salt", ROUND, "ü".encode())
-    assert rs.pad_hash(3, 5) == master.derive(b"pad-hash", ROUND, b"\x03" + (5).to_bytes(8, "big"))
-    assert rs.fingerprint() == master.derive(b"fingerprint", ROUND, length=16).hex()
+    assert rs.leaf_salt("ü") == master.derive(b"leaf-salt", ROUND, INPUTS, "ü".encode())
+    assert rs.pad_hash(3, 5) == master.derive(
+        b"pad-hash", ROUND, INPUTS, b"\x03" + (5).to_bytes(8, "big")
+    )
+    assert rs.fingerprint() == master.derive(b"fingerprint", ROUND, INPUTS, length=16).hex()
     with pytest.raises(TypeError):
         __import__("pickle").dumps(rs)
 
 
 def test_bumped_positions_equal_assign_positions() -> None:
     # H = 7 and 60 users: many collisions, retries landing on later first candidates too.
-    rs = RoundSecrets(MasterSecret(SECRET), ROUND, 1)
+    rs = RoundSecrets(MasterSecret(SECRET), ROUND, 1, INPUTS)
     H = 7
     users = [(f"k{i:03d}".encode(), f"u{i}") for i in range(60)]
     rows = sorted((rs.candidate(uid, 0, H), key, uid) for key, uid in users)
@@ -107,7 +120,7 @@ def test_bumped_positions_equal_assign_positions() -> None:
 
 
 def _recording_builder(leaves: list[int], H: int, top: int) -> tuple[list[Node], list[Node]]:
-    rs = RoundSecrets(MasterSecret(SECRET), ROUND, 1)
+    rs = RoundSecrets(MasterSecret(SECRET), ROUND, 1, INPUTS)
     maker = TreeMaker(rs, H, 1)
     sunk: list[Node] = []
     builder = StreamingBuilder(maker, lambda n, _p: sunk.append(n), top)
@@ -128,7 +141,7 @@ def test_padding_positions_equal_builder() -> None:
 
 
 def test_derived_secrets_build_the_same_subtree() -> None:
-    rs = RoundSecrets(MasterSecret(SECRET), ROUND, 1)
+    rs = RoundSecrets(MasterSecret(SECRET), ROUND, 1, INPUTS)
     H, top = 16, 4
     rng = random.Random(4)
     leaves = tuple(
@@ -176,7 +189,7 @@ def _cfg(tmp: Path, snap: Path, out: str, **kw: object) -> BuildConfig:
 
 def _serial_nodes(store_path: Path, H: int) -> list[tuple[object, ...]]:
     """The tree as the serial streaming builder makes it from the store's leaves."""
-    rs = RoundSecrets(MasterSecret(SECRET), ROUND, 1)
+    rs = RoundSecrets(MasterSecret(SECRET), ROUND, 1, INPUTS)
     maker = TreeMaker(rs, H, 1)
     rows: list[tuple[object, ...]] = []
     b = StreamingBuilder(maker, lambda n, p: rows.append(node_row(n, p)), 0)
@@ -199,7 +212,7 @@ def test_parallel_build_equals_serial_tree(tmp_path: Path, monkeypatch: pytest.M
     for workers in (1, 2):
         cfg = _cfg(tmp_path, snap, f"w{workers}", height=24, workers=workers)
         summary = validate_snapshot(snap, cfg.assets, bits=64, max_users=1 << 23, round_up=False)
-        rs = RoundSecrets(master, ROUND, 1)
+        rs = RoundSecrets(master, ROUND, 1, inputs_of(cfg, summary))
         store = b.open_round_store(cfg, summary, rs)
         with Pool(workers, None, rs) as pool:
             b._run_phases(cfg, summary, rs, b.params_of(cfg), store, pool, {})
@@ -355,7 +368,7 @@ def test_other_inputs_restart_cleanly(tmp_path: Path) -> None:
 
     cfg = _cfg(tmp_path, snap, "out")
     summary = validate_snapshot(snap, cfg.assets, bits=64, max_users=32, round_up=False)
-    st = open_round_store(cfg, summary, RoundSecrets(master, ROUND, 1))
+    st = open_round_store(cfg, summary, RoundSecrets(master, ROUND, 1, inputs_of(cfg, summary)))
     st.set_meta("phase", "tree")
     st.close()
     res = build(_cfg(tmp_path, other, "out", workers=1), master)
