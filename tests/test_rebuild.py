@@ -5,11 +5,13 @@ rebuilds byte for byte (docs/PROTOCOL.md 6.6)."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from solvency_rounds import MASTER, ROUND, Round, build_round
 
 from circuits.group import Point
+from circuits.merkle import framed, framed_hash
 from prover.secrets import MasterSecret
 from prover.snapshot import validate_snapshot
 from prover.store import Store
@@ -83,3 +85,22 @@ def test_same_data_rebuilds_byte_for_byte(tmp_path: Path) -> None:
     assert s1.sha256 != s2.sha256 and s1.data_digest == s2.data_digest
     s3 = validate_snapshot(a.snapshot, ASSETS, bits=8, max_users=8, round_up=False, row_key=b"k")
     assert s3.data_digest != s1.data_digest
+
+
+def test_data_digest_is_the_documented_formula(tmp_path: Path) -> None:
+    """PROTOCOL 6.6: data = H("snapshot-data" | u64(users) | sum of keyed row hashes)."""
+    a = tmp_path / "s.csv"
+    a.write_text("user_id,BTC,USDT\nalice,3,0\nzoë,200,1\n", encoding="utf-8")
+    got = validate_snapshot(a, ASSETS, bits=8, max_users=8, round_up=False, row_key=b"k" * 32)
+
+    def row(uid: str, *vals: int) -> int:
+        data = framed(
+            b"zk-solvency/v1/snapshot-row", uid.encode(), *(v.to_bytes(8, "big") for v in vals)
+        )
+        return int.from_bytes(hashlib.blake2b(data, digest_size=32, key=b"k" * 32).digest(), "big")
+
+    total = (row("alice", 3, 0) + row("zoë", 200, 1)) % (1 << 256)
+    want = framed_hash(
+        b"zk-solvency/v1/snapshot-data", (2).to_bytes(8, "big"), total.to_bytes(32, "big")
+    )
+    assert got.data_digest == want

@@ -188,8 +188,11 @@ def _cfg(tmp: Path, snap: Path, out: str, **kw: object) -> BuildConfig:
 
 
 def _serial_nodes(store_path: Path, H: int) -> list[tuple[object, ...]]:
-    """The tree as the serial streaming builder makes it from the store's leaves."""
-    rs = RoundSecrets(MasterSecret(SECRET), ROUND, 1, INPUTS)
+    """The tree as the serial streaming builder makes it from the store's leaves (with the
+    secrets of the inputs digest the store records)."""
+    with Store(store_path) as store:
+        inputs = bytes.fromhex(store.get_meta("key")["inputs"])
+    rs = RoundSecrets(MasterSecret(SECRET), ROUND, 1, inputs)
     maker = TreeMaker(rs, H, 1)
     rows: list[tuple[object, ...]] = []
     b = StreamingBuilder(maker, lambda n, p: rows.append(node_row(n, p)), 0)
@@ -212,7 +215,7 @@ def test_parallel_build_equals_serial_tree(tmp_path: Path, monkeypatch: pytest.M
     for workers in (1, 2):
         cfg = _cfg(tmp_path, snap, f"w{workers}", height=24, workers=workers)
         summary = validate_snapshot(snap, cfg.assets, bits=64, max_users=1 << 23, round_up=False)
-        rs = RoundSecrets(master, ROUND, 1, inputs_of(cfg, summary))
+        rs = RoundSecrets(master, ROUND, 1, INPUTS)
         store = b.open_round_store(cfg, summary, rs)
         with Pool(workers, None, rs) as pool:
             b._run_phases(cfg, summary, rs, b.params_of(cfg), store, pool, {})

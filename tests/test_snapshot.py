@@ -147,6 +147,7 @@ def test_ok(here: Path) -> None:
         ),
         sha256=hashlib.sha256(data).digest(),
         lines=5,
+        data_digest=summary.data_digest,  # tests/test_rebuild.py checks it against PROTOCOL 6.6
     )
     assert summary.total("USDT") == 1_000_100_500_001
     assert summary.sha256_hex == hashlib.sha256(data).hexdigest()
