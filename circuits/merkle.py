@@ -2,6 +2,7 @@
 (docs/PROTOCOL.md, "Liabilities tree").
 
     leaf:   C_a = Com(v_a, b_a) per asset a;  h = H("leaf" | round | id | salt)
+    padding: C_a = Com(0, r_a) = r_a*H;       h = H("padding" | u8(depth) || u64(index) | salt)
     parent: C_a = C_a(left) + C_a(right);     h = H("node" | C(left) | C(right) | h(left) | h(right))
 
 H is SHA-256 over length-framed fields under a distinct tag, so a node can never pose as a leaf
@@ -23,6 +24,7 @@ from circuits.transcript import Transcript
 TAG_LEAF = b"zk-solvency/v1/leaf"
 TAG_NODE = b"zk-solvency/v1/node"
 TAG_PARAMS = b"zk-solvency/v1/params"
+TAG_PADDING = b"zk-solvency/v1/padding"
 
 LABEL_ROOT_RANGE = b"zk-solvency/v1/root-range"
 LABEL_NODE_RANGE = b"zk-solvency/v1/node-range"
@@ -50,6 +52,15 @@ def leaf_hash(round_id: str, user_id: str, salt: bytes) -> bytes:
     if len(salt) != 32:
         raise ParameterError("salt must be 32 bytes")
     return framed_hash(TAG_LEAF, round_id.encode(), user_id.encode(), salt)
+
+
+def padding_hash(depth: int, index: int, salt: bytes) -> bytes:
+    """h = H("padding" | u8(depth) || u64(index) | salt): a padding node's hash. The salt is
+    secret (users cannot tell padding from a real sibling); given to an auditor, it proves the
+    node is padding, since no node or leaf hash can equal it (distinct tags)."""
+    if len(salt) != 32:
+        raise ParameterError("padding salt must be 32 bytes")
+    return framed_hash(TAG_PADDING, struct.pack(">BQ", depth, index), salt)
 
 
 def commitments_bytes(commitments: Sequence[Point]) -> bytes:

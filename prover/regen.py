@@ -6,16 +6,25 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import BinaryIO
 
 from circuits.errors import FormatError, ParameterError
 from circuits.group import Point
+from circuits.pedersen import commit
 from prover.build import inclusion_proof, make_node_proofs
 from prover.layout import PRIVATE_DIR, STORE_NAME, RoundLayout
 from prover.proving import Pool
 from prover.secrets import load_master_secret
 from prover.store import Store
 from prover.tree import RoundSecrets
-from verifier.formats import AuditNode, Params, _params_from_json
+from verifier.formats import (
+    AUDIT_HEADER,
+    AuditNode,
+    Padding,
+    Params,
+    _params_from_json,
+    audit_header,
+)
 from verifier.ids import normalise_user_id, user_key
 
 
@@ -54,8 +63,10 @@ def regenerate_proof(out: Path, secret_path: str, user: str, fmt: str) -> bytes:
 
 
 def export_audit(out: Path, secret_path: str, bundle: Path, workers: int) -> int:
-    """Prove every node that lacks a proof, then write bundle/nodes.jsonl bottom-up (depth H
-    first, each level in index order, the root last), atomically."""
+    """Prove every node that lacks a proof, then write the audit/v2 bundle atomically, private
+    (folder 0700, files 0600): bundle.json (format, round, root hash) and nodes.jsonl bottom-up
+    (depth H first, each level in index order, the root last), each padding node with the
+    proof that it is padding (its hash's salt and its blindings, which open it to zero)."""
     if bundle.exists():
         raise ParameterError(f"{bundle}: already exists")
     store, secrets, params, round_id = open_round(out, secret_path)
@@ -65,15 +76,48 @@ def export_audit(out: Path, secret_path: str, bundle: Path, workers: int) -> int
             make_node_proofs(store, secrets, params, round_id, pool, None, all_nodes=True)
         if tmp.exists():
             shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
+        tmp.mkdir(parents=True, mode=0o700)
+        os.chmod(tmp, 0o700)  # whatever the umask
         count = 0
-        with (tmp / "nodes.jsonl").open("wb") as f:
+        root_hash = b""
+        with _private_file(tmp / "nodes.jsonl") as f:
             for depth in range(params.height, -1, -1):
                 for index, h, cb, proof in store.level(depth):
                     cs = tuple(Point.from_bytes(cb[33 * k : 33 * k + 33]) for k in range(params.k))
-                    f.write(AuditNode(depth, index, h, cs, proof if depth else None).to_json_line())
+                    node = AuditNode(
+                        depth,
+                        index,
+                        h,
+                        cs,
+                        proof if depth else None,
+                        _padding(secrets, depth, index, h, cs),
+                    )
+                    f.write(node.to_json_line())
                     count += 1
+                    root_hash = h
+        with _private_file(tmp / AUDIT_HEADER) as f:
+            f.write(audit_header(round_id, root_hash))
         os.replace(tmp, bundle)
     finally:
         store.close()
     return count
+
+
+def _padding(
+    secrets: RoundSecrets, depth: int, index: int, h: bytes, cs: tuple[Point, ...]
+) -> Padding | None:
+    """The proof that node (depth, index) is padding, if it is (its hash is the padding hash of
+    its position); self-checked: its blindings open its commitments to zero."""
+    if h != secrets.pad_hash(depth, index):
+        return None
+    pad = Padding(secrets.pad_salt(depth, index), tuple(secrets.pad_blindings(depth, index)))
+    if any(commit(0, r) != c for r, c in zip(pad.blindings, cs, strict=True)):
+        raise ParameterError(f"self-check failed: padding node ({depth}, {index}) is not Com(0, r)")
+    return pad
+
+
+def _private_file(path: Path) -> BinaryIO:
+    """A new file, mode 0600 from the start."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "wb")

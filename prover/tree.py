@@ -22,7 +22,7 @@ import numpy as np
 from circuits.errors import ParameterError
 from circuits.generators import pedersen_h
 from circuits.group import N, Point, msm, register_fixed_base
-from circuits.merkle import framed, framed_hash, leaf_hash, node_hash_raw
+from circuits.merkle import framed, framed_hash, leaf_hash, node_hash_raw, padding_hash
 from circuits.pedersen import commit_many
 from prover.secrets import MasterSecret
 from verifier.formats import canonical
@@ -133,8 +133,12 @@ class RoundSecrets:
         pos = struct.pack(">BQ", depth, index)
         return [self._scalar(L_PAD_BLINDING, pos, bytes([a])) for a in range(self._k)]
 
-    def pad_hash(self, depth: int, index: int) -> bytes:
+    def pad_salt(self, depth: int, index: int) -> bytes:
+        """The salt of a padding node's hash (given to auditors with the node's opening)."""
         return self._derive(L_PAD_HASH, struct.pack(">BQ", depth, index))
+
+    def pad_hash(self, depth: int, index: int) -> bytes:
+        return padding_hash(depth, index, self.pad_salt(depth, index))
 
     def proof_entropy(self, kind: bytes, depth: int, index: int) -> bytes:
         """Entropy for a range proof's blinding RNG: secret-derived, so reruns are

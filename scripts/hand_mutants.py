@@ -28,6 +28,7 @@ SOLV = "verifier/solvency.py"
 LIAB = "verifier/liabilities.py"
 T_RP = "tests/test_broken_checks_circuits.py"
 T_VER = "tests/test_broken_checks_verifier.py"
+T_AUD = "tests/test_audit_complete.py"
 
 MUTANTS = (
     Mutant(
@@ -141,6 +142,27 @@ MUTANTS = (
         "if len({a.symbol for a in assets}) != k:",
         "if False:",
         (f"{T_VER}::test_duplicate_asset_in_a_binary_proof",),
+    ),
+    Mutant(
+        "audit: childless inner node accepted without a padding proof",
+        LIAB,
+        "elif complete:",
+        "elif False:",
+        (f"{T_AUD}::test_pruned_subtree_is_refused",),
+    ),
+    Mutant(
+        "audit: padding hash preimage not checked",
+        LIAB,
+        "if not hmac.compare_digest(padding_hash(node.depth, node.index, pad.salt), node.hash):",
+        "if False:",
+        (f"{T_AUD}::test_zero_balance_user_passed_off_as_padding",),
+    ),
+    Mutant(
+        "audit: padding opening to zero not checked",
+        LIAB,
+        "if r == 0 or commit(0, r) != c:",
+        "if False:",
+        (f"{T_AUD}::test_wrong_padding_proof",),
     ),
 )
 

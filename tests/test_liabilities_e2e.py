@@ -249,7 +249,8 @@ def test_export_audit_and_audit(rnd: Round, tmp_path: Path) -> None:
     res = verify("audit", "--statement", str(rnd.statement), "--bundle", str(bundle), "--json")
     assert res.rc == 0, res.text
     doc = json.loads(res.stdout)
-    assert doc["audit"] == {"nodes": len(lines), "proofs": len(lines) - 1}
+    assert doc["audit"]["nodes"] == len(lines) and doc["audit"]["proofs"] == len(lines) - 1
+    assert doc["audit"]["complete"] is True  # audit/v2: every padding node proven
     # exporting again to the same folder is refused
     res = prove(
         "export-audit", "--out", str(rnd.dir), "--secret", str(rnd.key), "--bundle", str(bundle),
@@ -286,7 +287,9 @@ def test_export_audit_and_audit(rnd: Round, tmp_path: Path) -> None:
     # a node's hash changed: its parent's hash no longer matches
     c = json.loads(lines[0])
     c["hash"] = ("0" if c["hash"][0] != "0" else "1") + c["hash"][1:]
-    assert audit_of([json.dumps(c).encode(), *lines[1:]]) == (1, "audit-tree")
+    # (a padding node's hash is also bound to its padding proof, checked first)
+    want = "audit-padding" if "padding" in c else "audit-tree"
+    assert audit_of([json.dumps(c).encode(), *lines[1:]]) == (1, want)
 
 
 TINY = [("alice", "3", "0"), ("bob", "0", "250"), ("zoë", "200", "1"), ("李雷", "1", "1")]

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from circuits.errors import ParameterError
+from circuits.merkle import padding_hash
 from prover.build import BuildConfig, build, staging_dir
 from prover.proving import Pool, SubtreeTask, run_subtree
 from prover.secrets import MasterSecret
@@ -96,9 +97,10 @@ def test_fast_derivations_equal_master_derive() -> None:
             b"pad-blinding", ROUND, INPUTS, b"\x01" * 9, b"\x00", length=length
         )
     assert rs.leaf_salt("ü") == master.derive(b"leaf-salt", ROUND, INPUTS, "ü".encode())
-    assert rs.pad_hash(3, 5) == master.derive(
+    assert rs.pad_salt(3, 5) == master.derive(
         b"pad-hash", ROUND, INPUTS, b"\x03" + (5).to_bytes(8, "big")
     )
+    assert rs.pad_hash(3, 5) == padding_hash(3, 5, rs.pad_salt(3, 5))
     assert rs.fingerprint() == master.derive(b"fingerprint", ROUND, INPUTS, length=16).hex()
     with pytest.raises(TypeError):
         __import__("pickle").dumps(rs)

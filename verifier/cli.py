@@ -16,7 +16,15 @@ from typing import Any
 
 from circuits.errors import FormatError, ParameterError, SolvencyError, VerificationError
 from circuits.group import set_default_backend
-from verifier.formats import Statement, format_units
+from verifier.formats import (
+    AUDIT_FORMAT,
+    AUDIT_FORMAT_V1,
+    AUDIT_HEADER,
+    MAX_AUDIT_HEADER_BYTES,
+    Statement,
+    format_units,
+    parse_audit_header,
+)
 from verifier.history import Entry, history_statements, round_order, verify_history
 from verifier.ids import user_key_hex
 from verifier.inputs import (
@@ -25,6 +33,7 @@ from verifier.inputs import (
     load_inclusion,
     load_statement,
     open_regular,
+    read_bounded,
 )
 from verifier.liabilities import verify_audit, verify_inclusion, verify_root
 from verifier.version import add_version_option
@@ -246,19 +255,52 @@ def cmd_inclusion(args: argparse.Namespace, r: Report) -> None:
 
 def cmd_audit(args: argparse.Namespace, r: Report) -> None:
     st = load_statement(args.statement)
-    nodes = Path(args.bundle) / "nodes.jsonl"
+    bundle = Path(args.bundle)
+    nodes = bundle / "nodes.jsonl"
+    header = bundle / AUDIT_HEADER
+    # audit/v2 has a header and proves every padding node; audit/v1 (no header) cannot show
+    # that no subtree was pruned, and says so
     check_bundle_root(nodes, st)
+    complete = header.exists()
+    if complete:
+        parse_audit_header(read_bounded(str(header), MAX_AUDIT_HEADER_BYTES), st, str(header))
     _statement_header(r, st)
     with open_regular(nodes) as f:
-        res = verify_audit(st, audit_levels(f, st.params, str(nodes)))
+        res = verify_audit(st, audit_levels(f, st.params, str(nodes)), complete=complete)
     r.say(
         f"[ok] tree: {res.nodes:,} nodes over {res.levels} levels; every parent is the sum and "
-        "hash of its children; the root is the statement's"
+        "hash of its two children; every node but the root has its parent; the root is the "
+        "statement's"
     )
     r.say(f"[ok] range proofs: {res.proofs:,} node proofs verified (batched)")
-    r.data["audit"] = {"nodes": res.nodes, "proofs": res.proofs}
+    if complete:
+        r.say(
+            f"[ok] complete: every node without children is one of {res.leaves:,} leaves or one "
+            f"of {res.padding:,} padding nodes, each shown to be padding (its hash's preimage) "
+            "and to commit to zero: no subtree was pruned"
+        )
+    else:
+        r.say(
+            f"[!!] audit/v1 bundle (no {AUDIT_HEADER}): {res.unproven:,} nodes without children "
+            "above the leaves are not shown to be padding, so a pruned subtree would look the "
+            "same: ask for a bundle from this version's `solvency-prove export-audit`"
+        )
+    r.data["audit"] = {
+        "nodes": res.nodes,
+        "proofs": res.proofs,
+        "format": AUDIT_FORMAT if complete else AUDIT_FORMAT_V1,
+        "complete": complete,
+        "leaves": res.leaves,
+        "padding": res.padding,
+    }
     _solvency_lines(r, st, args.exchange_key)
-    r.say("VALID: every node of the tree is well formed and in range.")
+    if complete:
+        r.say("VALID: every node of the tree is well formed and in range, and nothing was pruned.")
+    else:
+        r.say(
+            "VALID (audit/v1): every node given is well formed and in range; completeness is "
+            "not shown."
+        )
 
 
 def cmd_history(args: argparse.Namespace, r: Report) -> None:

@@ -45,7 +45,11 @@ STATEMENT_FORMATS = {STATEMENT_FORMAT_V1: 1, STATEMENT_FORMAT_V2: 2}
 #: BIP-340 tag of the statement digest (docs/PROTOCOL.md 8.3).
 STATEMENT_DIGEST_TAG = "zk-solvency/statement-digest"
 INCLUSION_FORMAT = "zk-solvency/inclusion/v1"
-AUDIT_FORMAT = "zk-solvency/audit/v1"
+AUDIT_FORMAT_V1 = "zk-solvency/audit/v1"
+AUDIT_FORMAT = "zk-solvency/audit/v2"
+#: The audit bundle's header file (v2; a v1 bundle has none) and its size limit.
+AUDIT_HEADER = "bundle.json"
+MAX_AUDIT_HEADER_BYTES = 4096
 BINARY_MAGIC = b"ZKSP"
 BINARY_VERSION = 1
 
@@ -619,15 +623,27 @@ def parse_inclusion(data: bytes, source: str, statement: Statement | None = None
 
 
 @dataclass(frozen=True)
+class Padding:
+    """What shows an auditor that a node is padding (audit/v2): the salt of its hash,
+    h = H("padding" | u8(depth) || u64(index) | salt), and the blindings r_a of its
+    commitments, which open to zero: C_a = r_a*H."""
+
+    salt: bytes
+    blindings: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class AuditNode:
-    """One node of the full tree: position, hash, commitments, and its own range proof (every
-    node but the root; the root's proof is in the statement)."""
+    """One node of the full tree: position, hash, commitments, its own range proof (every
+    node but the root; the root's proof is in the statement) and, for a padding node, the
+    proof that it is padding (audit/v2)."""
 
     depth: int
     index: int
     hash: bytes
     commitments: tuple[Point, ...]
     range_proof: bytes | None
+    padding: Padding | None = None
 
     def to_json_line(self) -> bytes:
         obj: dict[str, Any] = {
@@ -638,13 +654,18 @@ class AuditNode:
         }
         if self.range_proof is not None:
             obj["range_proof"] = self.range_proof.hex()
+        if self.padding is not None:
+            obj["padding"] = {
+                "salt": self.padding.salt.hex(),
+                "blindings": [b.to_bytes(32, "big").hex() for b in self.padding.blindings],
+            }
         return canonical(obj) + b"\n"
 
 
 def parse_audit_line(line: bytes, params: Params, source: str) -> AuditNode:
     doc = as_obj(load_json(line, source=source, max_bytes=MAX_AUDIT_LINE_BYTES, max_depth=4), "")
     try:
-        expect_keys(doc, ["depth", "index", "hash", "commitments"], ["range_proof"], "")
+        expect_keys(doc, ["depth", "index", "hash", "commitments"], ["range_proof", "padding"], "")
         depth = get_int(doc, "depth", "", 0, params.height)
         index = get_int(doc, "index", "", 0, (1 << depth) - 1)
         proof = None
@@ -652,13 +673,53 @@ def parse_audit_line(line: bytes, params: Params, source: str) -> AuditNode:
             proof = get_hex(doc, "range_proof", "", params.node_proof_size())
         elif "range_proof" in doc:
             raise FormatError("range_proof: the root's proof belongs in the statement")
+        padding = None
+        if "padding" in doc:
+            pad = get_obj(doc, "padding", "")
+            expect_keys(pad, ["salt", "blindings"], [], "padding")
+            blindings = get_list(pad, "blindings", "padding", params.k, params.k)
+            padding = Padding(
+                get_hex(pad, "salt", "padding", 32),
+                tuple(
+                    _scalar_value(b, join("padding.blindings", i)) for i, b in enumerate(blindings)
+                ),
+            )
         node = AuditNode(
             depth,
             index,
             get_hex(doc, "hash", "", HASH_BYTES),
             _points(doc, "commitments", "", params.k),
             proof,
+            padding,
         )
     except FormatError as exc:
         raise FormatError(f"{source}: {exc}") from None
     return node
+
+
+def audit_header(round_id: str, root_hash: bytes) -> bytes:
+    """The v2 bundle's header file: its format, round and root hash (canonical JSON)."""
+    return canonical({"format": AUDIT_FORMAT, "round": round_id, "root": root_hash.hex()}) + b"\n"
+
+
+def parse_audit_header(data: bytes, statement: Statement, source: str) -> int:
+    """The bundle's format version (2) from its header, checked against the statement: a
+    bundle of another round or root is refused (FormatError) before any node is read."""
+    doc = as_obj(load_json(data, source=source, max_bytes=MAX_AUDIT_HEADER_BYTES, max_depth=2), "")
+    try:
+        expect_keys(doc, ["format", "round", "root"], [], "")
+        fmt = get_str(doc, "format", "", 64, 1)
+        if fmt != AUDIT_FORMAT:
+            raise FormatError(
+                f"format: {fmt!r}, this verifier reads {AUDIT_FORMAT!r} (and v1 bundles, which have no {AUDIT_HEADER})"
+            )
+        if get_str(doc, "round", "", 64, 1) != statement.round_id:
+            raise FormatError(
+                f"round: this bundle is for round {doc['round']!r}, the statement for "
+                f"{statement.round_id!r}"
+            )
+        if get_hex(doc, "root", "", HASH_BYTES) != statement.root.hash:
+            raise FormatError("root: this bundle is of another tree than the statement's")
+    except FormatError as exc:
+        raise FormatError(f"{source}: {exc}") from None
+    return 2

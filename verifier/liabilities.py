@@ -22,12 +22,13 @@ from circuits.merkle import (
     next_pow2,
     node_hash_raw,
     node_transcript,
+    padding_hash,
     path_transcript,
     root_transcript,
 )
 from circuits.pedersen import commit
 from circuits.transcript import Transcript
-from verifier.formats import AuditNode, InclusionProof, Params, Statement, format_units
+from verifier.formats import AuditNode, InclusionProof, Padding, Params, Statement, format_units
 from verifier.ids import normalise_user_id
 
 #: Checks of an inclusion proof, in the order they run (names used in errors and --json).
@@ -229,17 +230,44 @@ class AuditResult:
     nodes: int
     proofs: int
     levels: int
+    leaves: int = 0  # childless nodes at depth H shown as no padding: the users' leaves
+    padding: int = 0  # childless nodes proven padding (hash preimage, opening to zero)
+    unproven: int = 0  # childless inner nodes without a padding proof (audit/v1 only)
+
+
+def _check_padding(node: AuditNode, pad: Padding) -> None:
+    """A padding node's proof: h = H("padding" | pos | salt) and C_a = r_a*H (opens to 0)."""
+    where = f"node ({node.depth}, {node.index})"
+    if not hmac.compare_digest(padding_hash(node.depth, node.index, pad.salt), node.hash):
+        raise VerificationError(
+            f"{where} claims to be padding but its hash is not H(padding | position | salt)",
+            check="audit-padding",
+        )
+    for c, r in zip(node.commitments, pad.blindings, strict=True):
+        if r == 0 or commit(0, r) != c:
+            raise VerificationError(
+                f"{where} claims to be padding but a commitment does not open to zero",
+                check="audit-padding",
+            )
 
 
 def verify_audit(
-    statement: Statement, levels: Iterable[list[AuditNode]], *, batch: int = 128
+    statement: Statement,
+    levels: Iterable[list[AuditNode]],
+    *,
+    batch: int = 128,
+    complete: bool = True,
 ) -> AuditResult:
     """Check a full tree bundle given level by level, bottom-up (depth H first, then H-1, ...,
-    then the root alone): every parent is the sum and hash of its two children, every child has
-    its parent, the root equals the statement's, and every non-root node's range proof verifies
-    (batched). A node with no children in the bundle is the root of an empty (padding) subtree
-    of the sparse tree: it is covered by its own range proof. Memory: two levels at a time."""
+    then the root alone): every parent is the sum and hash of its two children (an internal
+    node has both), every child has its parent, the root equals the statement's, and every
+    non-root node's range proof verifies (batched). A node without children is a leaf (depth H)
+    or padding; a padding node must carry its proof (`_check_padding`), so no subtree can be
+    dropped and passed off as padding. `complete=False` reads an audit/v1 bundle, which has no
+    padding proofs: childless inner nodes are then counted as `unproven`. Memory: two levels
+    at a time."""
     p = statement.params
+    leaves = padding = unproven = 0
     verify_root(statement)
     ctx = p.digest(statement.round_id)
     m = next_pow2(p.k)
@@ -287,6 +315,24 @@ def verify_audit(
                         "its children's",
                         check="audit-tree",
                     )
+                if node.padding is not None:
+                    raise VerificationError(
+                        f"node ({node.depth}, {node.index}) has children but claims to be padding",
+                        check="audit-padding",
+                    )
+            elif node.padding is not None:
+                _check_padding(node, node.padding)
+                padding += 1
+            elif node.depth == p.height:
+                leaves += 1
+            elif complete:
+                raise VerificationError(
+                    f"node ({node.depth}, {node.index}) has no children and no proof that it is "
+                    "padding: a subtree may have been pruned",
+                    check="audit-tree",
+                )
+            else:
+                unproven += 1
             if node.depth > 0:
                 if node.range_proof is None:
                     raise FormatError(f"node ({node.depth}, {node.index}) has no range proof")
@@ -327,4 +373,4 @@ def verify_audit(
         root.commitments
     ) != commitments_bytes(statement.root.commitments):
         raise VerificationError("the bundle's root differs from the statement's", check="root")
-    return AuditResult(total, proofs, p.height + 1)
+    return AuditResult(total, proofs, p.height + 1, leaves, padding, unproven)
