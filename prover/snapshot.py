@@ -469,7 +469,7 @@ TAG_DATA = b"zk-solvency/v1/snapshot-data"
 
 class _RowDigest:
     """data_digest = H("snapshot-data" | u64(users) | S), S = sum over users of
-    BLAKE2b-256(key = row_key, "snapshot-row" | id | u64(balance_1) | ... | u64(balance_K))
+    BLAKE2b-256(key = row_key, "snapshot-row" | id | u128(balance_1) | ... | u128(balance_K))
     mod 2^256: a multiset hash, so line order does not matter (ids are unique)."""
 
     def __init__(self, key: bytes) -> None:
@@ -478,7 +478,7 @@ class _RowDigest:
         self._count = 0
 
     def add(self, user_id: str, balances: tuple[int, ...] | list[int]) -> None:
-        fields = [TAG_ROW, user_id.encode("utf-8"), *(b.to_bytes(8, "big") for b in balances)]
+        fields = [TAG_ROW, user_id.encode("utf-8"), *(b.to_bytes(16, "big") for b in balances)]
         h = hashlib.blake2b(framed(*fields), digest_size=32, key=self._key).digest()
         self._sum = (self._sum + int.from_bytes(h, "big")) % (1 << 256)
         self._count += 1

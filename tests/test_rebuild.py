@@ -95,7 +95,7 @@ def test_data_digest_is_the_documented_formula(tmp_path: Path) -> None:
 
     def row(uid: str, *vals: int) -> int:
         data = framed(
-            b"zk-solvency/v1/snapshot-row", uid.encode(), *(v.to_bytes(8, "big") for v in vals)
+            b"zk-solvency/v1/snapshot-row", uid.encode(), *(v.to_bytes(16, "big") for v in vals)
         )
         return int.from_bytes(hashlib.blake2b(data, digest_size=32, key=b"k" * 32).digest(), "big")
 
