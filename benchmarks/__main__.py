@@ -6,6 +6,7 @@
     all          rangeproof, tree and verify of a preset, then SUMMARY.md and the plots
     model        exact artifact sizes from the size model (e.g. extrapolated to 2^32 users)
     report       SUMMARY.md and plots again from a results folder's CSV files
+    chain        statement verification with and without --eth-rpc (anvil), over wallet counts
 
 Every subcommand takes `--results DIR` (default benchmarks/results, or
 benchmarks/results/<preset> for the grids). To add one, write a module with
@@ -19,7 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from benchmarks import model, rangeproof, report, suite, tree, verify
+from benchmarks import chain, model, rangeproof, report, suite, tree, verify
 from benchmarks.common import set_results_dir
 
 
@@ -60,6 +61,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     ),
     "report": Subcommand.from_module(
         report, "SUMMARY.md and the plots again from a results folder's CSV files"
+    ),
+    "chain": Subcommand.from_module(
+        chain, "statement verification with and without --eth-rpc over the wallet count (anvil)"
     ),
 }
 

@@ -90,6 +90,8 @@ class BuildConfig:
     dask_client: object | None = None
     # Called with the snapshot's summary before anything is built (solvency checks).
     precheck: Callable[[SnapshotSummary], None] | None = None
+    # The statement's `anchor` section (prover.anchor), signed with the statement.
+    anchor: dict[str, Any] | None = None
     # Returns the statement's extra sections (reserves, solvency, signature) before publishing.
     extend_statement: Callable[[Statement, Store, RoundSecrets], dict[str, Any]] | None = None
 
@@ -205,7 +207,7 @@ def build(cfg: BuildConfig, secret: MasterSecret) -> BuildResult:
             statement = make_statement(cfg, params, store)
             if cfg.extend_statement is not None:
                 extra = cfg.extend_statement(statement, store, secrets)
-                statement = dataclasses.replace(statement, extra=extra)
+                statement = dataclasses.replace(statement, extra={**statement.extra, **extra})
             # self-check: the statement decodes, with the verifier's decoder, to itself
             if parse_statement(statement.to_bytes(), "statement.json") != statement:
                 raise ParameterError("self-check failed: the statement does not decode to itself")
@@ -534,8 +536,9 @@ def make_statement(cfg: BuildConfig, params: Params, store: Store) -> Statement:
         tuple(Point.from_bytes(cbytes[33 * k : 33 * k + 33]) for k in range(K)),
         bytes.fromhex(store.get_meta("root_proof")),
     )
+    extra = {} if cfg.anchor is None else {"anchor": cfg.anchor}
     return Statement(
-        cfg.round_id, cfg.snapshot_time, params, root, cfg.exchange, previous=cfg.previous
+        cfg.round_id, cfg.snapshot_time, params, root, cfg.exchange, extra, previous=cfg.previous
     )
 
 

@@ -128,6 +128,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         cfg.previous = previous_digest(  # type: ignore[attr-defined]
             args.previous, args.round, args.snapshot_time, args.exchange, key
         )
+    from prover.anchor import anchor_section
+
+    cfg.anchor = anchor_section(args)  # type: ignore[attr-defined]
     res = build(cfg, secret)  # type: ignore[arg-type]
     print_summary(res)
     return EXIT_OK
@@ -269,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     from prover.reserves_cli import add_build_arguments
 
     add_build_arguments(p)
+    from prover.anchor import add_build_arguments as add_anchor_arguments
+
+    add_anchor_arguments(p)
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser(
@@ -303,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     from prover.reserves_cli import add_reserves_commands
 
     add_reserves_commands(sub)
+    from prover.anchor import add_anchor_command
+
+    add_anchor_command(sub)
     return ap
 
 

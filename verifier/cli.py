@@ -215,7 +215,20 @@ def cmd_statement(args: argparse.Namespace, r: Report) -> None:
     r.say("[ok] generators: the statement names the pinned generator table")
     r.say("[ok] root: every asset's total liabilities is proven in [0, 2^n) (not negative)")
     _solvency_lines(r, st, args.exchange_key)
+    if args.eth_rpc or args.anchor_tx:
+        from verifier.chain.commands import chain_checks
+
+        chain_checks(st, args, r.say, r.data)
     r.say("VALID: the statement is internally consistent and every proof in it verifies.")
+
+
+def cmd_reserves(args: argparse.Namespace, r: Report) -> None:
+    from verifier.chain.commands import reserves_command
+
+    st = load_statement(args.statement)
+    _statement_header(r, st)
+    reserves_command(st, args, r.say, r.data)
+    r.say("VALID: the reserves are signed for this round and the chain holds at least every claim.")
 
 
 def cmd_inclusion(args: argparse.Namespace, r: Report) -> None:
@@ -405,7 +418,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("statement", help="statement.json")
     common(p)
+    from verifier.chain.commands import add_node_arguments
+
+    add_node_arguments(p, anchor=True)
     p.set_defaults(func=cmd_statement)
+
+    p = sub.add_parser(
+        "reserves",
+        help="check the statement's reserves against Ethereum nodes",
+        description="Check the statement's signature and reserves (wallet signatures), then, "
+        "on an Ethereum node, every listed block hash and that each wallet holds at least its "
+        "claimed balance at the listed height (chain units converted to the asset's decimals, "
+        "rounding down). Every contradiction is listed. Exit 0 valid, 1 the chain contradicts "
+        "a claim, 2 bad input or an unusable node (unreachable, slow, garbage, another chain).",
+    )
+    p.add_argument("--statement", required=True, help="statement.json")
+    common(p)
+    add_node_arguments(p, anchor=False)
+    p.set_defaults(func=cmd_reserves)
 
     p = sub.add_parser(
         "audit",

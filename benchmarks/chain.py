@@ -1,0 +1,120 @@
+"""`python -m benchmarks chain`: statement verification with and without `--eth-rpc`, over the
+number of reserve wallets, on a local anvil node.
+
+Per wallet count W: an anvil node is started (tests/anvil_node.py: from .tools/npm, $ZKSOLVENCY_ANVIL
+or PATH), W wallets get ether (anvil_setBalance) and test-ERC-20 tokens (real transfers), a block
+is mined, and a small round is built (4 users, height 4, 32-bit ranges; untimed) whose reserves
+list the W wallets under ETH and under USDT (2W EIP-191 signatures, made with eth-account). Then
+`solvency-verify statement S` is run in process `--repeat` times without and with `--eth-rpc`
+(the whole command: parse, root proof, signatures of the statement and of every wallet,
+solvency proofs; with the node, also the block hashes, `decimals()` and the 2W balances read in
+JSON-RPC batches of 100). Also `solvency-verify reserves` (signatures and chain only).
+
+Medians with min and max, in ms and in units (one libsecp256k1 variable-base scalar
+multiplication, measured in the same run). Rows go to <results>/chain.csv with provenance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import (
+    CsvStream,
+    load_average,
+    measure,
+    parse_list,
+    print_table,
+    provenance,
+    set_results_dir,
+    unit_scalar_mul_seconds,
+)
+
+NAME = "chain"
+COLUMNS = (
+    "wallets",
+    "command",
+    "eth_rpc",
+    "median_ms",
+    "min_ms",
+    "max_ms",
+    "units",
+    "runs",
+    "load_1min",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wallets", type=parse_list, default=[10, 1000], help="wallet counts (default 10,1000)"
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="runs per point (default 5)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+
+
+def _quiet(argv: list[str]) -> int:
+    from verifier.cli import main as verify_main
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return verify_main(argv)
+
+
+def _round(anvil: Any, wallets: int, base: Path) -> Path:
+    from tests.chain_rounds import build_chain_round, fund_wallets, signed_reserves
+    from tests.solvency_rounds import ROUND
+
+    wei = [2 * 10**18 + i for i in range(wallets)]
+    usdt = [1_000_000_000 + i for i in range(wallets)]
+    state = fund_wallets(anvil, wei, usdt, transfers=False)
+    return build_chain_round(base, signed_reserves(state, ROUND)).statement
+
+
+def run(args: argparse.Namespace) -> int:
+    from tests.anvil_node import Anvil, find_anvil
+
+    if args.results:
+        set_results_dir(args.results)
+    binary = find_anvil()
+    if binary is None:
+        print("anvil not found: npm install --prefix .tools/npm @foundry-rs/anvil@1.7.1")
+        return 2
+    unit = unit_scalar_mul_seconds(clock=args.clock)
+    prov = provenance(unit)
+    with CsvStream(NAME, COLUMNS, prov) as out:
+        for wallets in args.wallets:
+            anvil = Anvil(binary)
+            try:
+                with tempfile.TemporaryDirectory() as tmp:
+                    st = str(_round(anvil, wallets, Path(tmp)))
+                    points = [
+                        ("statement", False, ["statement", st]),
+                        ("statement", True, ["statement", st, "--eth-rpc", anvil.url]),
+                        ("reserves", True, ["reserves", "--statement", st, "--eth-rpc", anvil.url]),
+                    ]
+                    for command, rpc, argv in points:
+                        if _quiet(argv) != 0:
+                            raise SystemExit(f"{argv[0]} did not verify")
+                        t = measure(lambda argv=argv: _quiet(argv), args.repeat, clock=args.clock)
+                        out.write(
+                            {
+                                "wallets": wallets,
+                                "command": command,
+                                "eth_rpc": int(rpc),
+                                "median_ms": f"{t.median * 1e3:.1f}",
+                                "min_ms": f"{t.low * 1e3:.1f}",
+                                "max_ms": f"{t.high * 1e3:.1f}",
+                                "units": f"{t.median / unit:.0f}",
+                                "runs": t.runs,
+                                "load_1min": load_average(),
+                            }
+                        )
+            finally:
+                anvil.stop()
+    print(f"unit (one libsecp256k1 scalar multiplication): {unit * 1e6:.1f} us")
+    print_table(out.rows, COLUMNS)
+    print(f"wrote {out.path}")
+    return 0

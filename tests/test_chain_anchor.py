@@ -1,0 +1,296 @@
+"""The statement anchored on a real anvil chain: the signed `anchor` section, `solvency-prove
+anchor` (unsigned transaction, or signed and sent), and `solvency-verify statement --eth-rpc
+--anchor-tx` with a wrong digest, a wrong sender, a missing transaction, another chain, and
+nodes that are unreachable, slow or answer garbage (exit codes and named errors)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.anvil_node import ANVIL_CHAIN_ID, DEV_ACCOUNT, DEV_KEY, Anvil, require_anvil
+from tests.solvency_rounds import (
+    EXCHANGE_PK,
+    EXCHANGE_SK,
+    OTHER_ROUND,
+    Round,
+    build_round,
+    prove,
+    verify,
+    write_secret,
+)
+from verifier.chain.anchor import ANCHOR_TAG
+from verifier.formats import parse_statement, statement_digest
+
+SECOND_ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # anvil's dev account 1
+
+
+@dataclass
+class Setup:
+    anvil: Anvil
+    base: Path
+    round: Round
+    other: Round
+    anchor_key: Path
+
+
+def anchor_args(base: Path, chain_id: int = ANVIL_CHAIN_ID) -> list[str]:
+    key = base / "exchange.key"
+    if not key.exists():
+        write_secret(key, EXCHANGE_SK)
+    return [
+        "--exchange",
+        "Test Exchange",
+        "--signing-key",
+        str(key),
+        "--anchor-address",
+        DEV_ACCOUNT,
+        "--anchor-chain-id",
+        str(chain_id),
+    ]
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+    anvil = Anvil(require_anvil())
+    try:
+        base = tmp_path_factory.mktemp("anchor")
+        rnd = build_round(base, extra=anchor_args(base))
+        other = build_round(base, round_id=OTHER_ROUND, extra=anchor_args(base), name="other")
+        yield Setup(anvil, base, rnd, other, write_secret(base / "anchor.key", DEV_KEY))
+    finally:
+        anvil.stop()
+
+
+def send_anchor(s: Setup, rnd: Round) -> str:
+    res = prove(
+        "anchor", "--round-dir", str(rnd.dir), "--from", DEV_ACCOUNT,
+        "--eth-rpc", s.anvil.url, "--key", str(s.anchor_key),
+    )  # fmt: skip
+    assert res.rc == 0, res.text
+    tx = res.stdout.strip()
+    assert tx.startswith("0x") and len(tx) == 66
+    return tx
+
+
+def verify_anchor(s: Setup, rnd: Round, tx: str, *more: str) -> object:
+    return verify(
+        "statement", str(rnd.statement), "--exchange-key", EXCHANGE_PK,
+        "--eth-rpc", s.anvil.url, "--anchor-tx", tx, *more,
+    )  # fmt: skip
+
+
+def test_the_anchor_section_is_signed_with_the_statement(setup: Setup) -> None:
+    doc = setup.round.statement_json()
+    assert doc["anchor"] == {
+        "chain": "ethereum",
+        "chain_id": ANVIL_CHAIN_ID,
+        "address": DEV_ACCOUNT,
+    }
+    doc["anchor"]["address"] = SECOND_ACCOUNT
+    forged = setup.base / "forged.json"
+    forged.write_text(json.dumps(doc))
+    res = verify("statement", str(forged), "--exchange-key", EXCHANGE_PK)
+    assert res.rc == 1 and "check 'signature' failed" in res.stdout
+
+
+def test_unsigned_transaction_carries_tag_and_digest(setup: Setup) -> None:
+    res = prove("anchor", "--round-dir", str(setup.round.dir), "--from", DEV_ACCOUNT)
+    assert res.rc == 0, res.text
+    tx = json.loads(res.stdout)
+    st = parse_statement(setup.round.statement.read_bytes())
+    assert tx == {
+        "chainId": hex(ANVIL_CHAIN_ID),
+        "from": DEV_ACCOUNT,
+        "to": DEV_ACCOUNT,
+        "value": "0x0",
+        "data": "0x" + (b"zk-solvency/anchor/v1" + statement_digest(st)).hex(),
+    }
+    assert ANCHOR_TAG == b"zk-solvency/anchor/v1"
+
+
+def test_anchor_sent_and_verified(setup: Setup) -> None:
+    tx = send_anchor(setup, setup.round)
+    res = verify_anchor(setup, setup.round, tx, "--json")
+    assert res.rc == 0, res.text
+    out = json.loads(res.stdout)
+    st = parse_statement(setup.round.statement.read_bytes())
+    assert out["anchor"]["tx"] == tx
+    assert out["anchor"]["address"] == DEV_ACCOUNT
+    assert out["anchor"]["digest"] == statement_digest(st).hex()
+    text = verify_anchor(setup, setup.round, tx).stdout
+    assert f"[ok] anchor: transaction {tx} from {DEV_ACCOUNT} on chain {ANVIL_CHAIN_ID}" in text
+
+
+def test_another_statements_anchor_is_refused(setup: Setup) -> None:
+    tx = send_anchor(setup, setup.other)
+    res = verify_anchor(setup, setup.round, tx)
+    assert res.rc == 1
+    other = parse_statement(setup.other.statement.read_bytes())
+    assert "check 'anchor-data' failed" in res.stdout
+    assert f"anchors the statement digest {statement_digest(other).hex()}" in res.stdout
+
+
+def test_an_anchor_from_another_address_is_refused(setup: Setup) -> None:
+    st = parse_statement(setup.round.statement.read_bytes())
+    data = ANCHOR_TAG + statement_digest(st)
+    receipt = setup.anvil.send(SECOND_ACCOUNT, data, sender=SECOND_ACCOUNT)
+    res = verify_anchor(setup, setup.round, receipt["transactionHash"])
+    assert res.rc == 1
+    assert "check 'anchor-sender' failed" in res.stdout
+    assert f"not from the anchor address {DEV_ACCOUNT}" in res.stdout
+
+
+def test_an_anchor_to_another_address_or_with_other_data_is_refused(setup: Setup) -> None:
+    st = parse_statement(setup.round.statement.read_bytes())
+    receipt = setup.anvil.send(SECOND_ACCOUNT, ANCHOR_TAG + statement_digest(st))
+    res = verify_anchor(setup, setup.round, receipt["transactionHash"])
+    assert res.rc == 1 and "not to the anchor address itself" in res.stdout
+    receipt = setup.anvil.send(DEV_ACCOUNT, statement_digest(st))  # no tag
+    res = verify_anchor(setup, setup.round, receipt["transactionHash"])
+    assert res.rc == 1 and "check 'anchor-data' failed" in res.stdout
+
+
+def test_a_missing_transaction(setup: Setup) -> None:
+    tx = "0x" + "42" * 32
+    res = verify_anchor(setup, setup.round, tx)
+    assert res.rc == 1
+    assert f"check 'anchor-tx' failed: no transaction {tx} on chain {ANVIL_CHAIN_ID}" in res.stdout
+
+
+def test_a_node_of_another_chain_exit_2(setup: Setup, tmp_path: Path) -> None:
+    rnd = build_round(tmp_path, extra=anchor_args(tmp_path, chain_id=1))
+    res = verify(
+        "statement",
+        str(rnd.statement),
+        "--eth-rpc",
+        setup.anvil.url,
+        "--anchor-tx",
+        "0x" + "42" * 32,
+    )
+    assert res.rc == 2
+    assert "the statement's anchor is on chain id 1, but the node" in res.stderr
+    assert "Traceback" not in res.text
+
+
+def test_bad_anchor_arguments_exit_2(setup: Setup) -> None:
+    st = str(setup.round.statement)
+    res = verify("statement", st, "--anchor-tx", "0x" + "42" * 32)
+    assert res.rc == 2 and "--anchor-tx needs --eth-rpc" in res.stderr
+    res = verify("statement", st, "--eth-rpc", setup.anvil.url, "--anchor-tx", "0x42")
+    assert res.rc == 2 and "expected 0x followed by 64 hex digits" in res.stderr
+    res = prove("anchor", "--round-dir", str(setup.round.dir), "--from", SECOND_ACCOUNT)
+    assert res.rc == 2 and f"declares the anchor address {DEV_ACCOUNT}" in res.stderr
+    res = prove("anchor", "--round-dir", str(setup.round.dir), "--from", DEV_ACCOUNT.lower())
+    assert res.rc == 2
+    res = prove(
+        "anchor",
+        "--round-dir",
+        str(setup.round.dir),
+        "--from",
+        DEV_ACCOUNT,
+        "--eth-rpc",
+        setup.anvil.url,
+    )
+    assert res.rc == 2 and "needs both --eth-rpc URL and --key FILE" in res.stderr
+
+
+def test_a_statement_without_anchor_exit_2(setup: Setup, tmp_path: Path) -> None:
+    rnd = build_round(tmp_path)
+    res = verify(
+        "statement",
+        str(rnd.statement),
+        "--eth-rpc",
+        setup.anvil.url,
+        "--anchor-tx",
+        "0x" + "42" * 32,
+    )
+    assert res.rc == 2 and "declares no anchor" in res.stderr
+    res = prove("anchor", "--round-dir", str(rnd.dir), "--from", DEV_ACCOUNT)
+    assert res.rc == 2 and "declares no anchor" in res.stderr
+    res = verify("reserves", "--statement", str(rnd.statement), "--eth-rpc", setup.anvil.url)
+    assert res.rc == 2 and "the statement has no reserves" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--anchor-address", DEV_ACCOUNT], "go together"),
+        (["--anchor-address", DEV_ACCOUNT, "--anchor-chain-id", "1"], "needs --signing-key"),
+        (["--anchor-address", DEV_ACCOUNT.lower(), "--anchor-chain-id", "1"], "EIP-55"),
+        (["--anchor-address", "0x1234", "--anchor-chain-id", "1"], "not an ethereum address"),
+        (["--anchor-address", DEV_ACCOUNT, "--anchor-chain-id", "0"], "chain_id"),
+    ],
+)
+def test_bad_anchor_build_options_exit_2(tmp_path: Path, flags: list[str], message: str) -> None:
+    if "needs --signing-key" not in message:
+        flags = [*flags, "--signing-key", str(write_secret(tmp_path / "x.key", EXCHANGE_SK))]
+    with pytest.raises(RuntimeError, match=rf"exit 2\): error: .*{message}"):
+        build_round(tmp_path, extra=flags)
+
+
+# --- nodes that cannot be used: exit 2, a named error, no traceback ---------------------------
+
+
+class _Bad(BaseHTTPRequestHandler):
+    mode = "garbage"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.mode == "slow":
+            time.sleep(1.5)
+        body = b"<html>hello</html>"
+        try:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(params=["garbage", "slow"])
+def bad_node(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    handler = type("Handler", (_Bad,), {"mode": request.param})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield request.param, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_garbage_or_slow_node_exit_2(setup: Setup, bad_node: tuple[str, str]) -> None:
+    mode, url = bad_node
+    res = verify(
+        "statement", str(setup.round.statement), "--anchor-tx", "0x" + "42" * 32,
+        "--eth-rpc", url, "--rpc-timeout", "0.3",
+    )  # fmt: skip
+    assert res.rc == 2, res.text
+    expected = "no complete reply within 0.3 s" if mode == "slow" else "not a JSON-RPC reply"
+    assert expected in res.stderr and "Traceback" not in res.text
+
+
+def test_an_unreachable_node_exit_2(setup: Setup) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    res = verify(
+        "statement", str(setup.round.statement), "--eth-rpc", f"http://127.0.0.1:{port}",
+        "--anchor-tx", "0x" + "42" * 32,
+    )  # fmt: skip
+    assert res.rc == 2
+    assert f"error: node http://127.0.0.1:{port}: eth_chainId: cannot connect" in res.stderr
