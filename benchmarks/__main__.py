@@ -5,6 +5,7 @@
     verify       a user's verification over H x K x n x mode x backend
     all          rangeproof, tree and verify of a preset, then SUMMARY.md and the plots
     model        exact artifact sizes from the size model (e.g. extrapolated to 2^32 users)
+    targets      one row per prover-speed target and a whole-build row, with goals
     report       SUMMARY.md and plots again from a results folder's CSV files
     chain        statement verification with and without --eth-rpc (anvil), over wallet counts
 
@@ -20,7 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from benchmarks import chain, model, rangeproof, report, suite, tree, verify
+from benchmarks import chain, model, rangeproof, report, suite, targets, tree, verify
 from benchmarks.common import set_results_dir
 
 
@@ -58,6 +59,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     ),
     "model": Subcommand.from_module(
         model, "exact artifact sizes from the size model, extrapolated to any number of users"
+    ),
+    "targets": Subcommand.from_module(
+        targets, "one row per prover-speed target (issue 12) and a whole-build row, with goals"
     ),
     "report": Subcommand.from_module(
         report, "SUMMARY.md and the plots again from a results folder's CSV files"

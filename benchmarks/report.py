@@ -15,6 +15,7 @@ from typing import Any
 from benchmarks import model
 from benchmarks.common import read_csv, results_dir
 from benchmarks.rangeproof import TABLE_COLUMNS
+from benchmarks.targets import COLUMNS as TARGET_COLUMNS
 
 NAME = "report"
 
@@ -154,6 +155,18 @@ def summary(folder: Path) -> str:
             f"Measured: {_provenance(rp)}.",
             "",
             *md_table(cols, [[r.get(c, "") for c in cols] for r in rp]),
+            "",
+        ]
+    targets = read_csv(folder / "targets.csv")
+    if targets:
+        lines += [
+            "## Targets (`targets`)",
+            "",
+            f"Measured: {_provenance(targets)}; the speed-ups are wall-clock ratios.",
+            "",
+            *md_table(
+                list(TARGET_COLUMNS), [[r.get(c, "") for c in TARGET_COLUMNS] for r in targets]
+            ),
             "",
         ]
     lines += model_section()

@@ -1,5 +1,5 @@
-"""`python -m benchmarks all`: the range-proof grid, the prover grid and the verifier grid of a
-preset, then the summary (SUMMARY.md) and the plots, all in one results folder.
+"""`python -m benchmarks all`: the range-proof grid, the targets, the prover grid and the verifier
+grid of a preset, then the summary (SUMMARY.md) and the plots, all in one results folder.
 
 The grid options (--users, --height, ...) apply to `tree`; `verify` uses the same heights,
 assets, bits, modes and backends with its own small round. `rangeproof` runs n = 64 and
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import copy
 
-from benchmarks import grid, rangeproof, report
+from benchmarks import grid, rangeproof, report, targets
 from benchmarks.common import parse_list, results_dir
 
 NAME = "all"
@@ -20,7 +20,9 @@ NAME = "all"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     grid.add_grid_arguments(parser, "tree")
     parser.add_argument(
-        "--skip", default="", help="subcommands to leave out, e.g. rangeproof or tree,verify"
+        "--skip",
+        default="",
+        help="subcommands to leave out, e.g. rangeproof or targets,tree,verify",
     )
 
 
@@ -55,6 +57,16 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             print("\ninterrupted", flush=True)
             return 130
+    if "targets" not in skip:
+        argv = (
+            ["--users", "16", "--tree-users", "1000", "--repeat", "3"]
+            if args.preset == "quick"
+            else []
+        )
+        p = argparse.ArgumentParser(prog="targets")
+        targets.add_arguments(p)
+        print(f"== targets {' '.join(argv)}", flush=True)
+        rc = targets.run(p.parse_args(argv)) or rc
     for which in ("tree", "verify"):
         if which in skip:
             continue

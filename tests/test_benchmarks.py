@@ -139,13 +139,18 @@ def test_smoke_every_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[st
     (row,) = _rows(out / "verify.csv")
     assert row["model_ok"] == "1" and float(row["verify_batch_ms_per_proof"]) > 0
     assert main(["model", "--height", "32", "--assets", "1"]) == 0
+    args = ["--users", "2", "--tree-users", "3", "--repeat", "1", "--no-dask"]
+    assert main(["targets", *args, "--results", str(out)]) == 0
+    rows = list(csv.DictReader((out / "targets.csv").open()))
+    assert [r["target"] for r in rows][:2] == ["proof_aggregated_s", "rangeproof_m1_prove_units"]
+    assert {r["met"] for r in rows} <= {"yes", "no"}
     assert "4294967296" in capsys.readouterr().out
     summary = (out / "SUMMARY.md").read_text(encoding="utf-8")
     assert "published, not measured here" in summary
     for name, _title in report.PLOTS:
         assert (out / name).stat().st_size > 0
     everything = tmp_path / "all"
-    args = [*SMALLEST, "--mode", "per-node", "--in-process", "--skip", "rangeproof"]
+    args = [*SMALLEST, "--mode", "per-node", "--in-process", "--skip", "rangeproof,targets"]
     assert main(["all", *args, "--results", str(everything)]) == 0
     for name in ("tree.csv", "verify.csv", "SUMMARY.md", report.PLOTS[0][0]):
         assert (everything / name).exists()

@@ -1,0 +1,264 @@
+"""`python -m benchmarks targets`: one row per prover-speed target (issue 12) and a whole-build row,
+measured in this run, each with its goal and whether it is met, in targets.csv.
+
+    proof_aggregated_s        one aggregated inclusion proof, H = 32, K = 1 (a range proof of
+                              m = 32 values), CPU seconds, one core            goal <= 0.20 s
+    rangeproof_m1_prove/verify/batch_units   the 64-bit m = 1 range proof, units
+                                                                  goals <= 250 / 60 / 10
+    per_node_over_aggregated  per-node mode: CPU of a user's share of node proofs (node proofs per
+                              user, counted, x one node proof) over one aggregated proof: <= 1
+    tree_users_per_cpu_s      the build's tree phase with the store, users per CPU-second, one
+                              process (proofs stubbed)                           goal >= 1,500
+    publish_ms_per_user       the build's publishing phase per user: CPU with one worker, wall
+                              with two (files written by the workers); baseline 0.806 ms
+    build_speedup_2_workers   a whole build (tree, real proofs, publishing) on 2 workers over 1
+                              worker, wall clock                                 goal >= 1.8
+    dask_speedup_2_workers    the same on a Dask LocalCluster of 2 workers over 1 worker: >= 1.7
+    projection_1m_64_workers_h   1,000,000 users, H = 32, K = 1 on 64 Dask workers, hours:
+                              coordinator CPU per user x users + workers' CPU per user x users /
+                              64, both measured in the 2-worker Dask build; coordinator share in
+                              the note                                            goal <= 1 h
+
+Times are CPU time (process time; the children's for the worker processes) except the speed-ups,
+which are wall-clock ratios: on a machine whose cores are shared with other work they are lower
+than on an idle one (see the load column). The unit (one libsecp256k1 variable-base scalar
+multiplication) is measured in the same run.
+
+    python -m benchmarks targets [--users 32] [--tree-users 2000] [--repeat 5] [--no-dask]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import resource
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from benchmarks import model, rangeproof
+from benchmarks.common import load_average, print_table, provenance, unit_scalar_mul_seconds
+from benchmarks.common import write_csv as _write_csv
+from benchmarks.rounds import ROUND_ID, SECRET, ProofSampler, make_snapshot
+
+NAME = "targets"
+COLUMNS = ("target", "value", "goal", "met", "note")
+#: Publishing per user before issue 12 (benchmarks/results/quick, commit d97ca7f, 1,000 users).
+PUBLISH_BASELINE_MS = 0.806
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--users", type=int, default=32, help="users of the whole builds")
+    parser.add_argument("--tree-users", type=int, default=2000, help="users of the tree rows")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per proof figure")
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask rows")
+    parser.add_argument("--no-csv", action="store_true", help="print only, write no CSV")
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+@contextlib.contextmanager
+def _cpu_phases() -> Iterator[None]:
+    """prover.build times its phases with time.perf_counter: make that this process's CPU time
+    (exact for a one-worker build, which runs every phase in this process)."""
+    from prover import build as b
+
+    class _Clock:
+        perf_counter = staticmethod(time.process_time)
+
+    saved = b.time
+    b.time = _Clock  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        b.time = saved
+
+
+def _build(
+    tmp: Path, users: int, workers: int, stub: bool, client: Any = None, mode: str = "aggregated"
+) -> dict[str, Any]:
+    """Build a synthetic round (H = 32, K = 1); phase seconds, wall and CPU seconds, and the
+    proofs asked (by kind) when `stub` (then all but one proof are copies of a real one)."""
+    from prover.build import BuildConfig, build
+    from prover.secrets import MasterSecret
+
+    snap = tmp / f"s{users}.csv"
+    if not snap.exists():
+        make_snapshot(snap, users, 1, 64)
+    out = tmp / f"out-{users}-{workers}-{'dask' if client else 'local'}-{time.time_ns()}"
+    cfg = BuildConfig(
+        snapshot=snap,
+        round_id=ROUND_ID,
+        assets=dict(model.bench_assets(1)),
+        out=out,
+        height=32,
+        bits=64,
+        mode=mode,
+        workers=workers,
+        progress=False,
+        dask_client=client,
+    )
+    sampler = ProofSampler(users, 32, mode, 1)
+    cpu0, kids0, wall0 = time.process_time(), _children_cpu(), time.perf_counter()
+    with sampler.installed() if stub else contextlib.nullcontext():
+        res = build(cfg, MasterSecret(SECRET))
+    wall = time.perf_counter() - wall0
+    cpu, kids = time.process_time() - cpu0, _children_cpu() - kids0
+    shutil.rmtree(out)
+    return {
+        "phases": dict(res.seconds),
+        "wall": wall,
+        "cpu": cpu,
+        "children": kids,
+        "asked": dict(sampler.stats.asked),
+    }
+
+
+def _row(target: str, value: float, goal: str, met: bool, note: str) -> dict[str, Any]:
+    return {
+        "target": target,
+        "value": f"{value:.4g}",
+        "goal": goal,
+        "met": "yes" if met else "no",
+        "note": note,
+    }
+
+
+def _dask_builds(tmp: Path, users: int) -> tuple[float, float, dict[str, Any]] | None:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        return None
+    walls = []
+    two: dict[str, Any] = {}
+    for n in (1, 2):
+        with (
+            LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            _build(tmp, users, n, stub=False, client=client)  # warm the workers
+            kids0 = _children_cpu()
+            r = _build(tmp, users, n, stub=False, client=client)
+        r["children"] = _children_cpu() - kids0  # the workers' CPU, once they have exited
+        walls.append(r["wall"])
+        two = r
+    return walls[0], walls[1], two
+
+
+def run(args: argparse.Namespace) -> int:
+    unit = unit_scalar_mul_seconds(clock="cpu")
+    prov = provenance(unit)
+    load0 = load_average()
+    rows: list[dict[str, Any]] = []
+    m32 = rangeproof.bench_point("libsecp256k1", 64, 32, args.repeat, 4, "cpu")
+    m1 = rangeproof.bench_point("libsecp256k1", 64, 1, max(args.repeat, 9), 64, "cpu")
+    prove_s = float(m32["prove_ms"]) / 1e3
+    rows.append(
+        _row(
+            "proof_aggregated_s",
+            prove_s,
+            "<= 0.20",
+            prove_s <= 0.20,
+            f"{m32['prove_units']} units; today 0.37-0.46 s",
+        )
+    )
+    for key, goal in (("prove_units", 250), ("verify_units", 60), ("batch_units_per_proof", 10)):
+        v = float(m1[key])
+        rows.append(_row(f"rangeproof_m1_{key}", v, f"<= {goal}", v <= goal, "units"))
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        # per-node: node proofs per user, counted by a stubbed per-node build's sampler
+        node_s = float(m1["prove_ms"]) / 1e3
+        users = args.tree_users
+        per_user = _build(tmp, users, 1, stub=True, mode="per-node")["asked"].get("node", 0) / users
+        ratio = per_user * node_s / prove_s
+        rows.append(
+            _row(
+                "per_node_over_aggregated",
+                ratio,
+                "<= 1",
+                ratio <= 1,
+                f"{per_user:.1f} node proofs per user at {users} users",
+            )
+        )
+        with _cpu_phases():
+            one = _build(tmp, users, 1, stub=True)
+        tree_rate = users / one["phases"]["tree"]
+        rows.append(
+            _row(
+                "tree_users_per_cpu_s",
+                tree_rate,
+                ">= 1500",
+                tree_rate >= 1500,
+                f"{users} users, store included; today 330-760",
+            )
+        )
+        pub1 = one["phases"]["publish"] / users * 1e3
+        two = _build(tmp, users, 2, stub=True)
+        pub2 = two["phases"]["publish"] / users * 1e3
+        best = min(pub1, pub2)
+        rows.append(
+            _row(
+                "publish_ms_per_user",
+                best,
+                f"<= {PUBLISH_BASELINE_MS / 3:.3f}",
+                best <= PUBLISH_BASELINE_MS / 3,
+                f"1 worker {pub1:.3f} ms CPU, 2 workers {pub2:.3f} ms wall; "
+                f"baseline {PUBLISH_BASELINE_MS} ms",
+            )
+        )
+        w1 = _build(tmp, args.users, 1, stub=False)["wall"]
+        w2 = _build(tmp, args.users, 2, stub=False)["wall"]
+        rows.append(
+            _row(
+                "build_speedup_2_workers",
+                w1 / w2,
+                ">= 1.8",
+                w1 / w2 >= 1.8,
+                f"{args.users} users, real proofs: {w1:.1f} s / {w2:.1f} s wall",
+            )
+        )
+        dask = None if args.no_dask else _dask_builds(tmp, args.users)
+        if dask is not None:
+            d1, d2, r2 = dask
+            rows.append(
+                _row(
+                    "dask_speedup_2_workers",
+                    d1 / d2,
+                    ">= 1.7",
+                    d1 / d2 >= 1.7,
+                    f"{args.users} users: {d1:.1f} s / {d2:.1f} s wall",
+                )
+            )
+            coord = r2["cpu"] / args.users
+            work = r2["children"] / args.users
+            total = 1_000_000 * (coord + work / 64)
+            rows.append(
+                _row(
+                    "projection_1m_64_workers_h",
+                    total / 3600,
+                    "<= 1",
+                    total <= 3600,
+                    unit,
+                    f"coordinator {coord * 1e3:.2f} ms/user ("
+                    f"{1_000_000 * coord / total:.0%} of the time), workers "
+                    f"{work * 1e3:.1f} ms CPU/user over 64",
+                )
+            )
+    load1 = load_average()
+    for r in rows:
+        r["clock"] = "cpu"
+        r["load_1min"] = load1
+    print(f"unit = {unit * 1e6:.1f} us, 1-minute load {load0} -> {load1}")
+    print_table(rows, list(COLUMNS))
+    if not args.no_csv:
+        print(f"\nwrote {_write_csv(NAME, rows, prov)}")
+    return 0
