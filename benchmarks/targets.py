@@ -121,6 +121,9 @@ def _build(
 
 
 def _row(target: str, value: float, goal: str, met: bool, note: str) -> dict[str, Any]:
+    print(
+        f"  {target}: {value:.4g} (goal {goal}, {'met' if met else 'not met'}; {note})", flush=True
+    )
     return {
         "target": target,
         "value": f"{value:.4g}",
@@ -247,7 +250,6 @@ def run(args: argparse.Namespace) -> int:
                     total / 3600,
                     "<= 1",
                     total <= 3600,
-                    unit,
                     f"coordinator {coord * 1e3:.2f} ms/user ("
                     f"{1_000_000 * coord / total:.0%} of the time), workers "
                     f"{work * 1e3:.1f} ms CPU/user over 64",
