@@ -27,6 +27,7 @@ from solvency_rounds import (
     reserves_doc,
     shared,
     totals_of,
+    verify,
     write_json,
     write_secret,
 )
@@ -278,3 +279,20 @@ def test_public_folder_holds_only_public_files(rnd: Round) -> None:
         text = path.read_text(encoding="utf-8")
         leaked = [p for p in private if p in text]
         assert not leaked, (path.name, leaked)
+
+
+def test_verifier_lists_funds_apart(rnd: Round) -> None:
+    """`solvency-verify statement`: the insurance fund is verified, listed apart and not counted,
+    in the text and in --json."""
+    out = verify("statement", str(rnd.statement))
+    assert out.rc == 0, out.text
+    assert (
+        "BTC: insurance fund 7.00000000: signed, kept apart (not counted as customer coverage)"
+        in (out.stdout)
+    )
+    out = verify("statement", str(rnd.statement), "--json")
+    doc = json.loads(out.stdout)
+    btc = doc["solvency"]["assets"]["BTC"]
+    assert btc["funds"] == {"insurance": 7 * 10**8}
+    st = json.loads(rnd.statement.read_bytes())
+    assert btc["reserves"] == st["solvency"]["BTC"]["reserves"]
