@@ -68,7 +68,7 @@ def _round(anvil: Any, wallets: int, base: Path) -> Path:
     from tests.solvency_rounds import ROUND
 
     wei = [2 * 10**18 + i for i in range(wallets)]
-    usdt = [1_000_000_000 + i for i in range(wallets)]
+    usdt = [20_000_000_000 + i for i in range(wallets)]  # 20,000 USDT each: above the liabilities
     state = fund_wallets(anvil, wei, usdt, transfers=False)
     return build_chain_round(base, signed_reserves(state, ROUND)).statement
 
