@@ -148,3 +148,52 @@ def test_value_chosen_after_the_challenge(seed: bytes) -> None:
     C, v1, proof = value_with_value_after_challenge(LABEL, 1000, 4321, seed)
     assert v1 != 1000
     assert_check("value", sigma.verify_value, proof, C, v1, Transcript(LABEL))
+
+
+# --- sigma proofs: frozen bytes and input guards ---------------------------------------------
+
+FROZEN_LABEL = b"zk-solvency/test/sigma-frozen"
+#: Made once by this version (C = Com(1000, 4321), entropy 0x11 * 32): a change of any
+#: transcript label or absorbed item changes the challenge and these stop verifying.
+FROZEN_OPENING = (
+    "0383554cef6744cc5081cd8204734075c2266c06dac0d107b7fa4d14f1e378dc1ea62a53e2e13d87e27cd80e86"
+    "5275fadba668f3bb6297ffd65bd5d75ba8aa8111a0eff732bc45e8f29ff676882231513b351366be5a6c0a5df1"
+    "0ca31b2883c2ea"
+)
+FROZEN_VALUE = (
+    "026d166524e20a6421fb09c16c0c59288300f90dc18b2cb91eb8a33eb4b8cb4a2ddc0a44c3cd9839a45d3055d2"
+    "64dc69b3b32e38c86c1519cba151cf91bc5f9bce"
+)
+
+
+def test_frozen_sigma_proofs_verify() -> None:
+    C = com(1000, 4321)
+    opening = sigma.OpeningProof.from_bytes(bytes.fromhex(FROZEN_OPENING))
+    sigma.verify_opening(opening, C, Transcript(FROZEN_LABEL))
+    value = sigma.ValueProof.from_bytes(bytes.fromhex(FROZEN_VALUE))
+    sigma.verify_value(value, C, 1000, Transcript(FROZEN_LABEL))
+
+
+def test_sigma_input_guards() -> None:
+    from circuits.errors import FormatError, ParameterError
+
+    opening = sigma.OpeningProof.from_bytes(bytes.fromhex(FROZEN_OPENING))
+    value = sigma.ValueProof.from_bytes(bytes.fromhex(FROZEN_VALUE))
+    for bad in ("not a point", None):
+        with pytest.raises(ParameterError):
+            sigma.verify_opening(opening, bad, Transcript(FROZEN_LABEL))  # type: ignore[arg-type]
+        with pytest.raises(ParameterError):
+            sigma.verify_value(value, bad, 1000, Transcript(FROZEN_LABEL))  # type: ignore[arg-type]
+    for raw, cls, size in (
+        (FROZEN_OPENING, sigma.OpeningProof, 97),
+        (FROZEN_VALUE, sigma.ValueProof, 65),
+    ):
+        for data in (bytes.fromhex(raw) + b"\x00", bytes.fromhex(raw)[:-1]):
+            with pytest.raises(FormatError) as exc:
+                cls.from_bytes(data)
+            assert str(exc.value).endswith(f"proof must be {size} bytes")
+    for k in (True, -1, N):
+        with pytest.raises(FormatError):
+            sigma.OpeningProof(opening.R, k, 1)
+        with pytest.raises(FormatError):
+            sigma.ValueProof(value.R, k)
