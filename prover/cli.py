@@ -317,7 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from prover.solvency import InsolventError
+    from verifier.cliargs import safe_output
 
+    safe_output()
     args = build_parser().parse_args(argv)
     try:
         if args.backend:

@@ -10,11 +10,13 @@ import json
 import os
 import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
 from solvency_rounds import (
     EXCHANGE,
+    PYTHON,
     ROUND,
     USERS,
     Round,
@@ -303,3 +305,19 @@ def test_min_ratio_with_5000_digits_exit_2(rnd: Round, tmp_path: Path) -> None:
         "error: --min-ratio BTC=<5,000 digits>: percent must be in [1, 10000]\n",
     )
     assert not (tmp_path / "out").exists()
+
+
+def test_a_file_name_that_is_not_utf8_prints_on_a_strict_stream(tmp_path: Path) -> None:
+    """A name from the command line decodes to lone surrogates; a strict UTF-8 standard output
+    (PYTHONIOENCODING=utf-8) must still print it, escaped, without a traceback."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    name = os.fsencode(tmp_path) + b"/\xff.json"
+    for argv, stream in (
+        ([PYTHON, "-m", "verifier", "statement", name, "--json"], "stdout"),
+        ([PYTHON, "-m", "verifier", "statement", name], "stderr"),
+        ([PYTHON, "-m", "prover", "report", "--round-dir", name], "stderr"),
+    ):
+        res = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+        assert res.returncode == 2, res.stderr
+        assert "Traceback" not in res.stderr
+        assert "\\udcff.json" in getattr(res, stream)

@@ -16,6 +16,7 @@ from typing import Any
 
 from circuits.errors import FormatError, ParameterError, SolvencyError, VerificationError
 from circuits.group import set_default_backend
+from verifier.cliargs import safe_output
 from verifier.formats import (
     AUDIT_FORMAT,
     AUDIT_FORMAT_V1,
@@ -478,6 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    safe_output()
     args = build_parser().parse_args(argv)
     report = Report(getattr(args, "json", False))
     if hasattr(args, "exchange_key"):
