@@ -44,7 +44,10 @@ def _fuzz(name: str, root: Path, libfuzzer_args: list[str]) -> None:
     corpus = root / name
     # the corpus folder is read first and receives every new interesting input
     argv = [sys.argv[0], *libfuzzer_args, str(corpus)]
-    atheris.Setup(argv, target)
+    from fuzz.mutators import MUTATORS, json_mutator
+
+    mutator = json_mutator(*MUTATORS[name]) if name in MUTATORS else None
+    atheris.Setup(argv, target, custom_mutator=mutator)
     atheris.Fuzz()
 
 

@@ -82,7 +82,7 @@ def make_seeds(root: Path) -> dict[str, int]:
         key = _secret(tmp / "master.key", MASTER)
         ekey = _secret(tmp / "exchange.key", EXCHANGE_SK)
         totals = {"BTC": 50_000_000, "USDT": 200_000}
-        reserves, _ = demo_reserves(EXCHANGE, ROUND, totals, ASSETS, random.Random(7))  # noqa: S311
+        reserves, _ = demo_reserves(EXCHANGE, ROUND, totals, ASSETS, random.Random(7))
         (tmp / "reserves.json").write_bytes(reserves)
         agg, per = tmp / "aggregated", tmp / "per-node"
         _prove(
