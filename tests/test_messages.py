@@ -391,3 +391,20 @@ def test_a_build_logs_its_phases(tmp_path: Path) -> None:
     assert (
         json.loads((tmp_path / "out" / "public" / "statement.json").read_bytes())["round"] == ROUND
     )
+
+
+def test_exchange_key_of_the_verifier_is_a_public_key_not_a_file(rnd: Round) -> None:
+    res = verify("statement", str(rnd.statement), "--exchange-key", str(rnd.key))
+    assert (res.rc, res.stderr) == (
+        2,
+        f"error: --exchange-key '{rnd.key}' is a file: give the exchange's public key (64 hex, "
+        "BIP-340 x-only), as shown on its report page (`solvency-prove pubkey --key FILE` prints "
+        "it from the signing key file)\n",
+    )
+    res = verify("statement", str(rnd.statement), "--exchange-key", "ABC")
+    assert (res.rc, res.stderr) == (
+        2,
+        "error: --exchange-key: expected the exchange's public key, 64 lowercase hex characters "
+        "(BIP-340 x-only), got 3 characters\n",
+    )
+    assert res.stdout == ""  # refused before anything is read or printed

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import shlex
 import sys
 from collections.abc import Callable, Sequence
@@ -66,6 +68,23 @@ CHAIN_NOTE = (
     "Wallet balances are claims about the chain at the stated block height: the signatures prove "
     "control of the keys; check the balances against a node or an explorer."
 )
+
+
+def check_pinned_key(value: str | None) -> None:
+    """--exchange-key is a public key (64 lowercase hex); a file name is a common mix-up (the
+    exchange's `solvency-prove build` takes the secret key file): say so."""
+    if value is None or re.fullmatch(r"[0-9a-f]{64}", value):
+        return
+    if os.path.exists(value):
+        raise FormatError(
+            f"--exchange-key {value!r} is a file: give the exchange's public key (64 hex, BIP-340 "
+            "x-only), as shown on its report page (`solvency-prove pubkey --key FILE` prints it "
+            "from the signing key file)"
+        )
+    raise FormatError(
+        f"--exchange-key: expected the exchange's public key, 64 lowercase hex characters "
+        f"(BIP-340 x-only), got {len(value)} characters"
+    )
 
 
 def parse_expectations(items: Sequence[str], statement: Statement) -> dict[str, int]:
@@ -488,6 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.backend:
             set_default_backend(args.backend)
+        check_pinned_key(getattr(args, "exchange_key", None))
         func(args, report)
     except VerificationError as exc:
         report.emit(False, exc)

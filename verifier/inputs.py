@@ -11,6 +11,11 @@ command expects.
 * `sniff` names the kind of a file from its first bytes and top-level keys (a statement, an
   inclusion proof, an audit line, a reserves file, an image, ...), and `wrong_kind` builds the
   message "<file>: this is <what it is>, not <what was expected>: <hint>".
+* `load_statement` and `load_inclusion` read and decode the public files with both; a proof is
+  checked against the statement's round and parameters as soon as its header is read.
+* `audit_levels` reads an audit bundle's nodes.jsonl with bounded lines, level by level, and
+  refuses anything after the root line; `check_bundle_root` refuses, before any verification,
+  a bundle whose root is not the statement's (another round's or exchange's bundle).
 
 This module is part of the verifier: it imports nothing from `prover/`.
 """
