@@ -2,10 +2,11 @@
 
 `make_seeds(root)` builds two rounds (height 4, BTC and USDT, 32-bit ranges; one aggregated with
 signed reserves, a 102% BTC ratio and USDT disclosed, one per-node and unsigned), exports the
-aggregated round's audit bundle, and writes under `root`:
+aggregated round's audit bundle, builds a third round with signed USD prices and a proven total
+reserve ratio (its statement is a statement seed), and writes under `root`:
 
     _context/        the statements the inclusion and audit targets check against
-    statement/       both statements
+    statement/       the three statements (the third with USD prices and a total ratio)
     inclusion/       every proof of both rounds, JSON and binary, with the selector byte
     reserves/        the signed reserves file and its unsigned template
     audit/           the aggregated round's nodes.jsonl, whole and cut after a few levels
@@ -91,6 +92,16 @@ def make_seeds(root: Path) -> dict[str, int]:
             "--min-ratio", "BTC=102", "--disclose", "USDT", "--signing-key", str(ekey),
         )  # fmt: skip
         _prove(*_round_args(snapshot, key, per, "per-node"))
+        # a third statement, for the statement target only: signed USD prices and a proven
+        # total reserve ratio
+        prices = tmp / "prices.json"
+        prices.write_text('{"BTC": "97000.5", "USDT": "1"}\n', encoding="utf-8")
+        usd = tmp / "total"
+        _prove(
+            *_round_args(snapshot, key, usd, "aggregated"),
+            "--exchange", EXCHANGE, "--reserves", str(tmp / "reserves.json"),
+            "--prices", str(prices), "--min-total-ratio", "100", "--signing-key", str(ekey),
+        )  # fmt: skip
         bundle = tmp / "bundle"
         _prove("export-audit", "--round-dir", str(agg), "--secret", str(key), "--bundle", str(bundle),
                "--workers", "1")  # fmt: skip
@@ -98,7 +109,11 @@ def make_seeds(root: Path) -> dict[str, int]:
         out: dict[str, list[tuple[str, bytes]]] = {}
         statements = [(f / "public" / "statement.json").read_bytes() for f in (agg, per)]
         out["_context"] = list(zip(CONTEXTS, statements, strict=True))
-        out["statement"] = [("aggregated.json", statements[0]), ("per-node.json", statements[1])]
+        out["statement"] = [
+            ("aggregated.json", statements[0]),
+            ("per-node.json", statements[1]),
+            ("total.json", (usd / "public" / "statement.json").read_bytes()),
+        ]
         from verifier.formats import parse_inclusion
 
         inclusion = []

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from circuits.errors import FormatError, ParameterError
 from circuits.group import N
 from verifier import jsonstrict as js
+from verifier.inputs import read_bounded
 from verifier.total import (
     MAX_TOTAL_PERCENT,
     MIN_TOTAL_PERCENT,
@@ -64,10 +64,7 @@ def add_total_arguments(g: argparse._ArgumentGroup) -> None:
 def load_prices(path: str, symbols: list[str]) -> tuple[tuple[int, int], ...]:
     """The prices file: a JSON object with exactly one decimal string per asset of the round.
     Trailing fraction zeros are accepted here ("1.00") and written canonically ("1")."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read: {exc.strerror}") from None
+    data = read_bounded(path, MAX_PRICES_BYTES)
     doc = js.as_obj(js.load_json(data, source=path, max_bytes=MAX_PRICES_BYTES, max_depth=2), "")
     try:
         js.expect_keys(doc, symbols, [], "")
