@@ -4,6 +4,8 @@ A target decodes its input and, when decoding succeeds, runs what a user of the 
 next (verification, re-encoding) so that crashes past the decoder are found too. The project's
 own errors (`SolvencyError`: FormatError, VerificationError, ParameterError, SnapshotError) are
 the expected outcome of bad input; any other exception, a hang or a memory blow-up is a bug.
+Everything a target runs is imported at the top of this module, so that `python -m fuzz run`
+instruments it for coverage.
 
 The inclusion and audit targets check against the statements in `<corpus>/_context/` (written
 by `fuzz.seeds`); the corpus root is $ZKSOLVENCY_FUZZ_CORPUS or fuzz/corpus.
@@ -19,6 +21,7 @@ from functools import cache
 from circuits.errors import SolvencyError
 from fuzz import corpus_root
 from fuzz.seeds import ASSETS, CONTEXTS
+from prover.snapshot import iter_snapshot, validate_snapshot
 from verifier.formats import Statement, parse_inclusion, parse_statement
 from verifier.inputs import audit_levels
 from verifier.liabilities import verify_audit, verify_inclusion, verify_root
@@ -97,8 +100,6 @@ def fuzz_audit(data: bytes) -> None:
 
 def fuzz_snapshot(data: bytes) -> None:
     """A snapshot CSV: validation (both passes) and streaming, as `build` reads it."""
-    from prover.snapshot import iter_snapshot, validate_snapshot
-
     with tempfile.NamedTemporaryFile(prefix="zk-fuzz-", suffix=".csv") as f:
         f.write(data)
         f.flush()

@@ -80,3 +80,19 @@ def test_a_short_coverage_guided_run(corpus: Path, tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr[-3000:]
     assert "Done 2000 runs" in res.stderr
     assert "no interesting inputs were found" not in res.stderr  # the code is instrumented
+
+
+def test_targets_import_everything_at_the_top() -> None:
+    """`python -m fuzz run` instruments the modules imported with fuzz.targets: an import inside
+    a target would run uninstrumented (the snapshot target once fuzzed blind this way)."""
+    import ast
+
+    tree = ast.parse((REPO / "fuzz" / "targets.py").read_text(encoding="utf-8"))
+    late = [
+        node.lineno
+        for fn in ast.walk(tree)
+        if isinstance(fn, ast.FunctionDef)
+        for node in ast.walk(fn)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert late == []
