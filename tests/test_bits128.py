@@ -8,11 +8,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from solvency_rounds import Round, build_round, prove, shared, verify, write_snapshot
+from solvency_rounds import (
+    EXCHANGE,
+    ROUND,
+    AssetSpec,
+    Round,
+    WalletSpec,
+    build_round,
+    prove,
+    reserves_doc,
+    shared,
+    verify,
+    write_json,
+    write_snapshot,
+)
 
 from circuits.errors import FormatError
 from verifier.formats import balance_bytes, check_params, parse_inclusion, parse_statement
 from verifier.liabilities import verify_inclusion
+from verifier.solvency import verify_solvency
 
 ASSETS = {"ETH": 18, "BTC": 8}
 #: 25 ETH and more: beyond 2^64 wei (about 18.4 ETH), kept to the last wei.
@@ -101,3 +115,33 @@ def test_generator_table_bounds_at_128_bits() -> None:
     check_params(64, 128, "per-node", 16)
     with pytest.raises(FormatError, match=r"exceed the generator table \(n\*m > 65536\)"):
         check_params(64, 128, "aggregated", 9)
+
+
+def test_reserves_above_2_to_the_64_and_a_fund_left_out_of_the_total(tmp_path: Path) -> None:
+    """n = 128 with v2 reserves above 2^64 wei: the ETH reserves and the USD total count the
+    covered wallet only, never the insurance fund (with it the total would be far above 119%)."""
+    eth, fund = 50 * 10**18 + 7, 1000 * 10**18
+    spec = {
+        "ETH": AssetSpec(
+            "ethereum", 21_000_000, [WalletSpec(3, eth), WalletSpec(5, fund, fund="insurance")]
+        ),
+        "BTC": AssetSpec("bitcoin", 870_000, [WalletSpec(1, 3 * 10**8)]),
+    }
+    res = write_json(tmp_path / "r.json", reserves_doc(EXCHANGE, ROUND, spec))
+    prices = write_json(tmp_path / "p.json", {"ETH": "3500.25", "BTC": "97000.5"})
+    base = ["--exchange", EXCHANGE, "--reserves", str(res), "--prices", str(prices)]
+    rnd = build_round(tmp_path, bits=128, users=USERS, assets=ASSETS, extra=base)
+    doc = rnd.statement_json()
+    assert doc["solvency"]["ETH"]["reserves"] == eth
+    # E = max(2 + 18, 1 + 8) = 20: w_ETH = 350025, w_BTC = 970005 * 10^11
+    assert doc["total"]["weights"] == {"ETH": 350025, "BTC": 970005 * 10**11}
+    assert doc["total"]["reserves"] == 350025 * eth + 970005 * 10**11 * 3 * 10**8
+    result = verify_solvency(parse_statement(rnd.statement.read_bytes(), "s"))
+    assert result.total is not None and result.total.min_ratio == 100
+    out = prove(  # the same build asking 119%: not met without the fund
+        "build", "--snapshot", str(rnd.snapshot), "--secret", str(rnd.key), "--round", ROUND,
+        "--asset", "ETH:18", "--asset", "BTC:8", "--height", "4", "--bits", "128",
+        "--workers", "1", "--out", str(tmp_path / "out119"), *base, "--min-total-ratio", "119",
+    )  # fmt: skip
+    assert out.rc == 3, out.text
+    assert "insolvent: total: reserves are below 119% of liabilities in USD" in out.stderr
