@@ -7,18 +7,16 @@ with expand_message_xmd over SHA-256 (section 5.3.1), L = 48, the simplified SWU
 3-isogenous curve E': y^2 = x^3 + A'x + B' (section 6.6.2, Z = -11) followed by the 3-isogeny
 E' -> secp256k1 (appendix E.1). The cofactor is 1, so clear_cofactor is the identity map.
 
-Field arithmetic is on gmpy2 integers and is variable time: it hashes public strings (generator
-labels), never secrets. `map_to_curve` returns affine coordinates; `hash_to_curve` builds a
-`Point` on the requested backend.
+Field arithmetic is on gmpy2 integers when installed, else Python ints (circuits.bigint), and
+is variable time: it hashes public strings (generator labels), never secrets. `map_to_curve`
+returns affine coordinates; `hash_to_curve` builds a `Point` on the requested backend.
 """
 
 from __future__ import annotations
 
 import hashlib
 
-import gmpy2
-from gmpy2 import mpz
-
+from circuits.bigint import invert, mpz, powmod
 from circuits.errors import ParameterError
 from circuits.group import P, Point
 
@@ -51,10 +49,10 @@ _B_ISO = mpz(1771)
 _Z = mpz(P - 11)
 _SQRT_EXP = (_P + 1) // 4  # p = 3 mod 4: sqrt(a) = a^((p + 1) / 4) when a is a square
 # -Z = 11 is a square mod p (Z = -11 and -1 are non-squares), so sqrt(Z * a) = sqrt(-a) * sqrt(11).
-_SQRT_11 = gmpy2.powmod(mpz(11), _SQRT_EXP, _P)
+_SQRT_11 = powmod(mpz(11), _SQRT_EXP, _P)
 # Constants of step 2 and 3 of the straight-line SWU: x1 = (-B'/A')(1 + tv1), or B'/(Z A').
-_MINUS_B_OVER_A = (-_B_ISO) * gmpy2.invert(_A_ISO, _P) % _P
-_B_OVER_ZA = _B_ISO * gmpy2.invert(_Z * _A_ISO % _P, _P) % _P
+_MINUS_B_OVER_A = (-_B_ISO) * invert(_A_ISO, _P) % _P
+_B_OVER_ZA = _B_ISO * invert(_Z * _A_ISO % _P, _P) % _P
 
 # --- 3-isogeny E' -> E (appendix E.1) ---------------------------------------------------------
 # x = x_num / x_den, y = y' * y_num / y_den, polynomials in x' with coefficients k_(i, j):
@@ -151,7 +149,7 @@ def hash_to_field(msg: bytes, dst: bytes, count: int = 2) -> list[int]:
     return [int.from_bytes(uniform[_L * i : _L * (i + 1)], "big") % P for i in range(count)]
 
 
-def _map_to_iso_curve(u: mpz) -> tuple[mpz, mpz]:
+def _map_to_iso_curve(u: int) -> tuple[int, int]:
     """Simplified SWU onto E': y^2 = x^3 + A'x + B' (RFC 9380, section 6.6.2).
 
     Steps as in the section: tv1 = inv0(Z^2 u^4 + Z u^2); x1 = (-B'/A')(1 + tv1), or B'/(Z A')
@@ -164,11 +162,11 @@ def _map_to_iso_curve(u: mpz) -> tuple[mpz, mpz]:
     zu2 = _Z * u * u % _P
     den = (zu2 * zu2 + zu2) % _P
     if den:
-        x1 = _MINUS_B_OVER_A * (1 + gmpy2.invert(den, _P)) % _P
+        x1 = _MINUS_B_OVER_A * (1 + invert(den, _P)) % _P
     else:
         x1 = _B_OVER_ZA
     gx1 = (x1 * x1 * x1 + _A_ISO * x1 + _B_ISO) % _P
-    y1 = gmpy2.powmod(gx1, _SQRT_EXP, _P)
+    y1 = powmod(gx1, _SQRT_EXP, _P)
     if y1 * y1 % _P == gx1:
         x, y = x1, y1
     else:
@@ -179,7 +177,7 @@ def _map_to_iso_curve(u: mpz) -> tuple[mpz, mpz]:
     return x, y
 
 
-def _add_iso(p1: tuple[mpz, mpz], p2: tuple[mpz, mpz]) -> tuple[mpz, mpz] | None:
+def _add_iso(p1: tuple[int, int], p2: tuple[int, int]) -> tuple[int, int] | None:
     """Affine addition on E' (a = A'); None is the point at infinity."""
     x1, y1 = p1
     x2, y2 = p2
@@ -187,15 +185,15 @@ def _add_iso(p1: tuple[mpz, mpz], p2: tuple[mpz, mpz]) -> tuple[mpz, mpz] | None
         if (y1 + y2) % _P == 0:
             return None
         # tangent: lambda = (3 x^2 + A') / (2 y)
-        lam = (3 * x1 * x1 + _A_ISO) * gmpy2.invert(2 * y1, _P) % _P
+        lam = (3 * x1 * x1 + _A_ISO) * invert(2 * y1, _P) % _P
     else:
-        lam = (y2 - y1) * gmpy2.invert(x2 - x1, _P) % _P
+        lam = (y2 - y1) * invert(x2 - x1, _P) % _P
     x3 = (lam * lam - x1 - x2) % _P
     y3 = (lam * (x1 - x3) - y1) % _P
     return x3, y3
 
 
-def _iso_map(pt: tuple[mpz, mpz]) -> Affine | None:
+def _iso_map(pt: tuple[int, int]) -> Affine | None:
     """The 3-isogeny E' -> secp256k1 (RFC 9380, appendix E.1); None if a denominator is 0
     (section 6.6.3: then the result is the identity)."""
     x, y = pt
@@ -208,7 +206,7 @@ def _iso_map(pt: tuple[mpz, mpz]) -> Affine | None:
     d = x_den * y_den % _P
     if not d:
         return None
-    inv = gmpy2.invert(d, _P)  # one inversion for both denominators
+    inv = invert(d, _P)  # one inversion for both denominators
     return (
         int(x_num * y_den % _P * inv % _P),
         int(y * y_num % _P * x_den % _P * inv % _P),

@@ -81,9 +81,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gmpy2 import mpz
-
 from circuits import ipp_native
+from circuits.bigint import mpz
 from circuits.errors import FormatError, ParameterError, VerificationError
 from circuits.generators import GENERATORS_DIGEST, MAX_GENERATORS, g_vec, h_vec, pedersen_h
 from circuits.group import (

@@ -1,5 +1,7 @@
 """The verifier stands alone (DESIGN.md, "the one rule of dependencies"): `verifier` and
-`circuits` import and run with `prover` unavailable, and no file of theirs imports `prover`."""
+`circuits` import and run with `prover` unavailable, also with every compiled extension blocked
+(gmpy2, coincurve, cffi, numpy: the plain-int fallback a browser runs), and no file of theirs
+imports `prover`."""
 
 from __future__ import annotations
 
@@ -36,10 +38,15 @@ SCRIPT = r"""
 import importlib, importlib.abc, json, pkgutil, sys
 
 how, args = sys.argv[1], json.loads(sys.argv[2])
-if how == "finder":
+# "no-extensions" also blocks every compiled module, as a browser under Pyodide lacks them
+COMPILED = ("gmpy2", "coincurve", "_cffi_backend", "cffi", "numpy")
+if how in ("finder", "no-extensions"):
     class BlockProver(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path=None, target=None):
-            if name == "prover" or name.startswith("prover."):
+            parts = name.split(".")
+            if parts[0] == "prover" or (
+                how == "no-extensions" and (parts[0] in COMPILED or "native" in parts)
+            ):
                 raise ImportError(f"{name} is blocked in this test")
             return None
     sys.meta_path.insert(0, BlockProver())
@@ -58,6 +65,8 @@ for pkg in (circuits, verifier):
     for info in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
         if ".native" in info.name or info.name.endswith("__main__"):
             continue  # the optional compiled backend; __main__ runs the command
+        if how == "no-extensions" and info.name == "circuits.group.backend_secp":
+            continue  # coincurve's backend, blocked on purpose
         importlib.import_module(info.name)
         names.append(info.name)
 
@@ -67,7 +76,9 @@ loaded = sorted(
     m for m, mod in sys.modules.items()
     if (m == "prover" or m.startswith("prover.")) and mod is not None
 )
-print("RESULT " + json.dumps({"codes": codes, "modules": names, "prover_modules": loaded}))
+import circuits.bigint
+print("RESULT " + json.dumps({"codes": codes, "modules": names, "prover_modules": loaded,
+                             "gmpy2": circuits.bigint.GMPY2}))
 """
 
 
@@ -100,7 +111,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Round, Path, Path]:
     return shared(tmp_path_factory, "standalone", _make_standalone)
 
 
-@pytest.mark.parametrize("how", ["finder", "sys.modules"])
+@pytest.mark.parametrize("how", ["finder", "sys.modules", "no-extensions"])
 def test_verifier_runs_with_prover_unavailable(made: tuple[Round, Path, Path], how: str) -> None:
     rnd, binary, bundle = made
     st = str(rnd.statement)
@@ -116,6 +127,8 @@ def test_verifier_runs_with_prover_unavailable(made: tuple[Round, Path, Path], h
     ]  # fmt: skip
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO)
+    if how == "no-extensions":
+        env["ZKSOLVENCY_BACKEND"] = "python"  # libsecp256k1 (coincurve) is blocked
     proc = subprocess.run(
         [PYTHON, "-c", SCRIPT, how, json.dumps(args)],
         capture_output=True, env=env, cwd=rnd.dir.parent, timeout=300, check=False,
@@ -125,6 +138,7 @@ def test_verifier_runs_with_prover_unavailable(made: tuple[Round, Path, Path], h
     result = json.loads(out.rsplit("RESULT ", 1)[1])
     assert result["codes"] == [0, 0, 1, 0, 0, 0, 0]
     assert result["prover_modules"] == []
+    assert result["gmpy2"] is (how != "no-extensions")
     for name in ("verifier.cli", "verifier.liabilities", "verifier.solvency", "verifier.reserves_v1", "verifier.reserves",
                  "verifier.ownership.verify",
                  "circuits.rangeproof", "circuits.bip340", "circuits.merkle"):  # fmt: skip

@@ -1,5 +1,6 @@
-"""Pure-Python secp256k1 on gmpy2: Jacobian coordinates, windowed scalar multiplication and a
-Pippenger (bucket) multi-scalar multiplication. Variable time: for public data and for provers
+"""Pure-Python secp256k1 on gmpy2 integers when installed, else plain ints (circuits.bigint):
+Jacobian coordinates, windowed scalar multiplication and a Pippenger (bucket) multi-scalar
+multiplication. Variable time: for public data and for provers
 whose timing is not observable; the libsecp256k1 backend is the default."""
 
 from __future__ import annotations
@@ -8,14 +9,12 @@ from collections.abc import Sequence
 from math import isqrt
 from typing import TypeAlias
 
-import gmpy2
-from gmpy2 import mpz
-
+from circuits.bigint import invert, mpz
 from circuits.errors import FormatError
 from circuits.group.params import GX, GY, N, P, sqrt_mod_p
 
 # (X, Y, Z) with x = X/Z^2, y = Y/Z^3; None is the point at infinity.
-Jac: TypeAlias = tuple[mpz, mpz, mpz] | None
+Jac: TypeAlias = tuple[int, int, int] | None
 
 _P = mpz(P)
 _ONE = mpz(1)
@@ -66,7 +65,7 @@ def _add(p1: Jac, p2: Jac) -> Jac:
     return (X3, Y3, Z3)
 
 
-def _add_affine(p1: Jac, x2: mpz, y2: mpz) -> Jac:
+def _add_affine(p1: Jac, x2: int, y2: int) -> Jac:
     """p1 + (x2, y2) with the second point affine (madd-2007-bl)."""
     if p1 is None:
         return (x2, y2, _ONE)
@@ -88,21 +87,21 @@ def _add_affine(p1: Jac, x2: mpz, y2: mpz) -> Jac:
     return (X3, Y3, Z3)
 
 
-def _to_affine(pt: Jac) -> tuple[mpz, mpz] | None:
+def _to_affine(pt: Jac) -> tuple[int, int] | None:
     if pt is None:
         return None
     X, Y, Z = pt
     if Z == 1:
         return (X, Y)
-    zi = gmpy2.invert(Z, _P)
+    zi = invert(Z, _P)
     zi2 = zi * zi % _P
     return (X * zi2 % _P, Y * zi2 * zi % _P)
 
 
-def _batch_affine(pts: Sequence[Jac]) -> list[tuple[mpz, mpz] | None]:
+def _batch_affine(pts: Sequence[Jac]) -> list[tuple[int, int] | None]:
     """Affine forms of many points with one inversion (Montgomery's trick)."""
     idx = [i for i, p in enumerate(pts) if p is not None and p[2] != 1]
-    out: list[tuple[mpz, mpz] | None] = [None if p is None else (p[0], p[1]) for p in pts]
+    out: list[tuple[int, int] | None] = [None if p is None else (p[0], p[1]) for p in pts]
     if not idx:
         return out
     prefix = []
@@ -110,7 +109,7 @@ def _batch_affine(pts: Sequence[Jac]) -> list[tuple[mpz, mpz] | None]:
     for i in idx:
         prefix.append(acc)
         acc = acc * pts[i][2] % _P  # type: ignore[index]
-    inv = gmpy2.invert(acc, _P)
+    inv = invert(acc, _P)
     for j in range(len(idx) - 1, -1, -1):
         i = idx[j]
         X, Y, Z = pts[i]  # type: ignore[misc]
@@ -179,28 +178,28 @@ def _signed_digits(k: int, c: int, count: int) -> list[int]:
     return out
 
 
-def _batch_invert(vals: list[mpz]) -> list[mpz]:
+def _batch_invert(vals: list[int]) -> list[int]:
     """Inverses mod p of nonzero values with one inversion (Montgomery's trick)."""
     prefix = []
     acc = _ONE
     for v in vals:
         prefix.append(acc)
         acc = acc * v % _P
-    inv = gmpy2.invert(acc, _P)
-    out: list[mpz] = [_ONE] * len(vals)
+    inv = invert(acc, _P)
+    out: list[int] = [_ONE] * len(vals)
     for i in range(len(vals) - 1, -1, -1):
         out[i] = inv * prefix[i] % _P
         inv = inv * vals[i] % _P
     return out
 
 
-def _sum_lists_affine(lists: list[list[tuple[mpz, mpz]]]) -> list[tuple[mpz, mpz] | None]:
+def _sum_lists_affine(lists: list[list[tuple[int, int]]]) -> list[tuple[int, int] | None]:
     """The sum of each list of affine points (None for an empty sum), all lists together:
     pairwise levels of affine additions, x3 = l^2 - x1 - x2, y3 = l(x1 - x3) - y1 with
     l = (y2 - y1) / (x2 - x1), and one batched inversion per level."""
     while any(len(lst) > 1 for lst in lists):
-        nxt: list[list[tuple[mpz, mpz]]] = []
-        todo: list[tuple[int, tuple[mpz, mpz], tuple[mpz, mpz]]] = []
+        nxt: list[list[tuple[int, int]]] = []
+        todo: list[tuple[int, tuple[int, int], tuple[int, int]]] = []
         for i, lst in enumerate(lists):
             keep = [lst[-1]] if len(lst) & 1 else []
             for j in range(0, len(lst) - 1, 2):
@@ -237,7 +236,7 @@ def _msm_window(terms: int, bits: int) -> int:
 
 
 class PythonBackend:
-    """gmpy2 implementation. Native values are Jacobian triples or None (the identity)."""
+    """Pure-Python implementation. Native values are Jacobian triples or None (the identity)."""
 
     name = "python"
 
@@ -319,8 +318,8 @@ class PythonBackend:
         # Split every term with the endomorphism, fold signs into the points:
         # k * (x, y) = |k1| * (x, +-y) + |k2| * (beta x, +-y).
         ks: list[int] = []
-        xs: list[mpz] = []
-        ys: list[mpz] = []
+        xs: list[int] = []
+        ys: list[int] = []
         for (k, _), aff in zip(pairs, affs, strict=True):
             if aff is None:  # pairs hold no identity; kept for the type checker
                 continue
@@ -343,7 +342,7 @@ class PythonBackend:
         for w in range(nwin - 1, -1, -1):
             for _ in range(c):
                 total = _double(total)
-            members: list[list[tuple[mpz, mpz]]] = [[] for _ in range(half + 1)]
+            members: list[list[tuple[int, int]]] = [[] for _ in range(half + 1)]
             for j, ds in enumerate(digits):
                 d = ds[w]
                 if d > 0:
