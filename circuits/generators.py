@@ -7,7 +7,9 @@
 with RFC 9380 suite secp256k1_XMD:SHA-256_SSWU_RO_ and DST = GENERATORS_DST, so nobody knows a
 discrete logarithm between any two of them (nor to the base point G). The table holds
 MAX_GENERATORS pairs; its SHA-256 digest (`table_digest`) is pinned as GENERATORS_DIGEST and
-named in every statement.
+named in every statement; PREFIX_DIGESTS pins table_digest(count) for every power of two, so
+a verifier may take a prefix's points from a published table (`affine_table`,
+`load_affine_table`: the browser page does) instead of hashing them to the curve itself.
 
 Points are derived lazily and cached: the affine coordinates once per process (backend
 independent), then a Point per backend. Caches only ever grow by appending the next entries;
@@ -21,16 +23,19 @@ import hashlib
 import struct
 import threading
 
-from circuits.errors import ParameterError
-from circuits.group import Point, get_backend, register_fixed_base
+from circuits.errors import FormatError, ParameterError
+from circuits.group import P, Point, get_backend, register_fixed_base
 from circuits.hash_to_curve import hash_to_curve_affine
 
 __all__ = [
     "GENERATORS_DIGEST",
     "GENERATORS_DST",
     "MAX_GENERATORS",
+    "PREFIX_DIGESTS",
+    "affine_table",
     "g_vec",
     "h_vec",
+    "load_affine_table",
     "pedersen_h",
     "table_digest",
     "vec_xy",
@@ -44,6 +49,28 @@ MAX_GENERATORS = 64 * 1024
 
 #: hex(table_digest(MAX_GENERATORS)): SHA-256 of H, G_0, H_0, G_1, H_1, ... (33 bytes each).
 GENERATORS_DIGEST = "f497d58e1f0ef1d03574ccded58115209d54afb679c3242d6b901efbb116e9e5"
+
+#: hex(table_digest(count)) for every power of two up to MAX_GENERATORS (the last is
+#: GENERATORS_DIGEST): what a published prefix of the table is checked against.
+PREFIX_DIGESTS: dict[int, str] = {
+    1: "c37fd420ac563ae702a7553180847fbb65e320ff3570279425c5fa855b056a7c",
+    2: "9d0d149cde288b68d0a385e78c6ebc3afa4e41810333f4ce8cb0a27e8fe07e02",
+    4: "26dc1ee9aca86a7c8c7ffd8f375b564937df36586a698d5c24d500cb0b94906e",
+    8: "530d568cf448d6e65fccc1bb0f5c3a16fe9f770867e672ce7b10932e73557171",
+    16: "0ca4c4c55bf9e44e4cbb631445b780379ddd40d00ea8f25bb35df3c874b25473",
+    32: "8551bfd1a6205e39354def16d61e15100a2a50fd760c92129886d272c2639484",
+    64: "a9f4baef3f26c527acef8aeb3ca5ed041e63df06462ba48e2089ee1f41270951",
+    128: "51e1de9dce325442c8f5ae25fd338be40d8f1b49db14666d7b8efd7038e145db",
+    256: "926f41c062b5d71b50eb2c00ca22256c83d9671242ad4940be7787900b99f47e",
+    512: "9cafe450c22c0caf0bfcb0db68828a444615f6b76b5396bbc6082f2ccfeb2320",
+    1024: "abddb64a0d9558e6f39ab6d3174ff27c86ebd4c72ad211a343f2395c05790de9",
+    2048: "f115723f0a0df95c657d89c2f15fcece998edcd884d6d8e99caf6d2a1efa6b61",
+    4096: "09a07279e8b4ac972b055f8120271bfbfde9dcc41d22bbac6eab4096ec17baf7",
+    8192: "4bf7e058ebfccf277160d6a2b4e32d42476c04afd895493a236de92e80b3a23c",
+    16384: "51735e1d4bca1c98e38a6dd121c2da49f8c4f8b8f779121f7dfb33d2cabd4d59",
+    32768: "c2084d2a95cfe282d6bd079e804a8703c91800381f693f19d0ede6fc9cced815",
+    65536: "f497d58e1f0ef1d03574ccded58115209d54afb679c3242d6b901efbb116e9e5",
+}
 
 _Affine = tuple[int, int]
 
@@ -174,3 +201,56 @@ def table_digest(count: int = MAX_GENERATORS) -> bytes:
         h.update(_encode(g_i))
         h.update(_encode(h_i))
     return h.digest()
+
+
+_COORD = 32
+
+
+def affine_table(count: int) -> bytes:
+    """The first `count` pairs of the table with their coordinates, for a verifier that should
+    not derive them (a browser: hash to curve is most of an aggregated proof's verification):
+    H, G_0, H_0, ..., G_(count-1), H_(count-1), each as x || y (32 bytes each, big-endian)."""
+    if count not in PREFIX_DIGESTS:
+        raise ParameterError(
+            f"table prefix of {count} pairs: must be a power of two up to {MAX_GENERATORS}"
+        )
+    pts = [_pedersen_h_affine()]
+    for g_i, h_i in zip(_affine_vec(b"G", count), _affine_vec(b"H", count), strict=True):
+        pts += [g_i, h_i]
+    return b"".join(x.to_bytes(_COORD, "big") + y.to_bytes(_COORD, "big") for x, y in pts)
+
+
+def load_affine_table(data: bytes) -> int:
+    """Take the points of `affine_table(count)` bytes instead of deriving them; returns count.
+
+    Checked before anything is kept: count is a power of two up to MAX_GENERATORS, every
+    (x, y) is a point of secp256k1, and SHA-256 of their encodings is PREFIX_DIGESTS[count]
+    (the digests pinned in this module), so the points are the ones hash to curve gives.
+    FormatError otherwise.
+    """
+    if not isinstance(data, bytes | bytearray) or len(data) % (2 * _COORD):
+        raise FormatError("generator table: not a whole number of 64-byte points")
+    count, odd = divmod(len(data) // (2 * _COORD) - 1, 2)
+    if odd or count not in PREFIX_DIGESTS:
+        raise FormatError("generator table: the number of pairs must be a power of two")
+    pts: list[_Affine] = []
+    h = hashlib.sha256()
+    for off in range(0, len(data), 2 * _COORD):
+        x = int.from_bytes(data[off : off + _COORD], "big")
+        y = int.from_bytes(data[off + _COORD : off + 2 * _COORD], "big")
+        if not (x < P and y < P and (y * y - x * x * x - 7) % P == 0):
+            raise FormatError(
+                f"generator table: entry {off // (2 * _COORD)} is not a point of secp256k1"
+            )
+        pts.append((x, y))
+        h.update(_encode((x, y)))
+    if h.hexdigest() != PREFIX_DIGESTS[count]:
+        raise FormatError(f"generator table: its digest is not the pinned digest of {count} pairs")
+    with _lock:
+        if not _h_affine:
+            _h_affine.append(pts[0])
+        for kind, first in ((b"G", 1), (b"H", 2)):
+            cache = _affine[kind]
+            if len(cache) < count:
+                cache.extend(pts[first + 2 * len(cache) :: 2])
+    return count

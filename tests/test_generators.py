@@ -9,13 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import circuits.generators as gens
-from circuits.errors import ParameterError
+from circuits.errors import FormatError, ParameterError
 from circuits.generators import (
     GENERATORS_DIGEST,
     GENERATORS_DST,
     MAX_GENERATORS,
+    PREFIX_DIGESTS,
+    affine_table,
     g_vec,
     h_vec,
+    load_affine_table,
     pedersen_h,
     table_digest,
 )
@@ -47,6 +50,8 @@ def test_full_table_digest_and_distinctness() -> None:
     h = pedersen_h("libsecp256k1")
     encoded = [h.to_bytes()] + [p.to_bytes() for pair in zip(gs, hs, strict=True) for p in pair]
     assert hashlib.sha256(b"".join(encoded)).hexdigest() == PINNED_FULL
+    for count, digest in gens.PREFIX_DIGESTS.items():  # every prefix digest, from the same list
+        assert hashlib.sha256(b"".join(encoded[: 2 * count + 1])).hexdigest() == digest
     encoded.append(Point.generator("libsecp256k1").to_bytes())
     assert len(set(encoded)) == 2 * MAX_GENERATORS + 2
     # distinct x as well: no point is the negation of another
@@ -142,3 +147,83 @@ def test_count_wrong_type(count: object) -> None:
         g_vec(count)  # type: ignore[arg-type]
     with pytest.raises(ParameterError):
         table_digest(count)  # type: ignore[arg-type]
+
+
+def test_prefix_digests_are_the_table_digests() -> None:
+    assert sorted(PREFIX_DIGESTS) == [1 << k for k in range(17)]
+    assert PREFIX_DIGESTS[MAX_GENERATORS] == GENERATORS_DIGEST
+    assert PREFIX_DIGESTS[1024] == PINNED_1024
+    for count in (1, 2, 64):
+        assert table_digest(count).hex() == PREFIX_DIGESTS[count]
+
+
+@pytest.fixture
+def empty_caches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process that has derived nothing yet (the caches are restored afterwards)."""
+    monkeypatch.setattr(gens, "_affine", {b"G": [], b"H": []})
+    monkeypatch.setattr(gens, "_h_affine", [])
+    monkeypatch.setattr(gens, "_points", {})
+    monkeypatch.setattr(gens, "_h_points", {})
+
+
+def test_loaded_table_gives_the_derived_points(
+    backend: str, empty_caches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    want_g = [p.to_bytes() for p in g_vec(64)]
+    want_h = [p.to_bytes() for p in h_vec(64)]
+    want_ped = pedersen_h().to_bytes()
+    table = affine_table(64)
+    assert len(table) == 64 * (2 * 64 + 1)
+    monkeypatch.setattr(gens, "_affine", {b"G": [], b"H": []})
+    monkeypatch.setattr(gens, "_h_affine", [])
+    monkeypatch.setattr(gens, "_points", {})
+    monkeypatch.setattr(gens, "_h_points", {})
+
+    def tripwire(msg: bytes, dst: bytes) -> None:
+        raise AssertionError(f"{msg!r} derived although the table holds it")
+
+    monkeypatch.setattr(gens, "hash_to_curve_affine", tripwire)
+    assert load_affine_table(table) == 64
+    assert [p.to_bytes() for p in g_vec(64)] == want_g
+    assert [p.to_bytes() for p in h_vec(64)] == want_h
+    assert pedersen_h().to_bytes() == want_ped
+    assert load_affine_table(affine_table(32)) == 32  # a shorter table changes nothing
+    assert [p.to_bytes() for p in g_vec(64)] == want_g
+
+
+def _flip(table: bytes, pos: int) -> bytes:
+    return table[:pos] + bytes([table[pos] ^ 1]) + table[pos + 1 :]
+
+
+def _swap_pairs(table: bytes) -> bytes:
+    """G_0, H_0 exchanged with G_1, H_1: every point on the curve, in the wrong order."""
+    return table[:64] + table[192:320] + table[64:192] + table[320:]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda t: t[:-1], "not a whole number of 64-byte points"),
+        (lambda t: t + bytes(64), "must be a power of two"),
+        (lambda t: t[: 64 * 7], "must be a power of two"),
+        (lambda t: _flip(t, 64 * 3 + 63), "entry 3 is not a point of secp256k1"),
+        (lambda t: _flip(t, 0), "entry 0 is not a point of secp256k1"),
+        (_swap_pairs, "not the pinned digest of 4 pairs"),
+        (lambda t: b"", "must be a power of two"),
+    ],
+)
+def test_bad_tables_are_refused_before_anything_is_kept(
+    mutate: object, message: str, empty_caches: None
+) -> None:
+    table = mutate(affine_table(4))  # type: ignore[operator]
+    gens._affine[b"G"].clear()
+    gens._affine[b"H"].clear()
+    gens._h_affine.clear()
+    with pytest.raises(FormatError, match=message):
+        load_affine_table(table)
+    assert gens._affine == {b"G": [], b"H": []} and gens._h_affine == []
+
+
+def test_table_sizes_must_be_powers_of_two() -> None:
+    with pytest.raises(ParameterError, match="power of two"):
+        affine_table(3)
