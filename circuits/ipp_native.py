@@ -13,10 +13,16 @@ variable-base multiplication per point, in C, results normalized together.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from circuits.generators import vec_xy
-from circuits.group import N, Point, get_backend, native
+from circuits.group import N, Point, get_backend
+
+native: Any  # the module circuits.group.native, or None
+try:
+    from circuits.group import native
+except ImportError:  # no compiled-extension support at all (a browser): the reference path
+    native = None
 
 __all__ = ["IppGenerators", "NativeGenerators", "available", "signed_sum", "vector_commit"]
 
@@ -32,7 +38,7 @@ _MINUS_ONE = (N - 1).to_bytes(32, "big")
 
 def available() -> bool:
     """True when the default backend is libsecp256k1 and the native module is loaded."""
-    return get_backend().name == "libsecp256k1" and native.available()
+    return native is not None and get_backend().name == "libsecp256k1" and native.available()
 
 
 def _point(xy: bytes | None) -> Point:
