@@ -13,16 +13,12 @@ variable-base multiplication per point, in C, results normalized together.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from circuits.generators import vec_xy
-from circuits.group import N, Point, get_backend
+from circuits.group import N, Point, get_backend, native_module
 
-native: Any  # the module circuits.group.native, or None
-try:
-    from circuits.group import native
-except ImportError:  # no compiled-extension support at all (a browser): the reference path
-    native = None
+native = native_module()
 
 __all__ = ["IppGenerators", "NativeGenerators", "available", "signed_sum", "vector_commit"]
 

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 from circuits.errors import VerificationError
 from circuits.generators import pedersen_h
-from circuits.group import N, Point, get_backend, msm, native
+from circuits.group import N, Point, get_backend, msm, native_module
+
+native = native_module()
 
 # One-point comb tables of G and H for commit_many (built on first use, about 43 kB).
 _tables: list[bytes] = []
@@ -26,7 +28,7 @@ def commit_many(values: Sequence[int], blindings: Sequence[int]) -> list[Point]:
         raise ValueError("commit_many needs as many blindings as values")
     if not values:
         return []
-    if get_backend().name == "libsecp256k1" and native.available():
+    if native is not None and get_backend().name == "libsecp256k1" and native.available():
         if not _tables:
             g, h = Point.generator().affine(), pedersen_h().affine()
             assert g is not None and h is not None
