@@ -8,6 +8,7 @@
     targets      one row per prover-speed target and a whole-build row, with goals
     report       SUMMARY.md and plots again from a results folder's CSV files
     chain        statement verification with and without --eth-rpc (anvil), over wallet counts
+    browser      the verify page in Chromium (page ready, verification) against the CLI
 
 Every subcommand takes `--results DIR` (default benchmarks/results, or
 benchmarks/results/<preset> for the grids). To add one, write a module with
@@ -21,7 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
-from benchmarks import chain, model, rangeproof, report, suite, targets, tree, verify
+from benchmarks import browser, chain, model, rangeproof, report, suite, targets, tree, verify
 from benchmarks.common import set_results_dir
 
 
@@ -68,6 +69,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     ),
     "chain": Subcommand.from_module(
         chain, "statement verification with and without --eth-rpc over the wallet count (anvil)"
+    ),
+    "browser": Subcommand.from_module(
+        browser, "the verify page in Chromium: page ready, verification, against the CLI"
     ),
 }
 

@@ -312,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     from prover.anchor import add_anchor_command
 
     add_anchor_command(sub)
+    from prover.site.cli import add_site_command
+
+    add_site_command(sub)
     return ap
 
 

@@ -124,18 +124,28 @@ class Report:
         self.as_json = as_json
         self.lines: list[str] = []
         self.data: dict[str, Any] = {}
+        self.solvency: list[str] = []  # the solvency lines among `lines` (the page shows them)
 
     def say(self, line: str = "") -> None:
         self.lines.append(line)
 
+    def json_doc(self, valid: bool | None, error: SolvencyError | None = None) -> dict[str, Any]:
+        """The object `--json` prints."""
+        doc = dict(self.data)
+        doc["result"] = {True: "valid", False: "invalid", None: "bad-input"}[valid]
+        if error is not None:
+            doc["error"] = str(error)
+            if isinstance(error, VerificationError):
+                doc["failed_check"] = error.check
+        return doc
+
     def emit(self, valid: bool | None, error: SolvencyError | None = None) -> None:
         if self.as_json:
-            self.data["result"] = {True: "valid", False: "invalid", None: "bad-input"}[valid]
-            if error is not None:
-                self.data["error"] = str(error)
-                if isinstance(error, VerificationError):
-                    self.data["failed_check"] = error.check
-            print(json.dumps(self.data, indent=2, ensure_ascii=False, sort_keys=True))
+            print(
+                json.dumps(
+                    self.json_doc(valid, error), indent=2, ensure_ascii=False, sort_keys=True
+                )
+            )
             return
         for line in self.lines:
             print(line)
@@ -221,10 +231,9 @@ def _solvency_lines(r: Report, st: Statement, exchange_key: str | None) -> None:
         return
     result = verify_solvency(st, exchange_key=exchange_key)
     r.data["solvency"] = result.to_json()
-    for line in result.lines():
+    r.solvency = result.lines() + ([CHAIN_NOTE] if result.has_reserves else [])
+    for line in r.solvency:
         r.say(line)
-    if result.has_reserves:
-        r.say(CHAIN_NOTE)
 
 
 def cmd_statement(args: argparse.Namespace, r: Report) -> None:
@@ -497,8 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    safe_output()
+def execute(argv: Sequence[str]) -> tuple[Report, bool | None, SolvencyError | None]:
+    """Run a command without printing: its report, valid (True), invalid (False) or bad input
+    (None), and the error. `main` prints it; the browser page (verifier.web) shows it."""
     args = build_parser().parse_args(argv)
     report = Report(getattr(args, "json", False))
     if hasattr(args, "exchange_key"):
@@ -510,13 +520,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_pinned_key(getattr(args, "exchange_key", None))
         func(args, report)
     except VerificationError as exc:
-        report.emit(False, exc)
-        return EXIT_INVALID
+        return report, False, exc
     except (FormatError, ParameterError) as exc:
-        report.emit(None, exc)
-        return EXIT_BAD_INPUT
-    report.emit(True)
-    return EXIT_VALID
+        return report, None, exc
+    return report, True, None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    safe_output()
+    report, valid, error = execute(sys.argv[1:] if argv is None else argv)
+    report.emit(valid, error)
+    return {True: EXIT_VALID, False: EXIT_INVALID, None: EXIT_BAD_INPUT}[valid]
 
 
 if __name__ == "__main__":

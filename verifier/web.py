@@ -1,0 +1,153 @@
+"""What the browser page (verify.html, under Pyodide) calls: `solvency-verify inclusion` run on
+the bytes of the statement and of the customer's proof file, and the user key of an id, each
+answered as a JSON string for the page's script.
+
+The page runs this very package: the verdict, the check list and the error are those of
+`solvency-verify inclusion --json` on the same files (`cli.execute`). Nothing here raises: any
+failure comes back as one plain sentence. No compiled extension is needed (circuits.bigint falls
+back to Python integers; the group backend is the pure-Python one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from typing import Any
+
+from circuits import bigint
+from circuits.errors import SolvencyError, VerificationError
+from circuits.generators import load_affine_table
+from circuits.group import set_default_backend
+from verifier.cli import CHECK_TEXT, execute
+from verifier.formats import MAX_PROOF_BYTES, parse_inclusion, parse_statement, statement_digest
+from verifier.ids import user_key_hex
+
+__all__ = ["inclusion", "start", "user_key"]
+
+#: Name under which the page's statement is handed to the command (its messages cite it).
+STATEMENT_NAME = "statement.json"
+
+
+NOT_A_PROOF_BUT_A_STATEMENT = (
+    "This file is a round's statement, not a proof: pick your own proof file, the one named by "
+    "your user key."
+)
+
+
+def _is_statement(data: bytes) -> bool:
+    try:
+        parse_statement(data)
+    except SolvencyError:
+        return False
+    return True
+
+
+def _bytes(data: Any) -> bytes:
+    """bytes from bytes-like data, or from the page's Uint8Array (a Pyodide JsProxy)."""
+    to_bytes = getattr(data, "to_bytes", None)
+    if callable(to_bytes) and not isinstance(data, int):
+        return bytes(to_bytes())
+    return bytes(data)
+
+
+def _answer(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False)
+
+
+def _sentence(exc: BaseException) -> str:
+    """One plain sentence for an error: its message, first line only, ending with a full stop."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def start(table: Any = None, backend: str = "python") -> str:
+    """Prepare the verifier: the group backend, and the generator table the site publishes
+    (checked against the pinned digests by circuits.generators.load_affine_table)."""
+    set_default_backend(backend)
+    count = load_affine_table(_bytes(table)) if table is not None else 0
+    return _answer(
+        {
+            "python": sys.version.split()[0],
+            "gmpy2": bigint.GMPY2,
+            "backend": backend,
+            "generators": count,
+            "max_proof_bytes": MAX_PROOF_BYTES,
+        }
+    )
+
+
+def user_key(round_id: str, user_id: str) -> str:
+    """{"key": the 64-hex user key of `user_id` for the round} or {"error": a sentence}."""
+    try:
+        return _answer({"key": user_key_hex(round_id, user_id)})
+    except SolvencyError as exc:
+        return _answer({"error": _sentence(exc)})
+
+
+def _safe_name(name: str) -> str:
+    base = os.path.basename(name.replace("\\", "/")).strip()
+    base = "".join(c for c in base if c.isprintable())
+    if base in ("", ".", "..", STATEMENT_NAME):
+        return "proof-file"
+    return base[:120]
+
+
+def inclusion(statement: Any, proof: Any, proof_name: str, user_id: str) -> str:
+    """Check `proof` against `statement` for `user_id`, as `solvency-verify inclusion --json
+    --user-id ID` does. The answer: `cli` (the object --json prints), `result`, `sentence`
+    (one plain sentence), `checks` (passed: [name, meaning]), `failed` ([name, meaning] or
+    None), `solvency` (lines), `statement_digest`, `round`, `user_id` (those the proof is made
+    for, when it decodes), `seconds`."""
+    began = time.perf_counter()
+    statement, proof = _bytes(statement), _bytes(proof)
+    name = _safe_name(proof_name)
+    out: dict[str, Any] = {"round": None, "user_id": None, "statement_digest": None}
+    try:
+        st = parse_statement(statement, STATEMENT_NAME)
+        out["statement_digest"] = statement_digest(st).hex()
+        out["round"] = st.round_id
+    except SolvencyError:
+        pass  # the command below says what is wrong with it
+    try:
+        pr = parse_inclusion(proof, name)
+        out["round"], out["user_id"] = pr.round_id, pr.user_id
+    except SolvencyError:
+        if _is_statement(proof):
+            out.update(result="bad-input", sentence=NOT_A_PROOF_BUT_A_STATEMENT)
+            out["seconds"] = time.perf_counter() - began
+            return _answer(out)
+    previous = os.getcwd()
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            os.chdir(work)  # the command's messages then cite the file names only
+            try:
+                with open(STATEMENT_NAME, "wb") as f:
+                    f.write(statement)
+                with open(name, "wb") as f:
+                    f.write(proof)
+                argv = ["inclusion", "--statement", STATEMENT_NAME, "--proof", name, "--json"]
+                report, valid, error = execute([*argv, f"--user-id={user_id}"])
+            finally:
+                os.chdir(previous)
+    except (Exception, SystemExit) as exc:  # the page shows a sentence, never a traceback
+        out.update(result="error", sentence=f"The page could not check this file: {exc!r}.")
+        out["seconds"] = time.perf_counter() - began
+        return _answer(out)
+    doc = report.json_doc(valid, error)
+    checks = list(doc.get("checks", []))
+    failed = None
+    if isinstance(error, VerificationError):
+        failed = [error.check, CHECK_TEXT.get(error.check, error.check)]
+    out.update(
+        cli=doc,
+        result=doc["result"],
+        checks=[[c, CHECK_TEXT.get(c, c)] for c in checks],
+        failed=failed,
+        solvency=report.solvency,
+        sentence=_sentence(error) if error is not None else None,
+        seconds=time.perf_counter() - began,
+    )
+    return _answer(out)
