@@ -39,6 +39,7 @@ from benchmarks.common import (
     unit_scalar_mul_seconds,
     write_csv,
 )
+from prover.layout import RoundLayout
 
 NAME = "browser"
 PURE = {"ZKSOLVENCY_BACKEND": "python", "ZKSOLVENCY_GMPY2": "0"}
@@ -69,7 +70,7 @@ def _rounds(work: Path, demo_users: int) -> list[tuple[str, Path, str]]:
     """(name, round folder, a user id) of the three rounds, built once per work folder."""
     prove = _bin("solvency-prove")
     demo = work / "demo"
-    if not (demo / "round-2026-11" / "statement.json").is_file():
+    if not RoundLayout(demo / "round-2026-11").statement.is_file():
         shutil.rmtree(demo, ignore_errors=True)
         _run([prove, "demo", "--users", str(demo_users), "--out", str(demo)])
     demo_user = (demo / "snapshot.csv").read_text(encoding="utf-8").splitlines()[1].split(",")[0]
@@ -82,7 +83,7 @@ def _rounds(work: Path, demo_users: int) -> list[tuple[str, Path, str]]:
         key.chmod(0o600)
     for mode, rid in (("aggregated", "2026-12"), ("per-node", "2027-01")):
         rdir = work / f"h32-{mode}"
-        if not (rdir / "statement.json").is_file():
+        if not RoundLayout(rdir).statement.is_file():
             shutil.rmtree(rdir, ignore_errors=True)
             _run([prove, "build", "--snapshot", str(snap), "--secret", str(key), "--round", rid,
                   "--asset", "BTC:8", "--height", "32", "--bits", "64", "--mode", mode,
@@ -133,10 +134,11 @@ def run(args: argparse.Namespace) -> int:
     for name, rdir, uid in rounds:
         from verifier.formats import parse_statement
 
-        rid = parse_statement((rdir / "statement.json").read_bytes()).round_id
-        proof = rdir / "proofs" / f"{user_key_hex(rid, uid)}.json"
+        layout = RoundLayout(rdir)
+        rid = parse_statement(layout.statement.read_bytes()).round_id
+        proof = layout.user_proof(user_key_hex(rid, uid))
         proofs[name] = (rid, proof, uid)
-        argv = [verify, "inclusion", "--statement", str(rdir / "statement.json"),
+        argv = [verify, "inclusion", "--statement", str(layout.statement),
                 "--proof", str(proof), "--user-id", uid]  # fmt: skip
         for where, env in (("CLI, default backend", {}), ("CLI, pure-integer backend", PURE)):
             times = [_timed(lambda a=argv, e=env: _run(a, e)) for _ in range(args.repeat)]

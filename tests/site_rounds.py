@@ -100,7 +100,10 @@ def secrets(r: SiteRounds) -> set[str]:
     for rnd in (r.a, r.b):
         public += rnd.statement.read_text(encoding="utf-8")
     for rnd in (r.a, r.b):
-        for path in [rnd.dir / "manifest.json", *sorted((rnd.dir / "proofs").glob("*.json"))]:
+        for path in [
+            rnd.dir / "private" / "manifest.json",
+            *sorted((rnd.dir / "users").glob("*.json")),
+        ]:
             for hexstr in re.findall(r"[0-9a-f]{32,}", path.read_text(encoding="utf-8")):
                 if hexstr not in public:
                     out.add(hexstr)

@@ -215,7 +215,7 @@ def _site(*argv: str) -> tuple[int, str]:
 def test_bad_input(made: SiteRounds, tmp_path: Path) -> None:
     a = str(made.a.dir)
     rc, text = _site("--round-dir", str(tmp_path / "nowhere"), "--out", str(tmp_path / "s"))
-    assert rc == 2 and "statement.json: cannot read" in text
+    assert rc == 2 and f"{tmp_path / 'nowhere'}: no public/statement.json" in text
     rc, text = _site("--round-dir", a, "--round-dir", a, "--out", str(tmp_path / "s"))
     assert rc == 2 and f"round {ROUND_A!r} is given twice" in text
     bad = tmp_path / "bad"

@@ -230,11 +230,14 @@ def test_failures_are_named(
 def test_bad_files_get_one_plain_sentence(verify_page: VerifyPage, made: SiteRounds) -> None:
     vp = verify_page
     cases = {
-        "statement as proof": (made.a.statement, "is a round's statement, not a proof"),
-        "empty": (vp.write("empty.json", b""), "is empty"),
+        "statement as proof": (made.a.statement, "statement.json: this is a round's statement"),
+        "empty": (vp.write("empty.json", b""), "The file empty.json is empty"),
         "50 MB": (vp.write("big.bin", b"\0" * (50 * 1024 * 1024)), "larger than any proof file"),
-        "not a proof": (vp.write("other.json", '{"hello": "world"}'), "other.json"),
-        "wrong file": (vp.write("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(200)), "photo.png"),
+        "not a proof": (vp.write("other.json", '{"hi": 1}'), "other.json: this is a JSON document"),
+        "wrong file": (
+            vp.write("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(200)),
+            "photo.png: this is a PNG",
+        ),
     }
     for name, (path, words) in cases.items():
         ans = vp.check(ADA, path)

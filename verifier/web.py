@@ -31,20 +31,6 @@ __all__ = ["inclusion", "start", "user_key"]
 STATEMENT_NAME = "statement.json"
 
 
-NOT_A_PROOF_BUT_A_STATEMENT = (
-    "This file is a round's statement, not a proof: pick your own proof file, the one named by "
-    "your user key."
-)
-
-
-def _is_statement(data: bytes) -> bool:
-    try:
-        parse_statement(data)
-    except SolvencyError:
-        return False
-    return True
-
-
 def _bytes(data: Any) -> bytes:
     """bytes from bytes-like data, or from the page's Uint8Array (a Pyodide JsProxy)."""
     to_bytes = getattr(data, "to_bytes", None)
@@ -88,11 +74,10 @@ def user_key(round_id: str, user_id: str) -> str:
 
 
 def _safe_name(name: str) -> str:
+    """The customer's file name as the command's messages cite it (a plain file name)."""
     base = os.path.basename(name.replace("\\", "/")).strip()
     base = "".join(c for c in base if c.isprintable())
-    if base in ("", ".", "..", STATEMENT_NAME):
-        return "proof-file"
-    return base[:120]
+    return "proof-file" if base in ("", ".", "..") else base[:120]
 
 
 def inclusion(statement: Any, proof: Any, proof_name: str, user_id: str) -> str:
@@ -115,20 +100,22 @@ def inclusion(statement: Any, proof: Any, proof_name: str, user_id: str) -> str:
         pr = parse_inclusion(proof, name)
         out["round"], out["user_id"] = pr.round_id, pr.user_id
     except SolvencyError:
-        if _is_statement(proof):
-            out.update(result="bad-input", sentence=NOT_A_PROOF_BUT_A_STATEMENT)
-            out["seconds"] = time.perf_counter() - began
-            return _answer(out)
+        pass  # the command says what the file is
     previous = os.getcwd()
     try:
         with tempfile.TemporaryDirectory() as work:
             os.chdir(work)  # the command's messages then cite the file names only
             try:
-                with open(STATEMENT_NAME, "wb") as f:
+                # the customer's file keeps its name; the page's statement steps aside if the
+                # customer picked a file called statement.json too
+                st_name = (
+                    STATEMENT_NAME if name != STATEMENT_NAME else "published-" + STATEMENT_NAME
+                )
+                with open(st_name, "wb") as f:
                     f.write(statement)
                 with open(name, "wb") as f:
                     f.write(proof)
-                argv = ["inclusion", "--statement", STATEMENT_NAME, "--proof", name, "--json"]
+                argv = ["inclusion", "--statement", st_name, "--proof", name, "--json"]
                 report, valid, error = execute([*argv, f"--user-id={user_id}"])
             finally:
                 os.chdir(previous)

@@ -110,10 +110,13 @@ def asset_views(solv: SolvencyResult) -> list[AssetView]:
                 block_height=a.block_height,
                 wallets=[_wallet(w, a.decimals) for w in a.wallets if "fund" not in w],
                 funds=[
-                    (kind, format_units(total, a.decimals),
-                     [_wallet(w, a.decimals) for w in a.wallets if w.get("fund") == kind])
+                    (
+                        kind,
+                        format_units(total, a.decimals),
+                        [_wallet(w, a.decimals) for w in a.wallets if w.get("fund") == kind],
+                    )
                     for kind, total in a.funds.items()
-                ],  # fmt: skip
+                ],
             )
         )
     return out

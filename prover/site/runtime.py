@@ -132,3 +132,8 @@ def install(dest: Path, license_text: str) -> list[str]:
         encoding="utf-8",
     )
     return [*names, "LICENSE", "NOTICE"]
+
+
+if __name__ == "__main__":  # `python -m prover.site.runtime`: fetch and check once (CI does)
+    fetch()
+    print(f"pyodide@{PYODIDE_VERSION}: {tarball_path()} ({PYODIDE_INTEGRITY})")
