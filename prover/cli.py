@@ -1,5 +1,5 @@
 """`solvency-prove`: the exchange's command. Subcommands: keygen, user-key, build, proof, demo,
-export-audit (and the reserves commands). Exit codes: 0 done, 2 bad input (nothing published),
+export-audit, site (and the reserves commands). Exit codes: 0 done, 2 bad input (nothing published),
 3 insolvent (liabilities above reserves or a ratio not met: nothing published)."""
 
 from __future__ import annotations
