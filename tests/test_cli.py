@@ -224,7 +224,7 @@ VERIFY_SUBCOMMANDS = _subcommands(verify_parser())
 def test_subcommand_lists() -> None:
     assert set(PROVE_SUBCOMMANDS) == {
         "keygen", "user-key", "build", "proof", "export-audit", "demo",
-        "reserves-challenge", "sign-reserves", "report", "pubkey", "anchor",
+        "reserves-challenge", "sign-reserves", "report", "pubkey", "anchor", "site",
     }  # fmt: skip
     assert set(VERIFY_SUBCOMMANDS) == {
         "inclusion", "statement", "audit", "history", "user-key", "reserves",
