@@ -54,8 +54,9 @@ class SiteRounds:
 def _make(base: Path) -> SiteRounds:
     totals = totals_of(USERS, ASSETS)
     spec = {
-        "BTC": AssetSpec("bitcoin", 870_123, [WalletSpec(1, totals["BTC"] * 3 // 2, "bc1q-site")]),
-        "USDT": AssetSpec("ethereum", 21_000_000, [WalletSpec(3, totals["USDT"] * 11 // 10)]),
+        # BIP-340 key wallets: their check needs no address codec (the page bundles none yet)
+        "BTC": AssetSpec("bitcoin", 870_123, [WalletSpec(1, totals["BTC"] * 3 // 2, "bip340")]),
+        "USDT": AssetSpec("bitcoin-omni", 21_000_000, [WalletSpec(3, totals["USDT"] * 11 // 10, "bip340")]),
     }
     res = write_json(base / "reserves.json", reserves_doc(EXCHANGE, ROUND_A, spec))
     key = write_secret(base / "exchange.key", EXCHANGE_SK)
