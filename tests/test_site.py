@@ -180,7 +180,7 @@ def test_bundle_is_the_installed_verifier_only(made: SiteRounds) -> None:
     assert data == bundle()  # the same bytes for the same code
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     tops = {n.split("/")[0] for n in names}
-    assert tops == {"circuits", "verifier"}
+    assert tops == {"circuits", "verifier", "base58", "bech32m"}
     assert "verifier/web.py" in names and "circuits/bigint.py" in names
     assert not [n for n in names if not n.endswith((".py", "py.typed"))]
     assert "circuits/group/backend_secp.py" not in names

@@ -90,11 +90,16 @@ def generator_count(statements: list[Statement]) -> int:
 
 
 def bundle() -> bytes:
-    """A zip of the installed `circuits` and `verifier` packages (sources only), byte for byte
-    the same for the same code."""
+    """A zip of the installed `circuits` and `verifier` packages and of the pure-Python address
+    codecs they import (`base58`, `bech32m`), sources only, byte for byte the same for the same
+    code."""
+    import base58
+    import bech32m
+
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for pkg in (circuits, verifier):
+        # base58 and bech32m: the pure-Python address codecs verifier.ownership imports
+        for pkg in (circuits, verifier, base58, bech32m):
             root = Path(pkg.__file__ or "").resolve().parent
             for path in sorted(root.rglob("*")):
                 rel = path.relative_to(root.parent).as_posix()

@@ -23,7 +23,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from circuits.errors import FormatError
+from circuits.errors import FormatError, ParameterError
+from verifier.ownership import unavailable
 
 __all__ = [
     "BITCOIN_CHAINS",
@@ -63,7 +64,12 @@ def hash160(data: bytes) -> bytes:
     try:
         return hashlib.new("ripemd160", sha).digest()
     except ValueError:
-        from Crypto.Hash import RIPEMD160
+        try:
+            from Crypto.Hash import RIPEMD160
+        except ImportError:  # a Python without it (the browser page's Pyodide core)
+            raise ParameterError(
+                unavailable("P2PKH and P2WPKH wallet signatures", "RIPEMD-160")
+            ) from None
 
         return bytes(RIPEMD160.new(sha).digest())
 

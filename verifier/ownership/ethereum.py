@@ -17,8 +17,9 @@
 from __future__ import annotations
 
 from circuits import ecdsa
-from circuits.errors import FormatError, VerificationError
+from circuits.errors import FormatError, ParameterError, VerificationError
 from circuits.group import Point
+from verifier.ownership import unavailable
 
 __all__ = [
     "SIG_BYTES",
@@ -36,7 +37,10 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 
 def keccak256(data: bytes) -> bytes:
     """Keccak-256 (the pre-standard padding Ethereum uses), from pycryptodome."""
-    from Crypto.Hash import keccak
+    try:
+        from Crypto.Hash import keccak
+    except ImportError:  # a Python without it (the browser page's Pyodide core)
+        raise ParameterError(unavailable("Ethereum wallet signatures", "keccak-256")) from None
 
     return bytes(keccak.new(digest_bits=256, data=data).digest())
 
