@@ -1,4 +1,4 @@
-"""Writing the users' proof files (proofs/<user key>.json) of a build: chunks of users, in user-key
+"""Writing the users' proof files (users/<user key>.json) of a build: chunks of users, in user-key
 order, on the build's local worker processes, each reading the store through its own read-only
 connection and writing its own users' files; the coordinator combines the file digests in
 user-key order, so the files and the manifest equal a serial run's byte for byte. With one

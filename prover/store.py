@@ -67,7 +67,28 @@ def un_ix(b: bytes) -> int:
     return int(struct.unpack(">Q", b)[0])
 
 
-class Store:
+class _Reads:
+    """The reads that the build's workers share with the store (a user, a user's path)."""
+
+    db: sqlite3.Connection
+
+    def get_user(self, user_key: bytes) -> tuple[str, int, bytes, bytes | None] | None:
+        row = self.db.execute(
+            "SELECT user_id, leaf_index, balances, proof FROM users WHERE user_key = ?",
+            (user_key,),
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0], un_ix(row[1]), row[2], row[3]
+
+    def get_nodes(
+        self, positions: list[tuple[int, int]]
+    ) -> dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]]:
+        """get_node for many positions (a user's path) in one query: {(depth, index): row}."""
+        return nodes_at(self.db, positions)
+
+
+class Store(_Reads):
     """A SQLite file holding one round's prover state."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
@@ -160,15 +181,6 @@ class Store:
         for key, uid, li, bal in cur:
             yield key, uid, un_ix(li), bal
 
-    def get_user(self, user_key: bytes) -> tuple[str, int, bytes, bytes | None] | None:
-        row = self.db.execute(
-            "SELECT user_id, leaf_index, balances, proof FROM users WHERE user_key = ?",
-            (user_key,),
-        ).fetchone()
-        if row is None:
-            return None
-        return row[0], un_ix(row[1]), row[2], row[3]
-
     def users_without_proof(self, limit: int, after: int = -1) -> list[tuple[bytes, int]]:
         """(user_key, leaf index) of users lacking a path proof, leaf index > `after`, in index
         order (pass the last index seen to page on without rescanning)."""
@@ -257,12 +269,6 @@ class Store:
             (depth, ix(index)),
         ).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3])
-
-    def get_nodes(
-        self, positions: list[tuple[int, int]]
-    ) -> dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]]:
-        """get_node for many positions (a user's path) in one query: {(depth, index): row}."""
-        return nodes_at(self.db, positions)
 
     def nodes_without_proof(
         self, limit: int, all_nodes: bool = False, after: tuple[int, int] | None = None
@@ -375,14 +381,11 @@ def read_leaves(
         db.close()
 
 
-class StoreReader:
+class StoreReader(_Reads):
     """A read-only view of a store for workers (its own connection): users and nodes."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.db = open_read_only(path)
-
-    get_user = Store.get_user
-    get_nodes = Store.get_nodes
 
     def close(self) -> None:
         self.db.close()

@@ -66,7 +66,7 @@ def test_a_proof_given_as_the_statement_and_the_reverse(rnd: Round) -> None:
     assert (res.rc, res.stderr) == (
         2,
         f"error: {rnd.statement}: this is a round's statement (statement.json), not an inclusion "
-        "proof; your proof is the file proofs/<your user key>.json the exchange gave you "
+        "proof; your proof is the file users/<your user key>.json the exchange gave you "
         "(`solvency-verify user-key` prints the key)\n",
     )
 

@@ -206,7 +206,7 @@ def sniff(data: bytes) -> str:
 
 _HINTS = {
     "statement": "the statement is statement.json of the round's folder (or the exchange's site)",
-    "inclusion": "your proof is the file proofs/<your user key>.json the exchange gave you "
+    "inclusion": "your proof is the file users/<your user key>.json the exchange gave you "
     "(`solvency-verify user-key` prints the key)",
     "audit": "an audit bundle is the folder written by `solvency-prove export-audit`",
     "reserves": "a reserves file lists the exchange's wallets (see README, 'Reserves')",
