@@ -15,7 +15,11 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +158,34 @@ class Anvil:
         block = self.node.block(n)
         assert block is not None
         return n, "0x" + block.hash.hex()
+
+
+@contextmanager
+def misbehaving_node(body: bytes, slow: bool) -> Iterator[str]:
+    """A local HTTP server that answers every POST with `body` (garbage for a node), after 1.5 s
+    when `slow`; yields its URL. For the named-error tests of unusable nodes."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if slow:
+                time.sleep(1.5)
+            try:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

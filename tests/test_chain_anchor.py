@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.anvil_node import ANVIL_CHAIN_ID, DEV_ACCOUNT, DEV_KEY, Anvil, require_anvil
+from tests.anvil_node import (
+    ANVIL_CHAIN_ID,
+    DEV_ACCOUNT,
+    DEV_KEY,
+    Anvil,
+    misbehaving_node,
+    require_anvil,
+)
 from tests.solvency_rounds import (
     EXCHANGE_PK,
     EXCHANGE_SK,
@@ -240,37 +244,10 @@ def test_bad_anchor_build_options_exit_2(tmp_path: Path, flags: list[str], messa
 # --- nodes that cannot be used: exit 2, a named error, no traceback ---------------------------
 
 
-class _Bad(BaseHTTPRequestHandler):
-    mode = "garbage"
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        if self.mode == "slow":
-            time.sleep(1.5)
-        body = b"<html>hello</html>"
-        try:
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(params=["garbage", "slow"])
 def bad_node(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
-    handler = type("Handler", (_Bad,), {"mode": request.param})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        yield request.param, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with misbehaving_node(b"<html>hello</html>", request.param == "slow") as url:
+        yield request.param, url
 
 
 def test_a_garbage_or_slow_node_exit_2(setup: Setup, bad_node: tuple[str, str]) -> None:

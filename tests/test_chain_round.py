@@ -9,17 +9,14 @@ from __future__ import annotations
 import copy
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.anvil_node import Anvil, require_anvil
+from tests.anvil_node import Anvil, misbehaving_node, require_anvil
 from tests.chain_rounds import (
     ChainState,
     build_chain_round,
@@ -158,40 +155,17 @@ def test_a_wrong_chain_id(setup: Setup) -> None:
     )
 
 
-class _Bad(BaseHTTPRequestHandler):
-    mode = "garbage"
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        if self.mode == "slow":
-            time.sleep(1.5)
-        body = b'{"jsonrpc": "2.0", "id": 1, "result": "0x7A69"}'  # uppercase hex: not a quantity
-        try:
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, *args: object) -> None:
-        pass
+#: A reply in the envelope of a node, but uppercase hex: not a quantity.
+NOT_A_QUANTITY = b'{"jsonrpc": "2.0", "id": 1, "result": "0x7A69"}'
 
 
 @pytest.mark.parametrize("mode", ["garbage", "slow"])
 def test_a_garbage_or_slow_node(setup: Setup, mode: str) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Bad,), {"mode": mode}))
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
+    with misbehaving_node(NOT_A_QUANTITY, mode == "slow") as url:
         res = verify(
             "reserves", "--statement", str(setup.round.statement), "--eth-rpc", url,
             "--rpc-timeout", "0.3",
         )  # fmt: skip
-    finally:
-        server.shutdown()
-        server.server_close()
     assert res.rc == 2, res.text
     expected = "no complete reply within 0.3 s" if mode == "slow" else "expected a hex quantity"
     assert expected in res.stderr and "Traceback" not in res.text
