@@ -54,12 +54,23 @@ class SiteRounds:
 def _make(base: Path) -> SiteRounds:
     totals = totals_of(USERS, ASSETS)
     spec = {
-        # Taproot wallets (BIP-340 and BIP-322 over bech32m): the page checks them with the
-        # bundled codecs; P2PKH/P2WPKH (RIPEMD-160) and EIP-191 (keccak-256) need primitives
-        # that Pyodide's core lacks (README, "The customers' site")
-        "BTC": AssetSpec("bitcoin", 870_123, [WalletSpec(1, totals["BTC"] * 3 // 2, "bip340")]),
+        # every wallet form the verifier checks, so the page is shown checking them all: BIP-340
+        # and BIP-322 P2TR (bech32m), BIP-322 P2WPKH (bech32, RIPEMD-160), Core signmessage P2PKH
+        # (base58, RIPEMD-160), and EIP-191 with EIP-55 addresses (keccak-256) on ethereum
+        "BTC": AssetSpec(
+            "bitcoin",
+            870_123,
+            [
+                WalletSpec(1, totals["BTC"] // 2, "bip340"),
+                WalletSpec(5, totals["BTC"] // 2, "bip322-p2tr"),
+                WalletSpec(0, totals["BTC"] // 4, "bip322-p2wpkh"),
+                WalletSpec(2, totals["BTC"] // 4, "btc-signmessage"),
+            ],
+        ),
         "USDT": AssetSpec(
-            "bitcoin", 21_000_000, [WalletSpec(3, totals["USDT"] * 11 // 10, "bip322-p2tr")]
+            "ethereum",
+            21_000_000,
+            [WalletSpec(3, totals["USDT"] // 2), WalletSpec(4, totals["USDT"] * 6 // 10)],
         ),
     }
     res = write_json(base / "reserves.json", reserves_doc(EXCHANGE, ROUND_A, spec))

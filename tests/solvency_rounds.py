@@ -32,6 +32,7 @@ from verifier.ids import user_key_hex
 from verifier.ownership.bitcoin import decode_address
 from verifier.ownership.message import reserve_message
 from verifier.reserves import AssetReserves, Reserves, parse_reserves
+from verifier.solvency import signed_message
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -177,6 +178,15 @@ class AssetSpec:
     chain: str
     height: int
     wallets: list[WalletSpec] = field(default_factory=list)
+
+
+def resign(doc: dict[str, Any], sk: bytes = EXCHANGE_SK) -> dict[str, Any]:
+    """The statement signed again (by `sk`) after a change: valid, as an exchange could make it."""
+    doc = {k: v for k, v in doc.items() if k != "signature"}
+    msg = signed_message(doc)
+    sig = bip340.sign(sk, msg, bytes(32))
+    doc["signature"] = {"pubkey": bip340.xonly_pubkey(sk).hex(), "sig": sig.hex()}
+    return doc
 
 
 def reserves_doc(exchange: str, round_id: str, spec: dict[str, AssetSpec]) -> dict[str, Any]:

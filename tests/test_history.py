@@ -18,6 +18,7 @@ from solvency_rounds import (
     SMALL_USERS,
     Round,
     build_round,
+    resign,
     shared,
     verify,
     write_json,
@@ -27,7 +28,6 @@ from solvency_rounds import (
 from circuits import bip340
 from verifier.formats import STATEMENT_FORMAT_V1, dumps, parse_statement
 from verifier.history import round_order
-from verifier.solvency import signed_message
 
 ROUNDS = ("2026-10", "2026-11", "2026-12")
 TIMES = ("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z")
@@ -57,15 +57,6 @@ def doc_of(rnd: Round) -> dict[str, Any]:
 
 def digest(doc: dict[str, Any]) -> str:
     return parse_statement(dumps(doc), "s").digest().hex()
-
-
-def resign(doc: dict[str, Any], sk: bytes = EXCHANGE_SK) -> dict[str, Any]:
-    """The statement signed again (by `sk`) after a change: valid, as an exchange could make it."""
-    doc = {k: v for k, v in doc.items() if k != "signature"}
-    msg = signed_message(doc)
-    sig = bip340.sign(sk, msg, bytes(32))
-    doc["signature"] = {"pubkey": bip340.xonly_pubkey(sk).hex(), "sig": sig.hex()}
-    return doc
 
 
 def as_v1(doc: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -91,7 +92,9 @@ def test_layout_and_public_files_only(made: SiteRounds) -> None:
         for r in (ROUND_A, ROUND_B)
         for n in ("index.html", "statement.json", "verify.html")
     ]
-    pyodide = [f"pyodide/{n}" for n in (*runtime.PYODIDE_FILES, "LICENSE", "NOTICE")]
+    pyodide = [
+        f"{pkg.folder}/{n}" for pkg in runtime.PACKAGES for n in (*pkg.files, "LICENSE", "NOTICE")
+    ]
     assets = [
         "assets/generators-256.bin",
         "assets/site.css",
@@ -173,6 +176,30 @@ def test_verify_pages_name_their_statement_and_runtime(made: SiteRounds) -> None
         runtime.PYODIDE_VERSION,
         "MPL-2.0",
     )
+
+
+def test_the_site_ships_noble_hashes_with_its_licence(made: SiteRounds) -> None:
+    noble = runtime.NOBLE_HASHES
+    folder = made.site / noble.folder
+    pkg = json.loads((folder / "package.json").read_bytes())
+    assert (pkg["name"], pkg["version"], pkg["license"]) == (noble.name, noble.version, "MIT")
+    assert (folder / "LICENSE").read_text().startswith("The MIT License (MIT)")
+    notice = (folder / "NOTICE").read_text()
+    assert noble.spec in notice and noble.integrity in notice
+    for where, root in (("", ""), (f"rounds/{ROUND_A}/", "../../")):
+        html = (made.site / where / "verify.html").read_text(encoding="utf-8")
+        assert f'data-hashes="{root}noble-hashes/"' in html
+        assert f'data-hashes-label="{noble.spec}"' in html
+    # the modules the page imports, and every module they import, are in the folder
+    imports = re.compile(r'^import .* from "\./([\w.]+)";$', re.M)
+    seen = set()
+    for name in (n for n in noble.files if n.endswith(".js")):
+        for dep in imports.findall((folder / name).read_text(encoding="utf-8")):
+            assert dep in noble.files, (name, dep)
+            seen.add(dep)
+    assert seen == {"_md.js", "_u64.js", "utils.js"}
+    summary = json.loads((made.site / "site.json").read_bytes())
+    assert summary["noble_hashes"] == noble.version
 
 
 def test_bundle_is_the_installed_verifier_only(made: SiteRounds) -> None:

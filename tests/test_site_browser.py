@@ -18,9 +18,12 @@ from typing import Any
 
 import pytest
 from site_rounds import ADA, ROUND_A, ROUND_B, USERS, SiteRounds, proof_doc, site_rounds
-from solvency_rounds import REPO, Round, prove, verify
+from solvency_rounds import REPO, Round, prove, resign, verify
 
 from prover.site.local import CHROMIUM, CHROMIUM_ARGS, serve
+from prover.site.runtime import NOBLE_HASHES
+from verifier.ownership import hashes
+from verifier.ownership.bitcoin import decode_address
 
 SHOTS = REPO / "artifacts" / "screenshots"
 WIDTHS = (390, 1280)
@@ -127,6 +130,8 @@ def verify_page(
     info = page.evaluate("window.zkSolvency.info")
     assert info["backend"] == "python" and info["generators"] == 256
     assert info["gmpy2"] is False  # Pyodide's runtime alone: the plain-int fallback
+    # RIPEMD-160 and keccak-256 come from the bundled @noble/hashes (Pyodide's core has neither)
+    assert info["hashes"] == dict.fromkeys(("ripemd160", "keccak256"), NOBLE_HASHES.spec)
     yield VerifyPage(page, tmp_path_factory.mktemp("files"))
     assert errors == []
     page.close()
@@ -172,6 +177,84 @@ def test_valid_proof_shows_valid_and_the_balances(
         assert line in shown
     assert "ratio >= 120%: proven" in shown  # the solvency lines
     no_sideways_scroll(verify_page.page, "verify-valid")
+
+
+#: Inputs for the hashes: empty, short, one byte short of and past a block of either hash
+#: (RIPEMD-160: 64 bytes; keccak-256: a rate of 136 bytes), and several blocks.
+HASH_INPUTS = (b"", b"abc", bytes(range(55)), bytes(range(64)), bytes(range(136)),
+               bytes(range(137)), bytes(i % 251 for i in range(1000)))  # fmt: skip
+
+
+def test_the_page_hashes_agree_with_pycryptodome_and_hashlib(verify_page: VerifyPage) -> None:
+    """The page's RIPEMD-160 and keccak-256 (the functions it hands to the verifier) against
+    this Python's (hashlib's RIPEMD-160 or pycryptodome's; pycryptodome's keccak), and against
+    the published digests of the empty string."""
+    got = verify_page.page.evaluate(
+        "(inputs) => inputs.map((x) => [window.zkSolvency.hashes.ripemd160(x),"
+        " window.zkSolvency.hashes.keccak256(x)])",
+        [x.hex() for x in HASH_INPUTS],
+    )
+    want = [[hashes.ripemd160(x).hex(), hashes.keccak256(x).hex()] for x in HASH_INPUTS]
+    assert got == want
+    assert got[0] == [
+        "9c1185a5c5e9fc54612808977ee8f548b2258d31",
+        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470",
+    ]
+
+
+def test_every_wallet_form_is_checked_on_the_page(made: SiteRounds) -> None:
+    """Round A, which the page checks in these tests, holds every wallet form the verifier
+    knows: its reserves verify on the page (the valid-proof test), so all of them do."""
+    forms = set()
+    for a in made.a.statement_json()["reserves"]["assets"].values():
+        for w in a["wallets"]:
+            eth = a["chain"] == "ethereum"
+            forms.add(
+                (w["scheme"], "eth" if eth else decode_address(w["address"], a["chain"]).kind)
+            )
+    assert forms == {
+        ("bip340", "p2tr"),
+        ("bip322-simple", "p2tr"),
+        ("bip322-simple", "p2wpkh"),  # RIPEMD-160
+        ("btc-signmessage", "p2pkh"),  # RIPEMD-160
+        ("eip191", "eth"),  # keccak-256 (EIP-55 addresses and the EIP-191 digest)
+    }
+
+
+def test_a_wrong_wallet_signature_fails_as_on_the_command_line(
+    browser: Any, server: str, made: SiteRounds, tmp_path: Path
+) -> None:
+    """Round A's statement with the EIP-191 signatures of its two USDT wallets swapped (each a
+    valid signature of another wallet's message), signed again by the exchange: served in
+    place of the round's statement, the page fails the check the command fails, with the same
+    message, after the BIP-340, P2TR, P2WPKH and P2PKH wallets before it passed."""
+    doc = made.a.statement_json()
+    wallets = doc["reserves"]["assets"]["USDT"]["wallets"]
+    wallets[0]["signature"], wallets[1]["signature"] = (
+        wallets[1]["signature"],
+        wallets[0]["signature"],
+    )
+    bad = (json.dumps(resign(doc), indent=2) + "\n").encode()
+    statement = tmp_path / "statement.json"
+    statement.write_bytes(bad)
+    proof = made.a.proof_path(ADA)
+    want = cli(statement, proof, ADA)
+    assert want["result"] == "invalid" and want["failed_check"] == "reserves-signature"
+    assert "USDT" in want["error"]
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.route(
+        f"**/rounds/{ROUND_A}/statement.json",
+        lambda route: route.fulfill(body=bad, content_type="application/json"),
+    )
+    page.goto(server + f"rounds/{ROUND_A}/verify.html")
+    page.wait_for_function("window.zkSolvency && window.zkSolvency.ready", timeout=180_000)
+    ans = VerifyPage(page, tmp_path).check(ADA, proof)
+    page.close()
+    assert ans["cli"] == want
+    assert ans["failed"] == ["reserves-signature", ans["failed"][1]]
+    assert [ln for ln in ans["lines"] if ln.startswith("Failed: ")] == [
+        f"Failed: {ans['failed'][1]}. {ans['sentence']}"
+    ]
 
 
 def test_binary_proof(verify_page: VerifyPage, made: SiteRounds) -> None:

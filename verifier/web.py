@@ -1,6 +1,7 @@
 """What the browser page (verify.html, under Pyodide) calls: `solvency-verify inclusion` run on
 the bytes of the statement and of the customer's proof file, and the user key of an id, each
-answered as a JSON string for the page's script.
+answered as a JSON string for the page's script; and `use_hashes`, through which the page hands
+over the RIPEMD-160 and keccak-256 of the npm package @noble/hashes (Pyodide's core has neither).
 
 The page runs this very package: the verdict, the check list and the error are those of
 `solvency-verify inclusion --json` on the same files (`cli.execute`). Nothing here raises: any
@@ -15,6 +16,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
 from circuits import bigint
@@ -24,8 +26,9 @@ from circuits.group import set_default_backend
 from verifier.cli import CHECK_TEXT, execute
 from verifier.formats import MAX_PROOF_BYTES, parse_inclusion, parse_statement, statement_digest
 from verifier.ids import user_key_hex
+from verifier.ownership import hashes
 
-__all__ = ["inclusion", "start", "user_key"]
+__all__ = ["inclusion", "start", "use_hashes", "user_key"]
 
 #: Name under which the page's statement is handed to the command (its messages cite it).
 STATEMENT_NAME = "statement.json"
@@ -49,6 +52,32 @@ def _sentence(exc: BaseException) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
+def _hex_provider(fn: Callable[[str], Any], name: str, label: str) -> hashes.Provider:
+    """A hash provider from a function of hex strings (strings cross Pyodide's JS/Python border
+    as they are, with no buffer to convert or free)."""
+
+    def digest(data: bytes) -> bytes:
+        out = fn(data.hex())
+        try:
+            return bytes.fromhex(out) if isinstance(out, str) else b""
+        except ValueError:
+            return b""  # refused by verifier.ownership.hashes: not a digest of the right size
+
+    digest.__name__ = f"{name} of {label}"
+    return digest
+
+
+def use_hashes(
+    ripemd160_hex: Callable[[str], Any], keccak256_hex: Callable[[str], Any], label: str
+) -> str:
+    """Install the page's RIPEMD-160 and keccak-256 (each a function from the hex of the data to
+    the hex of its digest) for the ownership checks; `label` names them (e.g. "@noble/hashes
+    2.4.0"). Answers where each hash now comes from."""
+    hashes.provide("ripemd160", _hex_provider(ripemd160_hex, "ripemd160", label), label)
+    hashes.provide("keccak256", _hex_provider(keccak256_hex, "keccak256", label), label)
+    return _answer({name: hashes.source(name) for name in hashes.DIGEST_BYTES})
+
+
 def start(table: Any = None, backend: str = "python") -> str:
     """Prepare the verifier: the group backend, and the generator table the site publishes
     (checked against the pinned digests by circuits.generators.load_affine_table)."""
@@ -61,6 +90,7 @@ def start(table: Any = None, backend: str = "python") -> str:
             "backend": backend,
             "generators": count,
             "max_proof_bytes": MAX_PROOF_BYTES,
+            "hashes": {name: hashes.source(name) for name in hashes.DIGEST_BYTES},
         }
     )
 

@@ -6,6 +6,8 @@
     SITE/assets/                       site.css, verify.js, zk-solvency.zip (the installed
                                        verifier and circuits packages), generators-<k>.bin
     SITE/pyodide/                      the pinned Pyodide runtime with its licence
+    SITE/noble-hashes/                 the pinned @noble/hashes modules (RIPEMD-160, keccak-256,
+                                       which Pyodide's core lacks) with their licence
     SITE/site.json                     what the folder holds (rounds, digests, versions)
 
 From each round folder only its public `statement.json` is read, and it must verify (root range proofs,
@@ -159,6 +161,8 @@ def build_site(round_dirs: list[Path], out: Path) -> dict[str, Any]:
     tmp = _prepare_out(out)
     try:
         pyodide_files = runtime.install(tmp / "pyodide", _static("MPL-2.0.txt").decode("utf-8"))
+        noble = runtime.NOBLE_HASHES
+        noble_files = runtime.install(tmp / noble.folder, pkg=noble)
     except runtime.PyodideError as exc:
         shutil.rmtree(tmp)
         raise SiteError(str(exc)) from None
@@ -179,6 +183,8 @@ def build_site(round_dirs: list[Path], out: Path) -> dict[str, Any]:
         "table": table_name,
         "bundle": BUNDLE,
         "pyodide_version": runtime.PYODIDE_VERSION,
+        "hashes_folder": runtime.NOBLE_HASHES.folder,
+        "hashes_label": runtime.NOBLE_HASHES.spec,
     }
 
     def page(path: Path, template: str, root: str, **extra: Any) -> None:
@@ -204,6 +210,8 @@ def build_site(round_dirs: list[Path], out: Path) -> dict[str, Any]:
         ],
         "pyodide": runtime.PYODIDE_VERSION,
         "pyodide_files": pyodide_files,
+        "noble_hashes": runtime.NOBLE_HASHES.version,
+        "noble_hashes_files": noble_files,
         "generators": count,
     }
     (tmp / MARKER).write_text(

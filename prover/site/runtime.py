@@ -1,7 +1,7 @@
-"""The Pyodide runtime of the verify page: the npm package `pyodide` at a pinned version,
-fetched once with npm into a cache, checked against the integrity hash npm publishes for it
-(`dist.integrity`, SHA-512 of the tarball, kept below), and copied into the site with its
-licence. No CDN is ever named in the site."""
+"""The runtime of the verify page: the npm packages `pyodide` and `@noble/hashes` at pinned
+versions, each fetched once with npm into a cache, checked against the integrity hash npm
+publishes for it (`dist.integrity`, SHA-512 of the tarball, kept below), and copied into the
+site with its licence. No CDN is ever named in the site."""
 
 from __future__ import annotations
 
@@ -13,37 +13,90 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-#: The pinned npm package and its published integrity (`npm view pyodide@VERSION dist.integrity`).
-PYODIDE_VERSION = "314.0.7"
-PYODIDE_INTEGRITY = "sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A=="
-#: What the page loads (the rest of the package, type definitions and source maps, stays out).
-PYODIDE_FILES = (
-    "pyodide.js",
-    "pyodide.mjs",
-    "pyodide.asm.mjs",
-    "pyodide.asm.wasm",
-    "python_stdlib.zip",
-    "pyodide-lock.json",
-    "package.json",
+
+@dataclass(frozen=True)
+class NpmPackage:
+    """An npm package the site ships: pinned version, the integrity npm publishes for its tarball
+    (`npm view NAME@VERSION dist.integrity`), the files the page loads, its licence."""
+
+    name: str
+    version: str
+    integrity: str
+    files: tuple[str, ...]
+    licence: str
+    source: str
+    #: the folder of the site it goes to
+    folder: str
+    #: the file of the package holding its licence text (None: given by the caller)
+    licence_file: str | None = None
+    notes: str = ""
+
+    @property
+    def spec(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @property
+    def tarball_name(self) -> str:
+        """The file `npm pack` writes: the name without its @, / as -, then -VERSION.tgz."""
+        return f"{self.name.lstrip('@').replace('/', '-')}-{self.version}.tgz"
+
+
+PYODIDE = NpmPackage(
+    name="pyodide",
+    version="314.0.7",
+    integrity="sha512-0YvXxEhfEdpLfb/XkM2BFAeMROq0iMUX2bzzH9pOttyMcWkwq+HbE5uyuGD82LN7y2q+SNvi/6V5JEsOlD2R1A==",
+    # what the page loads (the rest of the package, type definitions and source maps, stays out)
+    files=(
+        "pyodide.js",
+        "pyodide.mjs",
+        "pyodide.asm.mjs",
+        "pyodide.asm.wasm",
+        "python_stdlib.zip",
+        "pyodide-lock.json",
+        "package.json",
+    ),
+    licence="MPL-2.0",  # named in its package.json; the text ships in prover/site/static
+    source="https://github.com/pyodide/pyodide",
+    folder="pyodide",
+    notes="python_stdlib.zip holds CPython's standard\nlibrary, under the Python Software Foundation License.\n",
 )
-#: Pyodide's licence (named in its package.json); the text ships in prover/site/static.
-PYODIDE_LICENSE = "MPL-2.0"
-PYODIDE_SOURCE = "https://github.com/pyodide/pyodide"
+#: RIPEMD-160 and keccak-256 for the page (Pyodide's core has neither): Paul Miller's audited,
+#: pure-JavaScript hashes, as ES modules; only the modules those two need are shipped.
+NOBLE_HASHES = NpmPackage(
+    name="@noble/hashes",
+    version="2.4.0",
+    integrity="sha512-X5XaVWZIBCT7HHZGm5I7ZQXDwLG+bGXuSrMQAW+7Zvl87h1kmc1ZB1VSRJcpUfoUrGQp4Fkoxm5kZ+Ms+aW+eA==",
+    files=("legacy.js", "sha3.js", "_md.js", "_u64.js", "utils.js", "package.json"),
+    licence="MIT",
+    source="https://github.com/paulmillr/noble-hashes",
+    folder="noble-hashes",
+    licence_file="LICENSE",
+)
+#: Every package the site ships, in the order they are fetched.
+PACKAGES = (PYODIDE, NOBLE_HASHES)
+
+#: The names the rest of the code and the tests use for Pyodide.
+PYODIDE_VERSION = PYODIDE.version
+PYODIDE_INTEGRITY = PYODIDE.integrity
+PYODIDE_FILES = PYODIDE.files
+PYODIDE_LICENSE = PYODIDE.licence
+PYODIDE_SOURCE = PYODIDE.source
 
 CACHE_ENV = "ZKSOLVENCY_CACHE"
 
 INSTALL_NPM = (
-    "npm is needed once, to fetch the Pyodide runtime the verify page runs on "
-    f"(npm package pyodide@{PYODIDE_VERSION}, checked against its published SHA-512): install "
-    "Node.js with npm (Debian/Ubuntu: apt-get install -y npm; others: https://nodejs.org), "
-    "then run this command again"
+    "npm is needed once, to fetch the runtime the verify page runs on (npm packages "
+    + " and ".join(p.spec for p in PACKAGES)
+    + ", each checked against its published SHA-512): install Node.js with npm (Debian/Ubuntu: "
+    "apt-get install -y npm; others: https://nodejs.org), then run this command again"
 )
 
 
 class PyodideError(Exception):
-    """The runtime could not be fetched or does not match its pinned hash."""
+    """A runtime package could not be fetched or does not match its pinned hash."""
 
 
 def cache_dir() -> Path:
@@ -54,8 +107,8 @@ def cache_dir() -> Path:
     return Path(base) / "zk-solvency"
 
 
-def tarball_path() -> Path:
-    return cache_dir() / f"pyodide-{PYODIDE_VERSION}" / f"pyodide-{PYODIDE_VERSION}.tgz"
+def tarball_path(pkg: NpmPackage = PYODIDE) -> Path:
+    return cache_dir() / f"{pkg.tarball_name[: -len('.tgz')]}" / pkg.tarball_name
 
 
 def integrity_of(data: bytes) -> str:
@@ -63,77 +116,85 @@ def integrity_of(data: bytes) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
 
 
-def _npm_pack(dest: Path) -> Path:
+def _npm_pack(pkg: NpmPackage, dest: Path) -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise PyodideError(INSTALL_NPM)
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest) as tmp:
         proc = subprocess.run(  # noqa: S603 - fixed arguments, npm found on PATH
-            [npm, "pack", f"pyodide@{PYODIDE_VERSION}", "--silent", "--pack-destination", tmp],
+            [npm, "pack", pkg.spec, "--silent", "--pack-destination", tmp],
             capture_output=True,
             text=True,
             timeout=600,
             cwd=tmp,
             check=False,
         )
-        got = Path(tmp) / f"pyodide-{PYODIDE_VERSION}.tgz"
+        got = Path(tmp) / pkg.tarball_name
         if proc.returncode != 0 or not got.is_file():
             why = (proc.stderr or proc.stdout).strip().splitlines()
             raise PyodideError(
-                f"npm could not fetch pyodide@{PYODIDE_VERSION}: "
+                f"npm could not fetch {pkg.spec}: "
                 + (why[-1] if why else f"exit code {proc.returncode}")
             )
-        check_integrity(got.read_bytes(), str(got))
+        check_integrity(got.read_bytes(), str(got), pkg)
         target = dest / got.name
         got.replace(target)
     return target
 
 
-def check_integrity(data: bytes, source: str) -> None:
+def check_integrity(data: bytes, source: str, pkg: NpmPackage = PYODIDE) -> None:
     got = integrity_of(data)
-    if got != PYODIDE_INTEGRITY:
+    if got != pkg.integrity:
         raise PyodideError(
-            f"{source}: integrity {got} is not the pinned {PYODIDE_INTEGRITY} of "
-            f"pyodide@{PYODIDE_VERSION}; delete it and run again"
+            f"{source}: integrity {got} is not the pinned {pkg.integrity} of "
+            f"{pkg.spec}; delete it and run again"
         )
 
 
-def fetch() -> bytes:
+def fetch(pkg: NpmPackage = PYODIDE) -> bytes:
     """The pinned tarball, from the cache or fetched once with npm; checked every time."""
-    path = tarball_path()
+    path = tarball_path(pkg)
     if not path.is_file():
-        path = _npm_pack(path.parent)
+        path = _npm_pack(pkg, path.parent)
     data = path.read_bytes()
-    check_integrity(data, str(path))
+    check_integrity(data, str(path), pkg)
     return data
 
 
-def install(dest: Path, license_text: str) -> list[str]:
-    """Copy the runtime's files into `dest` with its licence and a notice; their names."""
-    data = fetch()
+def install(dest: Path, license_text: str | None = None, pkg: NpmPackage = PYODIDE) -> list[str]:
+    """Copy the package's files into `dest` with its licence (`license_text`, or the package's
+    own licence file) and a notice; their names."""
+    data = fetch(pkg)
     dest.mkdir(parents=True, exist_ok=True)
     names: list[str] = []
+
+    def member(tar: tarfile.TarFile, name: str) -> bytes:
+        src = tar.extractfile(tar.getmember(f"package/{name}"))
+        if src is None:
+            raise PyodideError(f"{pkg.spec}: package/{name} is not a file")
+        return src.read()
+
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        for name in PYODIDE_FILES:
-            member = tar.getmember(f"package/{name}")
-            src = tar.extractfile(member)
-            if src is None:
-                raise PyodideError(f"pyodide@{PYODIDE_VERSION}: package/{name} is not a file")
-            (dest / name).write_bytes(src.read())
+        for name in pkg.files:
+            (dest / name).write_bytes(member(tar, name))
             names.append(name)
+        if license_text is None:
+            if pkg.licence_file is None:
+                raise PyodideError(f"{pkg.spec}: no licence text")
+            license_text = member(tar, pkg.licence_file).decode("utf-8")
     (dest / "LICENSE").write_text(license_text, encoding="utf-8")
     (dest / "NOTICE").write_text(
-        f"Pyodide {PYODIDE_VERSION}, from the npm package pyodide@{PYODIDE_VERSION}\n"
-        f"(integrity {PYODIDE_INTEGRITY}), unmodified; the files {', '.join(PYODIDE_FILES)}.\n"
-        f"Licence: {PYODIDE_LICENSE} (the text is in LICENSE beside this file). Source code:\n"
-        f"{PYODIDE_SOURCE} (tag {PYODIDE_VERSION}). python_stdlib.zip holds CPython's standard\n"
-        "library, under the Python Software Foundation License.\n",
+        f"{pkg.spec}, from the npm registry (integrity {pkg.integrity}), unmodified;\n"
+        f"the files {', '.join(pkg.files)}.\n"
+        f"Licence: {pkg.licence} (the text is in LICENSE beside this file). Source code:\n"
+        f"{pkg.source} (tag {pkg.version}).\n" + pkg.notes,
         encoding="utf-8",
     )
     return [*names, "LICENSE", "NOTICE"]
 
 
 if __name__ == "__main__":  # `python -m prover.site.runtime`: fetch and check once (CI does)
-    fetch()
-    print(f"pyodide@{PYODIDE_VERSION}: {tarball_path()} ({PYODIDE_INTEGRITY})")
+    for package in PACKAGES:
+        fetch(package)
+        print(f"{package.spec}: {tarball_path(package)} ({package.integrity})")

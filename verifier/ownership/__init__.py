@@ -2,8 +2,9 @@
 
 
 def unavailable(what: str, primitive: str) -> str:
-    """The sentence for a check this Python cannot make: a primitive it lacks (the browser
-    page's Pyodide core has neither RIPEMD-160 nor keccak-256)."""
+    """The sentence for a check this Python cannot make: a primitive it lacks (a Python with
+    neither hashlib's RIPEMD-160 nor pycryptodome, where no provider is installed in
+    verifier.ownership.hashes: Pyodide's core, without the page's @noble/hashes)."""
     return (
         f"{what} cannot be checked here: this Python has no {primitive}; check this statement "
         "with solvency-verify statement on a computer (pip install zk-solvency)"

@@ -23,8 +23,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from circuits.errors import FormatError, ParameterError
-from verifier.ownership import unavailable
+from circuits.errors import FormatError
+from verifier.ownership.hashes import ripemd160
 
 __all__ = [
     "BITCOIN_CHAINS",
@@ -58,20 +58,9 @@ class BtcAddress:
 
 
 def hash160(data: bytes) -> bytes:
-    """RIPEMD160(SHA256(data)); hashlib's RIPEMD-160, else pycryptodome's (OpenSSL 3 builds
-    without the legacy provider lack it)."""
-    sha = hashlib.sha256(data).digest()
-    try:
-        return hashlib.new("ripemd160", sha).digest()
-    except ValueError:
-        try:
-            from Crypto.Hash import RIPEMD160
-        except ImportError:  # a Python without it (the browser page's Pyodide core)
-            raise ParameterError(
-                unavailable("P2PKH and P2WPKH wallet signatures", "RIPEMD-160")
-            ) from None
-
-        return bytes(RIPEMD160.new(sha).digest())
+    """RIPEMD160(SHA256(data)); RIPEMD-160 from verifier.ownership.hashes (hashlib's,
+    pycryptodome's, or the page's)."""
+    return ripemd160(hashlib.sha256(data).digest())
 
 
 def _network(chain: str) -> tuple[int, str]:

@@ -1,8 +1,8 @@
 """Ethereum addresses (EIP-55 checksums) and EIP-191 `personal_sign` signatures.
 
-* keccak-256 comes from pycryptodome (`Crypto.Hash.keccak`), imported inside the functions that
-  need it: the verifier imports without any compiled extension, and needs one only to check
-  Ethereum wallets.
+* keccak-256 comes from verifier.ownership.hashes: pycryptodome (`Crypto.Hash.keccak`), imported
+  only when first needed, so the verifier imports without any compiled extension; in the browser
+  page, the npm package @noble/hashes.
 * Addresses: "0x" + 40 hex digits in their EIP-55 mixed-case checksum form, exactly. An address
   whose spelling differs from its checksum form is refused, including all-lowercase and
   all-uppercase spellings (which carry no checksum): one spelling per address keeps the signed
@@ -17,9 +17,9 @@
 from __future__ import annotations
 
 from circuits import ecdsa
-from circuits.errors import FormatError, ParameterError, VerificationError
+from circuits.errors import FormatError, VerificationError
 from circuits.group import Point
-from verifier.ownership import unavailable
+from verifier.ownership.hashes import keccak256
 
 __all__ = [
     "SIG_BYTES",
@@ -33,16 +33,6 @@ __all__ = [
 
 SIG_BYTES = 65
 _HEX = frozenset("0123456789abcdefABCDEF")
-
-
-def keccak256(data: bytes) -> bytes:
-    """Keccak-256 (the pre-standard padding Ethereum uses), from pycryptodome."""
-    try:
-        from Crypto.Hash import keccak
-    except ImportError:  # a Python without it (the browser page's Pyodide core)
-        raise ParameterError(unavailable("Ethereum wallet signatures", "keccak-256")) from None
-
-    return bytes(keccak.new(digest_bits=256, data=data).digest())
 
 
 def checksum_address(raw20: bytes) -> str:

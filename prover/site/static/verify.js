@@ -1,5 +1,7 @@
-// The verify page: loads Pyodide and the bundled verifier (assets/zk-solvency.zip), then runs
-// verifier.web.inclusion on the customer's proof file and this round's statement.json.
+// The verify page: loads Pyodide, the bundled verifier (assets/zk-solvency.zip) and the
+// RIPEMD-160 and keccak-256 of @noble/hashes (noble-hashes/, ES modules; Pyodide's core has
+// neither), then runs verifier.web.inclusion on the customer's proof file and this round's
+// statement.json.
 // Everything shown comes from the verifier's answer, set as text (never as HTML).
 "use strict";
 (function () {
@@ -40,17 +42,32 @@
     return new Uint8Array(await resp.arrayBuffer());
   }
 
+  async function loadHashes() {
+    // the hashes the ownership checks need, as functions of hex strings (verifier.web.use_hashes)
+    const base = new URL(app.dataset.hashes, location.href).href;
+    const [legacy, sha3, utils] = await Promise.all([
+      import(base + "legacy.js"),
+      import(base + "sha3.js"),
+      import(base + "utils.js"),
+    ]);
+    const hex = (fn) => (data) => utils.bytesToHex(fn(utils.hexToBytes(data)));
+    return { ripemd160: hex(legacy.ripemd160), keccak256: hex(sha3.keccak_256) };
+  }
+
   async function boot() {
     const indexURL = new URL(app.dataset.root + "pyodide/", location.href).href;
-    const [pyodide, zip, table, st] = await Promise.all([
+    const [pyodide, zip, table, st, hashes] = await Promise.all([
       loadPyodide({ indexURL: indexURL }),
       fetchBytes(app.dataset.bundle),
       fetchBytes(app.dataset.table),
       fetchBytes(app.dataset.statement),
+      loadHashes(),
     ]);
     pyodide.unpackArchive(zip, "zip", { extractDir: "/home/pyodide/zk-solvency" });
     pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/zk-solvency')");
     web = pyodide.pyimport("verifier.web");
+    web.use_hashes(hashes.ripemd160, hashes.keccak256, app.dataset.hashesLabel);
+    window.zkSolvency.hashes = hashes;
     const info = JSON.parse(web.start(table));
     maxBytes = info.max_proof_bytes;
     statement = st;
