@@ -1,6 +1,6 @@
 """A real anvil node for tests: found on this machine, started on a free loopback port, stopped;
 plus the chain set-up the tests need (fund wallets, deploy the ERC-20 of tests/fixtures/erc20,
-transfer tokens, mine blocks).
+transfer tokens, mine blocks), and local nodes that lie or misbehave.
 
 anvil comes from the npm package @foundry-rs/anvil, whose binary ships in the platform package
 @foundry-rs/anvil-<os>-<arch>; `.ci/run` installs it under .tools/npm. Looked up in order:
@@ -11,13 +11,14 @@ reason, except under CI (CI=true), where a missing anvil fails them.
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 import pytest
 
 from verifier.chain.ethereum import EthNode, hex_address, hex_quantity
-from verifier.chain.rpc import JsonRpcClient, NodeError
+from verifier.chain.rpc import JsonRpcClient, NodeError, NodeRpcError
 
 ROOT = Path(__file__).resolve().parent.parent
 ERC20_DIR = ROOT / "tests" / "fixtures" / "erc20"
@@ -161,6 +162,51 @@ class Anvil:
 
 
 @contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on a free loopback port in a thread; yields the URL, then stops."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def lying_node(upstream: str, rewrite: Callable[[str, Any], Any]) -> Iterator[str]:
+    """A local JSON-RPC proxy in front of `upstream` that passes every call on and answers
+    `rewrite(method, result)` instead of the result (a node that lies); yields its URL."""
+    client = JsonRpcClient(upstream, timeout=10)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            req = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            calls = req if isinstance(req, list) else [req]
+            replies = []
+            for c in calls:
+                try:
+                    result = rewrite(c["method"], client.call(c["method"], c["params"]))
+                    replies.append({"jsonrpc": "2.0", "id": c["id"], "result": result})
+                except NodeRpcError as exc:
+                    error = {"code": -32000, "message": str(exc)}
+                    replies.append({"jsonrpc": "2.0", "id": c["id"], "error": error})
+            body = json.dumps(replies if isinstance(req, list) else replies[0]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serving(Handler) as url:
+        yield url
+
+
+@contextmanager
 def misbehaving_node(body: bytes, slow: bool) -> Iterator[str]:
     """A local HTTP server that answers every POST with `body` (garbage for a node), after 1.5 s
     when `slow`; yields its URL. For the named-error tests of unusable nodes."""
@@ -181,11 +227,5 @@ def misbehaving_node(body: bytes, slow: bool) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url

@@ -1,23 +1,29 @@
 """The statement anchored on a real anvil chain: the signed `anchor` section, `solvency-prove
 anchor` (unsigned transaction, or signed and sent), and `solvency-verify statement --eth-rpc
---anchor-tx` with a wrong digest, a wrong sender, a missing transaction, another chain, and
-nodes that are unreachable, slow or answer garbage (exit codes and named errors)."""
+--anchor-tx` with a wrong digest, a wrong sender, a missing transaction, another chain, nodes
+that lie about the sender, the data or the chain id (the transaction is rebuilt and hashed, its
+sender recovered), legacy and EIP-2930 anchors, and nodes that are unreachable, slow or answer
+garbage (exit codes and named errors)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from circuits.errors import FormatError, VerificationError
 from tests.anvil_node import (
     ANVIL_CHAIN_ID,
     DEV_ACCOUNT,
     DEV_KEY,
     Anvil,
+    lying_node,
     misbehaving_node,
     require_anvil,
 )
@@ -31,7 +37,13 @@ from tests.solvency_rounds import (
     verify,
     write_secret,
 )
-from verifier.chain.anchor import ANCHOR_TAG
+from verifier.chain.anchor import (
+    ANCHOR_TAG,
+    RECORD_NAME,
+    AnchorRecord,
+    check_anchor_record,
+    parse_anchor_record,
+)
 from verifier.formats import parse_statement, statement_digest
 
 SECOND_ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"  # anvil's dev account 1
@@ -85,10 +97,12 @@ def send_anchor(s: Setup, rnd: Round) -> str:
     return tx
 
 
-def verify_anchor(s: Setup, rnd: Round, tx: str, *more: str) -> object:
+def verify_anchor(s: Setup, rnd: Round, tx: str, *more: str) -> Any:
+    """solvency-verify statement --anchor-tx, through anvil (or the node of --eth-rpc in `more`)."""
+    node = [] if "--eth-rpc" in more else ["--eth-rpc", s.anvil.url]
     return verify(
         "statement", str(rnd.statement), "--exchange-key", EXCHANGE_PK,
-        "--eth-rpc", s.anvil.url, "--anchor-tx", tx, *more,
+        *node, "--anchor-tx", tx, *more,
     )  # fmt: skip
 
 
@@ -150,7 +164,7 @@ def test_an_anchor_from_another_address_is_refused(setup: Setup) -> None:
     res = verify_anchor(setup, setup.round, receipt["transactionHash"])
     assert res.rc == 1
     assert "check 'anchor-sender' failed" in res.stdout
-    assert f"not from the anchor address {DEV_ACCOUNT}" in res.stdout
+    assert f"signed by {SECOND_ACCOUNT}, not by the anchor address {DEV_ACCOUNT}" in res.stdout
 
 
 def test_an_anchor_to_another_address_or_with_other_data_is_refused(setup: Setup) -> None:
@@ -271,3 +285,168 @@ def test_an_unreachable_node_exit_2(setup: Setup) -> None:
     )  # fmt: skip
     assert res.rc == 2
     assert f"error: node http://127.0.0.1:{port}: eth_chainId: cannot connect" in res.stderr
+
+
+# --- the sender is recovered, the transaction rebuilt: nodes that lie -------------------------
+
+
+def tx_rewrite(**fields: Any) -> Callable[[str, Any], Any]:
+    """A `lying_node` rewrite that changes these fields of eth_getTransactionByHash's answer."""
+
+    def rewrite(method: str, result: Any) -> Any:
+        if method == "eth_getTransactionByHash" and isinstance(result, dict):
+            return result | fields
+        return result
+
+    return rewrite
+
+
+def this_anchor_data(rnd: Round) -> bytes:
+    return ANCHOR_TAG + statement_digest(parse_statement(rnd.statement.read_bytes()))
+
+
+def test_a_node_that_lies_about_the_sender(setup: Setup) -> None:
+    # SECOND_ACCOUNT anchors this statement's digest to the anchor address; the node says it
+    # came from the anchor address: the signature says otherwise (exit 1)
+    receipt = setup.anvil.send(DEV_ACCOUNT, this_anchor_data(setup.round), sender=SECOND_ACCOUNT)
+    tx = receipt["transactionHash"]
+    with lying_node(setup.anvil.url, tx_rewrite(**{"from": DEV_ACCOUNT.lower()})) as url:
+        res = verify_anchor(setup, setup.round, tx, "--eth-rpc", url)
+    assert res.rc == 1, res.text
+    assert "check 'anchor-sender' failed" in res.stdout
+    assert f"signed by {SECOND_ACCOUNT}, not by the anchor address {DEV_ACCOUNT}" in res.stdout
+
+
+def test_a_node_that_misreports_a_true_anchors_sender_exit_2(setup: Setup) -> None:
+    tx = send_anchor(setup, setup.round)
+    with lying_node(setup.anvil.url, tx_rewrite(**{"from": SECOND_ACCOUNT})) as url:
+        res = verify_anchor(setup, setup.round, tx, "--eth-rpc", url)
+    assert res.rc == 2, res.text
+    assert (
+        "the node says the transaction is from 0x70997970c51812dc3a010c7d01b50e0d17dc79c8"
+        in res.stderr
+    )
+    assert "Traceback" not in res.text
+
+
+@pytest.mark.parametrize("field", ["input", "chainId", "s"])
+def test_a_node_that_changes_the_transaction_exit_2(setup: Setup, field: str) -> None:
+    if field == "input":  # another statement's anchor, shown as this one's
+        tx = send_anchor(setup, setup.other)
+        lie: dict[str, Any] = {"input": "0x" + this_anchor_data(setup.round).hex()}
+    else:
+        tx = send_anchor(setup, setup.round)
+        lie = {"chainId": "0x1"} if field == "chainId" else {"s": "0x1"}
+    with lying_node(setup.anvil.url, tx_rewrite(**lie)) as url:
+        res = verify_anchor(setup, setup.round, tx, "--eth-rpc", url)
+    assert res.rc == 2, res.text
+    assert (
+        f"eth_getTransactionByHash({tx}): the transaction the node describes hashes to"
+        in res.stderr
+    )
+    assert "not to the hash asked for" in res.stderr and "Traceback" not in res.text
+
+
+def test_a_node_that_answers_another_transaction_exit_2(setup: Setup) -> None:
+    tx = send_anchor(setup, setup.round)
+    with lying_node(setup.anvil.url, tx_rewrite(hash="0x" + "42" * 32)) as url:
+        res = verify(
+            "statement", str(setup.round.statement), "--eth-rpc", url, "--anchor-tx", tx,
+        )  # fmt: skip
+    assert res.rc == 2 and "the node answered another transaction" in res.stderr
+
+
+def send_signed(s: Setup, tx: dict[str, Any]) -> str:
+    """Sign `tx` with the anchor key (eth-account) and send its raw bytes; the hash."""
+    from eth_account import Account
+
+    nonce = int(s.anvil.call("eth_getTransactionCount", [DEV_ACCOUNT, "pending"]), 16)
+    signed = Account.sign_transaction({"nonce": nonce, "gas": 100_000, **tx}, DEV_KEY)
+    raw = "0x" + bytes(signed.raw_transaction).hex()
+    return str(s.anvil.receipt(s.anvil.call("eth_sendRawTransaction", [raw]))["transactionHash"])
+
+
+@pytest.mark.parametrize("kind", ["legacy", "eip2930"])
+def test_legacy_and_eip2930_anchors(setup: Setup, kind: str) -> None:
+    tx: dict[str, Any] = {
+        "to": DEV_ACCOUNT,
+        "value": 0,
+        "data": this_anchor_data(setup.round),
+        "chainId": ANVIL_CHAIN_ID,
+        "gasPrice": 10 * 10**9,
+    }
+    if kind == "eip2930":
+        tx |= {"type": 1, "accessList": [{"address": SECOND_ACCOUNT, "storageKeys": []}]}
+    res = verify_anchor(setup, setup.round, send_signed(setup, tx))
+    assert res.rc == 0, res.text
+    name = "legacy (EIP-155)" if kind == "legacy" else "EIP-2930"
+    assert f"the {name} transaction rebuilt from the node's answer" in res.stdout
+
+
+# --- the published record: public/anchor.json, checked without a node -------------------------
+
+
+def record_of(rnd: Round) -> AnchorRecord:
+    path = rnd.dir / "public" / RECORD_NAME
+    return parse_anchor_record(path.read_bytes(), str(path))
+
+
+def test_a_sent_anchor_is_recorded_and_checks_offline(setup: Setup) -> None:
+    tx = send_anchor(setup, setup.round)
+    rec = record_of(setup.round)
+    doc = json.loads((setup.round.dir / "public" / RECORD_NAME).read_text())
+    assert doc == {
+        "format": "zk-solvency/anchor-tx/v1",
+        "chain": "ethereum",
+        "chain_id": ANVIL_CHAIN_ID,
+        "tx": tx,
+        "raw": "0x" + rec.raw.hex(),
+    }
+    raw_on_node = setup.anvil.call("eth_getRawTransactionByHash", [tx])
+    assert raw_on_node == doc["raw"]
+    st = parse_statement(setup.round.statement.read_bytes())
+    ok = check_anchor_record(st, rec)
+    assert (ok.tx_hash, ok.address, ok.tx_type) == (tx, DEV_ACCOUNT, "EIP-1559")
+    other = parse_statement(setup.other.statement.read_bytes())
+    cases = [
+        (other, rec, "anchor-data"),
+        (st, dataclasses.replace(rec, chain_id=1), "anchor-chain"),
+        (st, dataclasses.replace(rec, tx_hash=bytes(32)), "anchor-tx"),
+    ]
+    for statement, bad, check in cases:
+        with pytest.raises(VerificationError) as e:
+            check_anchor_record(statement, bad)
+        assert e.value.check == check
+    with pytest.raises(FormatError, match=r"anchor\.json raw"):
+        check_anchor_record(st, dataclasses.replace(rec, raw=rec.raw[:-1]))
+
+
+def test_recording_a_transaction_sent_by_a_wallet(setup: Setup) -> None:
+    tx = send_signed(setup, {
+        "to": DEV_ACCOUNT, "value": 0, "data": this_anchor_data(setup.other),
+        "chainId": ANVIL_CHAIN_ID, "gasPrice": 10 * 10**9,
+    })  # fmt: skip
+    res = prove(
+        "anchor", "--round-dir", str(setup.other.dir), "--from", DEV_ACCOUNT,
+        "--eth-rpc", setup.anvil.url, "--tx", tx,
+    )  # fmt: skip
+    assert res.rc == 0, res.text
+    assert res.stdout.strip() == tx and record_of(setup.other).tx_hash.hex() == tx[2:]
+    # the same transaction is not this round's anchor: nothing is written, exit 2
+    before = (setup.round.dir / "public" / RECORD_NAME).read_bytes()
+    res = prove(
+        "anchor", "--round-dir", str(setup.round.dir), "--from", DEV_ACCOUNT,
+        "--eth-rpc", setup.anvil.url, "--tx", tx,
+    )  # fmt: skip
+    assert res.rc == 2 and "anchors the statement digest" in res.stderr
+    assert (setup.round.dir / "public" / RECORD_NAME).read_bytes() == before
+    for more, message in [
+        ([], "give it with --eth-rpc URL"),
+        (["--eth-rpc", setup.anvil.url, "--key", str(setup.anchor_key)], "and without --key"),
+        (["--eth-rpc", setup.anvil.url], "--tx '0x42': expected 0x followed by 64 hex digits"),
+    ]:
+        res = prove(
+            "anchor", "--round-dir", str(setup.round.dir), "--from", DEV_ACCOUNT,
+            "--tx", "0x42" if "64 hex" in message else tx, *more,
+        )  # fmt: skip
+        assert res.rc == 2 and message in res.stderr, res.text

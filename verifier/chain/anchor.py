@@ -12,10 +12,14 @@ After publishing, the anchor address sends one transaction to itself, value 0, w
 with ANCHOR_TAG the 21 ASCII bytes "zk-solvency/anchor/v1". Everyone who sees the transaction
 sees the same statement digest, with the chain's timestamp.
 
-`verify_anchor` checks, on a node of chain N: the transaction exists and is mined with receipt
-status 1, was sent from the declared address to itself on chain N, and its data is the tag and
-the digest of THIS statement. Checks: `anchor-tx` (missing, pending or failed), `anchor-sender`,
-`anchor-chain`, `anchor-data`.
+`verify_anchor` checks, on a node of chain N: the signed transaction rebuilt from the node's
+answer (verifier.chain.transaction) hashes to the requested hash, is signed for chain N by the
+declared address (recovered from the signature, never taken from the node), is sent to that
+address itself with the tag and the digest of THIS statement as data, and is mined with receipt
+status 1. `check_anchor_record` makes the same checks, without a node, on the raw signed
+transaction that `solvency-prove anchor` publishes (public/anchor.json). Checks: `anchor-tx`
+(missing, pending or failed), `anchor-chain`, `anchor-signature`, `anchor-sender`,
+`anchor-data`.
 """
 
 from __future__ import annotations
@@ -26,15 +30,24 @@ from typing import Any
 from circuits.errors import FormatError, VerificationError
 from verifier import jsonstrict as js
 from verifier.chain.ethereum import EthNode
+from verifier.chain.rpc import NodeResponseError
+from verifier.chain.transaction import SignedTransaction, from_rpc
 from verifier.formats import Statement, statement_digest
 
 __all__ = [
     "ANCHOR_TAG",
+    "RECORD_FORMAT",
+    "RECORD_NAME",
     "Anchor",
+    "AnchorRecord",
     "AnchorResult",
+    "RecordCheck",
     "anchor_data",
     "anchor_json",
+    "check_anchor_record",
+    "check_signed_anchor",
     "parse_anchor",
+    "parse_anchor_record",
     "parse_tx_hash",
     "verify_anchor",
 ]
@@ -83,12 +96,12 @@ def parse_anchor(value: Any, path: str = "anchor") -> Anchor:
     return Anchor(chain, chain_id, address, raw)
 
 
-def parse_tx_hash(text: str) -> bytes:
+def parse_tx_hash(text: str, option: str = "--anchor-tx") -> bytes:
     """A transaction hash given on the command line: 0x + 64 hex digits."""
     h = text.lower()
     if not h.startswith("0x") or len(h) != 66:
-        raise FormatError(f"--anchor-tx {text!r}: expected 0x followed by 64 hex digits")
-    return js.hex_value(h[2:], "--anchor-tx", 32)
+        raise FormatError(f"{option} {text!r}: expected 0x followed by 64 hex digits")
+    return js.hex_value(h[2:], option, 32)
 
 
 @dataclass(frozen=True)
@@ -100,13 +113,15 @@ class AnchorResult:
     block_timestamp: int
     confirmations: int
     digest: str
+    tx_type: str
 
     def line(self) -> str:
         return (
             f"[ok] anchor: transaction {self.tx_hash} from {self.address} on chain "
             f"{self.chain_id}, mined in block {self.block_number} ({self.confirmations} "
             f"confirmations, block time {self.block_timestamp}), carries this statement's "
-            f"digest {self.digest}"
+            f"digest {self.digest} (the {self.tx_type} transaction rebuilt from the node's "
+            "answer hashes to the hash asked for; its sender is recovered from its signature)"
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -118,15 +133,13 @@ class AnchorResult:
             "block_timestamp": self.block_timestamp,
             "confirmations": self.confirmations,
             "digest": self.digest,
+            "type": self.tx_type,
+            "sender_recovered": True,
         }
 
 
-def verify_anchor(st: Statement, node: EthNode, tx_hash: bytes) -> AnchorResult:
-    """Check the anchor transaction `tx_hash` of statement `st` on `node` (module docstring).
-
-    The statement's signature covers its `anchor` section: verify the statement (and pin the
-    exchange key) before trusting the address. FormatError: no or malformed anchor section;
-    WrongChainError: the node serves another chain; VerificationError: the checks above."""
+def _statement_anchor(st: Statement) -> Anchor:
+    """The signed statement's anchor section (FormatError without one or without a signature)."""
     if "anchor" not in st.extra:
         raise FormatError("statement.json: the statement declares no anchor (section 'anchor')")
     if "signature" not in st.extra:
@@ -135,43 +148,37 @@ def verify_anchor(st: Statement, node: EthNode, tx_hash: bytes) -> AnchorResult:
             "exchange's word"
         )
     try:
-        anchor = parse_anchor(st.extra["anchor"])
+        return parse_anchor(st.extra["anchor"])
     except FormatError as exc:
         raise FormatError(f"statement.json: {exc}") from None
-    node.require_chain(anchor.chain_id, "the statement's anchor")
-    name = "0x" + tx_hash.hex()
-    tx = node.transaction(tx_hash)
-    if tx is None:
+
+
+def check_signed_anchor(anchor: Anchor, digest: bytes, tx: SignedTransaction, name: str) -> None:
+    """The checks of a signed anchor transaction that need no node (PROTOCOL 9.7.1): signed for
+    the anchor's chain (check `anchor-chain`), by the anchor address, recovered from the
+    signature (`anchor-sender`; a signature Ethereum refuses: `anchor-signature`), sent to that
+    address with data ANCHOR_TAG || `digest` (`anchor-data`)."""
+    if tx.chain_id is None:
         raise VerificationError(
-            f"no transaction {name} on chain {anchor.chain_id} (node {node.label})",
-            check="anchor-tx",
+            f"transaction {name} is a legacy transaction without a chain id (no EIP-155): it "
+            f"is valid on every chain, so it anchors nothing on chain {anchor.chain_id}",
+            check="anchor-chain",
         )
-    if tx.hash != tx_hash:
-        raise VerificationError(
-            f"the node returned another transaction for {name}", check="anchor-tx"
-        )
-    if tx.block_hash is None or tx.block_number is None:
-        raise VerificationError(f"transaction {name} is not mined yet", check="anchor-tx")
-    receipt = node.receipt(tx_hash)
-    if receipt is None or receipt.transaction_hash != tx_hash:
-        raise VerificationError(f"transaction {name} has no receipt", check="anchor-tx")
-    if receipt.block_hash != tx.block_hash:
-        raise VerificationError(
-            f"transaction {name}: its receipt is from another block", check="anchor-tx"
-        )
-    if receipt.status != 1:
-        raise VerificationError(
-            f"transaction {name} failed (receipt status {receipt.status})", check="anchor-tx"
-        )
-    if tx.chain_id is not None and tx.chain_id != anchor.chain_id:
+    if tx.chain_id != anchor.chain_id:
         raise VerificationError(
             f"transaction {name} is signed for chain id {tx.chain_id}, the statement declares "
             f"{anchor.chain_id}",
             check="anchor-chain",
         )
-    if tx.sender != anchor.raw:
+    try:
+        sender = tx.sender()
+    except VerificationError as exc:
+        raise VerificationError(f"transaction {name}: {exc}", check="anchor-signature") from None
+    if sender != anchor.raw:
+        from verifier.ownership.ethereum import checksum_address
+
         raise VerificationError(
-            f"transaction {name} was sent from 0x{tx.sender.hex()}, not from the anchor address "
+            f"transaction {name} was signed by {checksum_address(sender)}, not by the anchor address "
             f"{anchor.address} that the statement declares",
             check="anchor-sender",
         )
@@ -181,12 +188,11 @@ def verify_anchor(st: Statement, node: EthNode, tx_hash: bytes) -> AnchorResult:
             f"transaction {name} is sent to {shown}, not to the anchor address itself",
             check="anchor-data",
         )
-    digest = statement_digest(st)
-    if tx.input != anchor_data(digest):
-        if len(tx.input) == len(ANCHOR_TAG) + 32 and tx.input.startswith(ANCHOR_TAG):
+    if tx.data != anchor_data(digest):
+        if len(tx.data) == len(ANCHOR_TAG) + 32 and tx.data.startswith(ANCHOR_TAG):
             raise VerificationError(
                 f"transaction {name} anchors the statement digest "
-                f"{tx.input[len(ANCHOR_TAG) :].hex()}, not this statement's ({digest.hex()})",
+                f"{tx.data[len(ANCHOR_TAG) :].hex()}, not this statement's ({digest.hex()})",
                 check="anchor-data",
             )
         raise VerificationError(
@@ -194,10 +200,64 @@ def verify_anchor(st: Statement, node: EthNode, tx_hash: bytes) -> AnchorResult:
             "statement's digest",
             check="anchor-data",
         )
-    block = node.block(tx.block_number)
-    if block is None or block.hash != tx.block_hash:
+
+
+def verify_anchor(st: Statement, node: EthNode, tx_hash: bytes) -> AnchorResult:
+    """Check the anchor transaction `tx_hash` of statement `st` on `node` (module docstring).
+
+    The statement's signature covers its `anchor` section: verify the statement (and pin the
+    exchange key) before trusting the address. The node's transaction object is rebuilt into
+    the signed transaction, whose keccak256 must be `tx_hash` (so the node cannot change its data
+    or signature), and the sender is recovered from the signature, never read from the node.
+    FormatError: no or malformed anchor section; NodeError (exit 2): the node serves another
+    chain, or answers a transaction that is not the one asked for; UnsupportedTransactionError:
+    a type this verifier does not rebuild; VerificationError: the checks above."""
+    anchor = _statement_anchor(st)
+    node.require_chain(anchor.chain_id, "the statement's anchor")
+    name = "0x" + tx_hash.hex()
+    got = node.transaction(tx_hash)
+    if got is None:
         raise VerificationError(
-            f"transaction {name}: block {tx.block_number} is not on the node's canonical chain",
+            f"no transaction {name} on chain {anchor.chain_id} (node {node.label})",
+            check="anchor-tx",
+        )
+    what = f"node {node.label}: eth_getTransactionByHash({name})"
+    if got.hash != tx_hash:
+        raise NodeResponseError(
+            f"{what}: the node answered another transaction, 0x{got.hash.hex()}"
+        )
+    tx = from_rpc(got.fields, what)
+    rebuilt = tx.hash()
+    if rebuilt != tx_hash:
+        raise NodeResponseError(
+            f"{what}: the transaction the node describes hashes to 0x{rebuilt.hex()} "
+            "(keccak256 of its signed encoding), not to the hash asked for: the node changed "
+            "a field (data, signature, chain id, ...); ask another node"
+        )
+    digest = statement_digest(st)
+    check_signed_anchor(anchor, digest, tx, name)
+    if got.sender != anchor.raw:
+        raise NodeResponseError(
+            f"{what}: the node says the transaction is from 0x{got.sender.hex()}, but its "
+            f"signature recovers {anchor.address}: the node is not to be trusted"
+        )
+    if got.block_hash is None or got.block_number is None:
+        raise VerificationError(f"transaction {name} is not mined yet", check="anchor-tx")
+    receipt = node.receipt(tx_hash)
+    if receipt is None or receipt.transaction_hash != tx_hash:
+        raise VerificationError(f"transaction {name} has no receipt", check="anchor-tx")
+    if receipt.block_hash != got.block_hash:
+        raise VerificationError(
+            f"transaction {name}: its receipt is from another block", check="anchor-tx"
+        )
+    if receipt.status != 1:
+        raise VerificationError(
+            f"transaction {name} failed (receipt status {receipt.status})", check="anchor-tx"
+        )
+    block = node.block(got.block_number)
+    if block is None or block.hash != got.block_hash:
+        raise VerificationError(
+            f"transaction {name}: block {got.block_number} is not on the node's canonical chain",
             check="anchor-tx",
         )
     head = node.block_number()
@@ -205,8 +265,98 @@ def verify_anchor(st: Statement, node: EthNode, tx_hash: bytes) -> AnchorResult:
         name,
         anchor.address,
         anchor.chain_id,
-        tx.block_number,
+        got.block_number,
         block.timestamp,
-        max(head - tx.block_number + 1, 1),
+        max(head - got.block_number + 1, 1),
         digest.hex(),
+        tx.type_name,
     )
+
+
+# --- the published record of the anchor transaction (public/anchor.json) ----------------------
+
+#: `format` of public/anchor.json.
+RECORD_FORMAT = "zk-solvency/anchor-tx/v1"
+RECORD_NAME = "anchor.json"
+#: Largest raw transaction accepted in a record (an anchor transaction is about 170 bytes).
+MAX_RAW_TX = 4096
+
+
+@dataclass(frozen=True)
+class AnchorRecord:
+    """public/anchor.json: the anchor transaction's chain id, hash and signed bytes."""
+
+    chain_id: int
+    tx_hash: bytes
+    raw: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": RECORD_FORMAT,
+            "chain": "ethereum",
+            "chain_id": self.chain_id,
+            "tx": "0x" + self.tx_hash.hex(),
+            "raw": "0x" + self.raw.hex(),
+        }
+
+
+def _prefixed_hex(obj: dict[str, Any], key: str, path: str, max_bytes: int) -> bytes:
+    text = js.get_str(obj, key, path, 2 + 2 * max_bytes, 4)
+    if not text.startswith("0x") or len(text) % 2:
+        raise FormatError(f"{js.join(path, key)}: expected 0x followed by hex bytes")
+    return js.hex_value(text[2:], js.join(path, key), (len(text) - 2) // 2)
+
+
+def parse_anchor_record(data: bytes, source: str) -> AnchorRecord:
+    """Decode public/anchor.json strictly; FormatError names `source` and the JSON path."""
+    obj = js.as_obj(js.load_json(data, source=source, max_bytes=16 * 1024), source)
+    js.expect_keys(obj, ["format", "chain", "chain_id", "tx", "raw"], [], source)
+    fmt = js.get_str(obj, "format", source, 64, 1)
+    if fmt != RECORD_FORMAT:
+        raise FormatError(f"{js.join(source, 'format')}: expected {RECORD_FORMAT!r}")
+    if js.get_str(obj, "chain", source, 16, 1) not in ANCHOR_CHAINS:
+        raise FormatError(f"{js.join(source, 'chain')}: expected one of {ANCHOR_CHAINS}")
+    chain_id = js.get_int(obj, "chain_id", source, 1, (1 << 64) - 1)
+    tx_hash = _prefixed_hex(obj, "tx", source, 32)
+    if len(tx_hash) != 32:
+        raise FormatError(f"{js.join(source, 'tx')}: a transaction hash is 32 bytes")
+    return AnchorRecord(chain_id, tx_hash, _prefixed_hex(obj, "raw", source, MAX_RAW_TX))
+
+
+@dataclass(frozen=True)
+class RecordCheck:
+    """What `check_anchor_record` established, without a node."""
+
+    tx_hash: str
+    address: str
+    chain_id: int
+    digest: str
+    tx_type: str
+
+
+def check_anchor_record(st: Statement, record: AnchorRecord) -> RecordCheck:
+    """Check, without a node, the published anchor transaction of statement `st`: the raw bytes
+    decode strictly (verifier.chain.transaction.decode_raw), keccak256(raw) is the listed hash
+    (check `anchor-tx`), the record's chain id is the statement's (`anchor-chain`), and
+    `check_signed_anchor` holds. Whether it is mined needs a node: `verify_anchor`."""
+    from verifier.chain.transaction import decode_raw
+    from verifier.ownership.ethereum import keccak256
+
+    anchor = _statement_anchor(st)
+    name = "0x" + record.tx_hash.hex()
+    if record.chain_id != anchor.chain_id:
+        raise VerificationError(
+            f"anchor.json names chain id {record.chain_id}, the statement declares "
+            f"{anchor.chain_id}",
+            check="anchor-chain",
+        )
+    tx = decode_raw(record.raw, "anchor.json raw")
+    if keccak256(record.raw) != record.tx_hash:
+        raise VerificationError(
+            f"anchor.json: the raw transaction hashes to 0x{keccak256(record.raw).hex()}, not "
+            f"to the listed {name}",
+            check="anchor-tx",
+        )
+    digest = statement_digest(st)
+    check_signed_anchor(anchor, digest, tx, name)
+    return RecordCheck(name, anchor.address, anchor.chain_id, digest.hex(), tx.type_name)

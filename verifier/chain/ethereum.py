@@ -28,6 +28,7 @@ __all__ = [
     "Receipt",
     "Transaction",
     "block_ref",
+    "field_of",
     "hex_address",
     "hex_data",
     "hex_quantity",
@@ -83,7 +84,8 @@ def _obj(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
-def _field(obj: dict[str, Any], key: str, what: str) -> Any:
+def field_of(obj: dict[str, Any], key: str, what: str) -> Any:
+    """obj[key]; NodeResponseError naming `what` when the node left it out."""
     if key not in obj:
         raise NodeResponseError(f"{what}: missing field {key!r}")
     return obj[key]
@@ -105,13 +107,15 @@ class Block:
 
 @dataclass(frozen=True)
 class Transaction:
+    """A node's transaction object: what the node says (`sender` is its `from`, not
+    recovered), and the whole object, from which verifier.chain.transaction rebuilds the signed
+    transaction."""
+
     hash: bytes
     sender: bytes
-    to: bytes | None
-    input: bytes
     block_hash: bytes | None
     block_number: int | None
-    chain_id: int | None
+    fields: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -159,13 +163,13 @@ class EthNode:
         if raw is None:
             return None
         obj = _obj(raw, what)
-        number = hex_quantity(_field(obj, "number", what), f"{what}.number")
+        number = hex_quantity(field_of(obj, "number", what), f"{what}.number")
         if number != height:
             raise NodeResponseError(f"{what}: the node returned block {number}")
         return Block(
             number,
-            hex_data(_field(obj, "hash", what), f"{what}.hash", 32),
-            hex_quantity(_field(obj, "timestamp", what), f"{what}.timestamp"),
+            hex_data(field_of(obj, "hash", what), f"{what}.hash", 32),
+            hex_quantity(field_of(obj, "timestamp", what), f"{what}.timestamp"),
         )
 
     def balances(self, addresses: Sequence[bytes], ref: Any) -> list[int]:
@@ -194,18 +198,14 @@ class EthNode:
         if raw is None:
             return None
         obj = _obj(raw, what)
-        to = _field(obj, "to", what)
-        bh = _field(obj, "blockHash", what)
-        bn = _field(obj, "blockNumber", what)
-        cid = obj.get("chainId")
+        bh = field_of(obj, "blockHash", what)
+        bn = field_of(obj, "blockNumber", what)
         return Transaction(
-            hex_data(_field(obj, "hash", what), f"{what}.hash", 32),
-            hex_address(_field(obj, "from", what), f"{what}.from"),
-            None if to is None else hex_address(to, f"{what}.to"),
-            hex_data(_field(obj, "input", what), f"{what}.input"),
+            hex_data(field_of(obj, "hash", what), f"{what}.hash", 32),
+            hex_address(field_of(obj, "from", what), f"{what}.from"),
             None if bh is None else hex_data(bh, f"{what}.blockHash", 32),
             None if bn is None else hex_quantity(bn, f"{what}.blockNumber"),
-            None if cid is None else hex_quantity(cid, f"{what}.chainId"),
+            obj,
         )
 
     def receipt(self, tx_hash: bytes) -> Receipt | None:
@@ -216,8 +216,8 @@ class EthNode:
             return None
         obj = _obj(raw, what)
         return Receipt(
-            hex_data(_field(obj, "transactionHash", what), f"{what}.transactionHash", 32),
-            hex_data(_field(obj, "blockHash", what), f"{what}.blockHash", 32),
-            hex_quantity(_field(obj, "blockNumber", what), f"{what}.blockNumber"),
-            hex_quantity(_field(obj, "status", what), f"{what}.status"),
+            hex_data(field_of(obj, "transactionHash", what), f"{what}.transactionHash", 32),
+            hex_data(field_of(obj, "blockHash", what), f"{what}.blockHash", 32),
+            hex_quantity(field_of(obj, "blockNumber", what), f"{what}.blockNumber"),
+            hex_quantity(field_of(obj, "status", what), f"{what}.status"),
         )
