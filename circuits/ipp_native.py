@@ -1,6 +1,7 @@
 """The range prover's fast path on the optional native accelerator (circuits.group.native): the
 vector commitments A and S and the inner-product argument's generators on packed affine buffers,
-each round's generator fold in one native call. Same mathematics as circuits.rangeproof's
+each round's generator fold in one native call, S and the first round's L and R on shift tables
+of the fixed generators (msm_fixed_raw: no doublings). Same mathematics as circuits.rangeproof's
 reference path, so the same bytes (tests/test_rangeproof_fast.py); VARIABLE TIME, like the
 native msm.
 
@@ -12,21 +13,36 @@ variable-base multiplication per point, in C, results normalized together.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from typing import Protocol
 
-from circuits.generators import vec_xy
+from circuits.generators import pedersen_h, vec_xy
 from circuits.group import N, Point, get_backend, native_module
 
 native = native_module()
 
-__all__ = ["IppGenerators", "NativeGenerators", "available", "signed_sum", "vector_commit"]
+__all__ = [
+    "IppGenerators",
+    "NativeGenerators",
+    "available",
+    "blinded_vector_commit",
+    "signed_sum",
+    "vector_commit",
+]
 
 #: Fixed-base tables for the first fold (about 21 kB a generator, 2n/2 = n generators) are
 #: built for n <= COMB_MAX_N (45 MB at the limit), on the second proof of that size.
 COMB_MAX_N = 2048
 _comb_uses: dict[int, int] = {}
 _comb: dict[int, bytes] = {}
+
+#: Shift tables of G_vec, H_vec, G and H (2.7 kB a point; 11 MB at the limit) for the
+#: multi-scalar multiplications on the fixed generators (S, the first round's L and R) are built
+#: for n <= FIXED_MAX_N, on the second proof of that size.
+FIXED_MAX_N = 2048
+_fixed_uses: dict[int, int] = {}
+_fixed: dict[int, _FixedBases] = {}
 
 _ONE = (1).to_bytes(32, "big")
 _MINUS_ONE = (N - 1).to_bytes(32, "big")
@@ -74,6 +90,48 @@ def vector_commit(s_l: Sequence[int], s_r: Sequence[int]) -> Point:
     nm = len(s_l)
     buf = vec_xy(b"G", nm) + vec_xy(b"H", nm)
     return _point(native.msm_raw(buf, _scalars([*s_l, *s_r]), 2 * nm))
+
+
+def blinded_vector_commit(s_l: Sequence[int], s_r: Sequence[int], rho: int) -> Point:
+    """<s_l, G_vec> + <s_r, H_vec> + rho*H (scalars in [0, n)) as one native msm, on the
+    generators' shift tables once they exist (_fixed_bases)."""
+    nm = len(s_l)
+    sc = _scalars([*s_l, *s_r, rho])
+    fixed = _fixed_bases(nm)
+    if fixed is not None:
+        return _point(native.msm_fixed_raw(fixed.tables, fixed.idx_s, sc, 2 * nm + 1))
+    buf = vec_xy(b"G", nm) + vec_xy(b"H", nm) + _xy(pedersen_h())
+    return _point(native.msm_raw(buf, sc, 2 * nm + 1))
+
+
+def _indices(idx: Sequence[int]) -> bytes:
+    return struct.pack(f"<{len(idx)}I", *idx)
+
+
+class _FixedBases:
+    """The shift tables of G_vec(n), H_vec(n), G, H (table indices 0..n-1, n..2n-1, 2n, 2n+1)
+    and the index lists of S = <s_L, G_vec> + <s_R, H_vec> + rho*H and of the first round's
+    L = <., G_hi> + <., H_lo> + k_L*G, R = <., G_lo> + <., H_hi> + k_R*G."""
+
+    def __init__(self, n: int) -> None:
+        h = n // 2
+        self.g_xy = _xy(Point.generator())
+        pts = vec_xy(b"G", n) + vec_xy(b"H", n) + self.g_xy + _xy(pedersen_h())
+        self.tables = native.shift_tables(pts, 2 * n + 2)
+        self.idx_s = _indices([*range(2 * n), 2 * n + 1])
+        self.idx_l = _indices([*range(h, n), *range(n, n + h), 2 * n])
+        self.idx_r = _indices([*range(h), *range(n + h, 2 * n), 2 * n])
+
+
+def _fixed_bases(n: int) -> _FixedBases | None:
+    """The shift tables for proofs of size n, once a proof of that size has been made before
+    in this process (n <= FIXED_MAX_N); else None."""
+    fixed = _fixed.get(n)
+    if fixed is None and n <= FIXED_MAX_N:
+        uses = _fixed_uses[n] = _fixed_uses.get(n, 0) + 1
+        if uses >= 2:
+            fixed = _fixed[n] = _FixedBases(n)
+    return fixed
 
 
 def _first_fold_tables(n: int) -> bytes | None:
@@ -130,6 +188,7 @@ class NativeGenerators:
         self.hf_inv = list(h_factors_inv)
         self.g_xy = b""
         self.tables = _first_fold_tables(n)  # for the first fold only
+        self.fixed = _fixed.get(n)  # for the first round's L and R only
 
     def cross(
         self, a: list[int], b: list[int], G: Point, k_L: int, k_R: int
@@ -140,28 +199,27 @@ class NativeGenerators:
         gP, hP, gf, hf = self.gP, self.hP, self.gf, self.hf
         if not self.g_xy:
             self.g_xy = _xy(G)
-        L = native.msm_raw(
-            gP[cut:] + hP[:cut] + self.g_xy,
-            _scalars(
-                [
-                    *(x * gf % N for x in a_lo),
-                    *(x * f % N for x, f in zip(b_hi, hf[:h], strict=True)),
-                    k_L,
-                ]
-            ),
-            2 * h + 1,
+        sc_l = _scalars(
+            [
+                *(x * gf % N for x in a_lo),
+                *(x * f % N for x, f in zip(b_hi, hf[:h], strict=True)),
+                k_L,
+            ]
         )
-        R = native.msm_raw(
-            gP[:cut] + hP[cut:] + self.g_xy,
-            _scalars(
-                [
-                    *(x * gf % N for x in a_hi),
-                    *(x * f % N for x, f in zip(b_lo, hf[h:], strict=True)),
-                    k_R,
-                ]
-            ),
-            2 * h + 1,
+        sc_r = _scalars(
+            [
+                *(x * gf % N for x in a_hi),
+                *(x * f % N for x, f in zip(b_lo, hf[h:], strict=True)),
+                k_R,
+            ]
         )
+        fixed, self.fixed = self.fixed, None  # the bases are G_vec, H_vec only before a fold
+        if fixed is not None and fixed.g_xy == self.g_xy:
+            L = native.msm_fixed_raw(fixed.tables, fixed.idx_l, sc_l, 2 * h + 1)
+            R = native.msm_fixed_raw(fixed.tables, fixed.idx_r, sc_r, 2 * h + 1)
+        else:
+            L = native.msm_raw(gP[cut:] + hP[:cut] + self.g_xy, sc_l, 2 * h + 1)
+            R = native.msm_raw(gP[:cut] + hP[cut:] + self.g_xy, sc_r, 2 * h + 1)
         return _point(L), _point(R)
 
     def fold(self, u: int, u_inv: int) -> None:

@@ -82,7 +82,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from circuits import ipp_native
-from circuits.bigint import mpz
+from circuits.bigint import invert, mpz
 from circuits.errors import FormatError, ParameterError, VerificationError
 from circuits.generators import GENERATORS_DIGEST, MAX_GENERATORS, g_vec, h_vec, pedersen_h
 from circuits.group import (
@@ -261,6 +261,11 @@ def _powers(base: int, count: int) -> list[int]:
     return out
 
 
+def _inv(k: int) -> int:
+    """k^-1 mod q for k != 0 mod q (gmpy2's invert when installed: ~15x faster than pow)."""
+    return int(invert(k, N))
+
+
 def _inner(a: Sequence[int], b: Sequence[int]) -> int:
     return sum(x * y for x, y in zip(a, b, strict=True)) % N
 
@@ -269,7 +274,7 @@ def _geometric_sum(k: int, count: int) -> int:
     """1 + k + ... + k^(count-1) mod q, as (k^count - 1)/(k - 1) when k != 1."""
     if k % N == 1:
         return count % N
-    return (pow(k, count, N) - 1) * pow(k - 1, -1, N) % N
+    return (pow(k, count, N) - 1) * _inv(k - 1) % N
 
 
 def delta(y: int, z: int, n_bits: int, m: int) -> int:
@@ -365,7 +370,7 @@ def prove(
     s_R = rng.scalars(nm)
     rho = rng.scalar()
     if fast:
-        S = ipp_native.vector_commit(s_L, s_R) + msm([rho], [H])
+        S = ipp_native.blinded_vector_commit(s_L, s_R, rho)
     else:
         S = msm([rho, *s_L, *s_R], [H, *G_vec, *H_vec])
 
@@ -408,7 +413,7 @@ def prove(
     transcript.append_scalar(b"e_blinding", e_blinding)
     w = transcript.challenge_scalar(b"w")
 
-    y_inv = pow(y, -1, N)
+    y_inv = _inv(y)
     h_factors = _powers(y_inv, nm)
     gens: IppGenerators
     if fast:
@@ -519,7 +524,7 @@ def _ipp_prove(
         L_out.append(L)
         R_out.append(R)
         u = transcript.challenge_scalar(b"u")
-        u_inv = pow(u, -1, N)
+        u_inv = _inv(u)
         a = [(u * lo + u_inv * hi) % N for lo, hi in zip(a_lo, a_hi, strict=True)]
         b = [(u_inv * lo + u * hi) % N for lo, hi in zip(b_lo, b_hi, strict=True)]
         if h > 1:
@@ -539,7 +544,7 @@ def _batch_invert(values: list[int]) -> list[int]:
     for i, v in enumerate(values):
         prefix[i] = acc
         acc = acc * v % N
-    inv = pow(acc, -1, N)
+    inv = _inv(acc)
     out = [0] * len(values)
     for i in range(len(values) - 1, -1, -1):
         out[i] = inv * prefix[i] % N

@@ -23,8 +23,16 @@ TRANSCRIPT_PROTOCOL = b"zk-solvency/transcript/v1"
 Entropy = Callable[[int], bytes]
 
 
+_U32 = struct.Struct(">I").pack
+_U64 = struct.Struct(">Q").pack
+_SHA256 = hashlib.sha256
+#: The two block indices of a 64-byte challenge, and the frame header of its 64 output bytes.
+_BLOCK_0, _BLOCK_1 = _U32(0), _U32(1)
+_CHALLENGE_OUT_64 = _U32(13) + b"challenge-out" + _U64(64)
+
+
 def _frame(label: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(label)) + label + struct.pack(">Q", len(data)) + data
+    return _U32(len(label)) + label + _U64(len(data)) + data
 
 
 class Transcript:
@@ -61,15 +69,18 @@ class Transcript:
             raise VerificationError(
                 f"identity point in {label.decode(errors='replace')}", check="identity"
             )
-        self.append_message(label, point.to_bytes())
+        self._h.update(_frame(label, point.to_bytes()))
 
     def challenge_bytes(self, label: bytes, size: int = 64) -> bytes:
-        self._h.update(_frame(b"challenge", label))
-        seed = self._h.digest()
-        out = b"".join(
-            hashlib.sha256(seed + struct.pack(">I", i)).digest() for i in range((size + 31) // 32)
-        )[:size]
-        self._h.update(_frame(b"challenge-out", out))
+        h = self._h
+        h.update(_frame(b"challenge", label))
+        seed = h.digest()
+        if size == 64:  # every challenge_scalar: the same bytes as the general case below
+            out = _SHA256(seed + _BLOCK_0).digest() + _SHA256(seed + _BLOCK_1).digest()
+            h.update(_CHALLENGE_OUT_64 + out)
+            return out
+        out = b"".join(_SHA256(seed + _U32(i)).digest() for i in range((size + 31) // 32))[:size]
+        h.update(_frame(b"challenge-out", out))
         return out
 
     def challenge_scalar(self, label: bytes) -> int:

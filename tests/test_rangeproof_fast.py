@@ -1,7 +1,8 @@
 """The prover's native fast paths against the reference paths: range proofs (circuits.ipp_native,
 the native fold, the first fold's comb tables) byte for byte for every n and several m, with the
-fold's slow fallback; the native fold itself against one multiplication at a time (zero, 1,
-n - 1 scalars, sums at infinity, invalid input); batched Pedersen commitments (commit_many)."""
+fold's slow fallback, the fixed generators' shift tables; the native fold and the fixed-base msm
+against the plain ones (zero, 1, n - 1 scalars, sums at infinity, invalid input); batched
+Pedersen commitments (commit_many)."""
 
 from __future__ import annotations
 
@@ -144,6 +145,50 @@ def test_first_fold_tables_give_the_same_proofs(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(ipp_native, "_comb", {})
     assert _prove([9, 1 << 20], 64, b"comb") == proofs[0]
     assert 128 not in ipp_native._comb
+
+
+def test_fixed_base_tables_give_the_same_proofs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ipp_native, "_fixed", {})
+    monkeypatch.setattr(ipp_native, "_fixed_uses", {})
+    proofs = [_prove([3, (1 << 32) - 1], 32, b"fixed") for _ in range(3)]  # tables from the 2nd
+    assert 64 in ipp_native._fixed
+    assert proofs[0] == proofs[1] == proofs[2]
+    _slow(monkeypatch)
+    assert _prove([3, (1 << 32) - 1], 32, b"fixed") == proofs[0]
+
+
+def test_fixed_msm_matches_the_plain_msm() -> None:
+    from circuits.generators import vec_xy
+
+    rng = random.Random(9)
+    size = 40
+    pts = vec_xy(b"G", size)
+    tables = native.shift_tables(pts, size)
+    assert len(tables) == size * native.shift_table_bytes()
+    for count in (1, 2, 3, 17, 80):
+        idx = [rng.randrange(size) for _ in range(count)]
+        ks = [rng.choice([0, 1, 2, N - 1, rng.randrange(1 << 20), rng.randrange(N)]) for _ in idx]
+        sc = b"".join(k.to_bytes(32, "big") for k in ks)
+        expected = native.msm_raw(b"".join(pts[64 * i : 64 * i + 64] for i in idx), sc, count)
+        got = native.msm_fixed_raw(
+            tables, b"".join(i.to_bytes(4, "little") for i in idx), sc, count
+        )
+        assert got == expected
+    one, minus_one = (1).to_bytes(32, "big"), (N - 1).to_bytes(32, "big")
+    twice = (5).to_bytes(4, "little") * 2
+    assert native.msm_fixed_raw(tables, twice, one + minus_one, 2) is None  # P - P
+    assert native.msm_fixed_raw(tables, twice, one + one, 2) == native.msm_raw(
+        pts[320:384], (2).to_bytes(32, "big"), 1
+    )  # P + P: the doubling case of the affine sums
+    assert native.msm_fixed_raw(tables, b"", b"", 0) is None
+    with pytest.raises(ValueError, match="out of range"):
+        native.msm_fixed_raw(tables, size.to_bytes(4, "little"), one, 1)
+    with pytest.raises(ValueError, match="not below n"):
+        native.msm_fixed_raw(tables, bytes(4), N.to_bytes(32, "big"), 1)
+    with pytest.raises(ValueError, match="do not match"):
+        native.msm_fixed_raw(tables[:-1], bytes(4), one, 1)
+    with pytest.raises(ValueError, match="not on secp256k1"):
+        native.shift_tables(pts[:63] + bytes([pts[63] ^ 1]), 1)
 
 
 def test_commit_many_equals_commit(monkeypatch: pytest.MonkeyPatch) -> None:

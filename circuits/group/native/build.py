@@ -30,6 +30,10 @@ int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
 int zks_mul2_comb(const unsigned char *table_a, const unsigned char *table_b,
                   const unsigned char *ka, const unsigned char *kb, size_t n,
                   unsigned char *out);
+size_t zks_shift_table_bytes(void);
+int zks_shift_tables(const unsigned char *points, size_t n, unsigned char *out);
+int zks_msm_fixed(const unsigned char *tables, size_t ntables, const unsigned char *idx,
+                  const unsigned char *scalars, size_t n, unsigned char *out);
 """
 
 ffibuilder = FFI()

@@ -42,6 +42,10 @@ int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
 int zks_mul2_comb(const unsigned char *table_a, const unsigned char *table_b,
                   const unsigned char *ka, const unsigned char *kb, size_t n,
                   unsigned char *out);
+size_t zks_shift_table_bytes(void);
+int zks_shift_tables(const unsigned char *points, size_t n, unsigned char *out);
+int zks_msm_fixed(const unsigned char *tables, size_t ntables, const unsigned char *idx,
+                  const unsigned char *scalars, size_t n, unsigned char *out);
 
 /* A field element: value = sum v[i] 2^(52 i), congruent mod p, not necessarily reduced.
  * Bounds (checked with -DZKS_CHECK_BOUNDS): fe_mul/fe_sqr outputs have limbs < 2^53; inputs
@@ -793,6 +797,22 @@ static void sum_lists_affine(ge *buf, const size_t *start, size_t *len, size_t n
     }
 }
 
+/* out = a as 64 bytes x || y and 1, or 0 (out untouched) when a is infinity. */
+static int gej_write(unsigned char *out, const gej *a) {
+    if (a->inf) {
+        return 0;
+    }
+    fe zi, zi2, zi3, x, y;
+    fe_inv(&zi, &a->z);
+    fe_sqr(&zi2, &zi);
+    fe_mul(&zi3, &zi2, &zi);
+    fe_mul(&x, &a->x, &zi2);
+    fe_mul(&y, &a->y, &zi3);
+    fe_to_be(out, &x);
+    fe_to_be(out + 32, &y);
+    return 1;
+}
+
 int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
             unsigned char *out) {
     if (out == NULL) {
@@ -1001,21 +1021,7 @@ int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
         w_hi = w_lo;
     }
 
-    if (total.inf) {
-        ret = 0;
-        goto done;
-    }
-    {
-        fe zi, zi2, zi3, x, y;
-        fe_inv(&zi, &total.z);
-        fe_sqr(&zi2, &zi);
-        fe_mul(&zi3, &zi2, &zi);
-        fe_mul(&x, &total.x, &zi2);
-        fe_mul(&y, &total.y, &zi3);
-        fe_to_be(out, &x);
-        fe_to_be(out + 32, &y);
-        ret = 1;
-    }
+    ret = gej_write(out, &total);
 
 done:
     free(pts);
@@ -1472,5 +1478,315 @@ done:
     free(res);
     free(dig);
     free(neg);
+    return ret;
+}
+
+/* ------------------------------------------------------- msm with fixed-base shift tables */
+
+/* A point's shift table: S[j] = 16^j P for j < SHIFT_ENTRIES, affine, fully normalized (the
+ * layout is private to zks_shift_tables and zks_msm_fixed). 34 entries cover GLV halves below
+ * 2^136 for any window width c in {4, 8, 12, 16}: window w of a half is shifted by 2^(c w) =
+ * 16^(c w / 4). */
+#define SHIFT_ENTRIES 34
+#define SHIFT_MAX_BITS 135
+/* Points whose tables are normalized with one inversion. */
+#define SHIFT_CHUNK 32
+/* Bucket entries of zks_msm_fixed held at once (80 bytes each): larger than MAX_ENTRIES, as
+ * every chunk also carries the partial sums of all buckets. */
+#ifndef ZKS_FIXED_ENTRIES
+#define ZKS_FIXED_ENTRIES 13
+#endif
+#define FIXED_ENTRIES ((size_t)1 << ZKS_FIXED_ENTRIES)
+
+/* Bytes of one point's shift table (zks_shift_table_bytes()). */
+size_t zks_shift_table_bytes(void) { return SHIFT_ENTRIES * sizeof(ge); }
+
+/*
+ *   int zks_shift_tables(const unsigned char *points, size_t n, unsigned char *out);
+ *
+ * The shift tables of n points (64 bytes x || y each) into out (n x zks_shift_table_bytes()
+ * bytes, an opaque layout read only by zks_msm_fixed). Returns 1, or -1 on allocation
+ * failure, -2 on invalid input.
+ */
+int zks_shift_tables(const unsigned char *points, size_t n, unsigned char *out) {
+    if (n == 0) {
+        return 1;
+    }
+    if (points == NULL || out == NULL) {
+        return -2;
+    }
+    if (n > MAX_TERMS) {
+        return -1;
+    }
+    gej *tj = (gej *)malloc(SHIFT_CHUNK * SHIFT_ENTRIES * sizeof(gej));
+    fe *zs = (fe *)malloc(SHIFT_CHUNK * SHIFT_ENTRIES * sizeof(fe));
+    int ret = -1;
+    if (tj == NULL || zs == NULL) {
+        goto done;
+    }
+    for (size_t c0 = 0; c0 < n; c0 += SHIFT_CHUNK) {
+        const size_t cn = n - c0 < SHIFT_CHUNK ? n - c0 : SHIFT_CHUNK;
+        for (size_t i = 0; i < cn; i++) {
+            ge p;
+            if (!ge_parse(&p, points + 64 * (c0 + i))) {
+                ret = -2;
+                goto done;
+            }
+            gej *e = tj + i * SHIFT_ENTRIES;
+            e[0].x = p.x;
+            e[0].y = p.y;
+            fe_set_int(&e[0].z, 1);
+            e[0].inf = 0;
+            for (int j = 1; j < SHIFT_ENTRIES; j++) {
+                gej_double(&e[j], &e[j - 1]);
+                gej_double(&e[j], &e[j]);
+                gej_double(&e[j], &e[j]);
+                gej_double(&e[j], &e[j]); /* never infinity: P has prime order */
+            }
+        }
+        gej_to_ge_batch((ge *)(void *)(out + c0 * SHIFT_ENTRIES * sizeof(ge)), tj,
+                        cn * SHIFT_ENTRIES, zs);
+    }
+    ret = 1;
+done:
+    free(tj);
+    free(zs);
+    return ret;
+}
+
+/* Window width for zks_msm_fixed: c in {4, 8, 12, 16} minimising the affine additions of the
+ * digits, halves * nwin, plus about 5 of them per bucket for the final running sums. */
+static unsigned choose_fixed_window(size_t halves, unsigned bits) {
+    unsigned best_c = 4;
+    double best = 0.0;
+    for (unsigned c = 4; c <= 16; c += 4) {
+        unsigned nwin = (bits + 1 + c - 1) / c;
+        double cost = (double)halves * (double)nwin + 5.0 * (double)(1u << (c - 1));
+        if (c == 4 || cost < best) {
+            best = cost;
+            best_c = c;
+        }
+    }
+    return best_c;
+}
+
+/*
+ *   int zks_msm_fixed(const unsigned char *tables, size_t ntables, const unsigned char *idx,
+ *                     const unsigned char *scalars, size_t n, unsigned char *out);
+ *
+ * sum_i scalars[i] * P[idx[i]] where P[t] is the point of the t-th shift table in `tables`
+ * (ntables of them, zks_shift_tables), idx n x 4 bytes little-endian (< ntables), scalars n x
+ * 32 bytes big-endian (< the order). Same returns and output as zks_msm. Pippenger's bucket
+ * method without doublings: every GLV half's signed c-bit digit of window w adds the table
+ * entry 2^(c w) P (times lambda for the second half: (beta x, y)) to bucket |digit|, ONE set of
+ * buckets for all windows, summed in affine coordinates with batched inversions (in chunks of
+ * terms, the partial bucket sums carried), then sum_b b * bucket[b]. VARIABLE TIME.
+ */
+int zks_msm_fixed(const unsigned char *tables, size_t ntables, const unsigned char *idx,
+                  const unsigned char *scalars, size_t n, unsigned char *out) {
+    if (out == NULL) {
+        return -2;
+    }
+    memset(out, 0, 64);
+    if (n == 0) {
+        return 0;
+    }
+    if (tables == NULL || idx == NULL || scalars == NULL) {
+        return -2;
+    }
+    if (n > MAX_TERMS) {
+        return -1;
+    }
+    int ret = -1;
+    uint64_t(*hk)[4] = NULL;
+    uint32_t *hsrc = NULL;
+    unsigned char *hflag = NULL;
+    ge *buf = NULL, *carry = NULL;
+    fe *den = NULL, *pre = NULL;
+    unsigned char *kind = NULL;
+    size_t *start = NULL, *len = NULL;
+    unsigned char *has = NULL;
+    int32_t *dbuf = NULL;
+
+    hk = (uint64_t(*)[4])malloc(2 * n * sizeof(*hk));
+    hsrc = (uint32_t *)malloc(2 * n * sizeof(uint32_t));
+    hflag = (unsigned char *)malloc(2 * n);
+    if (hk == NULL || hsrc == NULL || hflag == NULL) {
+        goto done;
+    }
+    /* GLV halves: hk[e] = |k_half|, hsrc[e] = table index, hflag[e] bit 0 = second half
+     * (lambda), bit 1 = negative */
+    size_t halves = 0;
+    unsigned bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k[4];
+        limbs_from_be(k, scalars + 32 * i);
+        const unsigned char *ib = idx + 4 * i;
+        uint32_t t = (uint32_t)ib[0] | ((uint32_t)ib[1] << 8) | ((uint32_t)ib[2] << 16) |
+                     ((uint32_t)ib[3] << 24);
+        if (!limbs_less(k, ORDER) || (size_t)t >= ntables) {
+            ret = -2;
+            goto done;
+        }
+        if ((k[0] | k[1] | k[2] | k[3]) == 0) {
+            continue;
+        }
+        uint64_t h[2][4];
+        int neg[2];
+        glv_split(h[0], &neg[0], h[1], &neg[1], k);
+        for (int half_i = 0; half_i < 2; half_i++) {
+            unsigned b = u256_bits(h[half_i]);
+            if (b == 0) {
+                continue;
+            }
+            if (b > bits) {
+                bits = b;
+            }
+            memcpy(hk[halves], h[half_i], sizeof(h[half_i]));
+            hsrc[halves] = t;
+            hflag[halves] = (unsigned char)(half_i | (neg[half_i] << 1));
+            halves++;
+        }
+    }
+    if (halves == 0) {
+        ret = 0;
+        goto done;
+    }
+    if (bits > SHIFT_MAX_BITS) { /* unreachable: GLV halves are about 2^128 */
+        ret = -2;
+        goto done;
+    }
+    const unsigned c = choose_fixed_window(halves, bits);
+    const unsigned nwin = (bits + 1 + c - 1) / c;
+    const size_t nb = (size_t)1 << (c - 1); /* buckets 1..nb */
+    const int32_t full = (int32_t)1 << c;
+    /* halves per chunk: its entries (at most nwin each) plus the carried buckets in the
+     * buffer, which is kept to about FIXED_ENTRIES, or 4 nb when the buckets are many */
+    size_t cap = FIXED_ENTRIES > 4 * nb ? FIXED_ENTRIES : 4 * nb;
+    size_t per = cap / nwin;
+    if (per < 1) {
+        per = 1;
+    }
+    const size_t entries = per * nwin + nb;
+    buf = (ge *)malloc(entries * sizeof(ge));
+    carry = (ge *)malloc(nb * sizeof(ge));
+    has = (unsigned char *)calloc(nb, 1);
+    den = (fe *)malloc((entries / 2 + 1) * sizeof(fe));
+    pre = (fe *)malloc((entries / 2 + 1) * sizeof(fe));
+    kind = (unsigned char *)malloc(entries / 2 + 1);
+    start = (size_t *)malloc(nb * sizeof(size_t));
+    len = (size_t *)malloc(nb * sizeof(size_t));
+    if (buf == NULL || carry == NULL || has == NULL || den == NULL || pre == NULL ||
+        kind == NULL || start == NULL || len == NULL) {
+        goto done;
+    }
+    fe beta, zero;
+    fe_from_limbs(&beta, BETA);
+    fe_set_int(&zero, 0);
+    dbuf = (int32_t *)malloc(per * nwin * sizeof(int32_t));
+    if (dbuf == NULL) {
+        goto done;
+    }
+    for (size_t h0 = 0; h0 < halves; h0 += per) {
+        const size_t hn = halves - h0 < per ? halves - h0 : per;
+        /* signed digits: k = sum_w d_w 2^(c w), d_w in [-2^(c-1), 2^(c-1)), top one >= 0 */
+        memset(len, 0, nb * sizeof(size_t));
+        for (size_t b = 0; b < nb; b++) {
+            len[b] = has[b];
+        }
+        for (size_t e = 0; e < hn; e++) {
+            int32_t cr = 0;
+            int32_t *dj = dbuf + e * nwin;
+            for (unsigned w = 0; w < nwin; w++) {
+                int32_t d = (int32_t)scalar_bits(hk[h0 + e], w * c, c) + cr;
+                if (w + 1 < nwin && d >= (int32_t)nb) {
+                    d -= full;
+                    cr = 1;
+                } else {
+                    cr = 0;
+                }
+                dj[w] = d;
+                if (d != 0) {
+                    len[(size_t)(d > 0 ? d : -d) - 1]++;
+                }
+            }
+        }
+        size_t pos = 0;
+        for (size_t b = 0; b < nb; b++) {
+            start[b] = pos;
+            pos += len[b];
+            len[b] = 0;
+            if (has[b]) {
+                buf[start[b] + len[b]++] = carry[b];
+            }
+        }
+        for (size_t e = 0; e < hn; e++) {
+            if (e + COMB_AHEAD < hn) { /* the tables of many points do not fit in the caches */
+                const int32_t *dp = dbuf + (e + COMB_AHEAD) * nwin;
+                const unsigned char *tp =
+                    tables + (size_t)hsrc[h0 + e + COMB_AHEAD] * SHIFT_ENTRIES * sizeof(ge);
+                for (unsigned w = 0; w < nwin; w++) {
+                    if (dp[w] != 0) {
+                        const unsigned char *q = tp + (size_t)(w * c / 4) * sizeof(ge);
+                        __builtin_prefetch(q);
+                        __builtin_prefetch(q + sizeof(ge) - 1);
+                    }
+                }
+            }
+            const int32_t *dj = dbuf + e * nwin;
+            const unsigned char *tab = tables + (size_t)hsrc[h0 + e] * SHIFT_ENTRIES * sizeof(ge);
+            const unsigned char fl = hflag[h0 + e];
+            for (unsigned w = 0; w < nwin; w++) {
+                int32_t d = dj[w];
+                if (d == 0) {
+                    continue;
+                }
+                size_t b = (size_t)(d > 0 ? d : -d) - 1;
+                ge *en = &buf[start[b] + len[b]++];
+                memcpy(en, tab + (size_t)(w * c / 4) * sizeof(ge), sizeof(ge));
+                if (fl & 1) {
+                    fe_mul(&en->x, &en->x, &beta); /* lambda (x, y) = (beta x, y) */
+                }
+                if ((d < 0) != ((fl >> 1) & 1)) {
+                    fe_sub(&en->y, &zero, &en->y);
+                    fe_weak(&en->y);
+                }
+            }
+        }
+        sum_lists_affine(buf, start, len, nb, den, pre, kind);
+        for (size_t b = 0; b < nb; b++) {
+            has[b] = (unsigned char)(len[b] != 0);
+            if (has[b]) {
+                carry[b] = buf[start[b]];
+            }
+        }
+    }
+    {
+        gej running, sum;
+        gej_set_inf(&running);
+        gej_set_inf(&sum);
+        for (size_t b = nb; b-- > 0;) {
+            if (has[b]) {
+                gej_add_ge(&running, &running, &carry[b]);
+            }
+            if (!running.inf) {
+                gej_add(&sum, &sum, &running);
+            }
+        }
+        ret = gej_write(out, &sum);
+    }
+done:
+    free(hk);
+    free(hsrc);
+    free(hflag);
+    free(buf);
+    free(carry);
+    free(has);
+    free(den);
+    free(pre);
+    free(kind);
+    free(start);
+    free(len);
+    free(dbuf);
     return ret;
 }
