@@ -24,7 +24,21 @@ from tests.chain_rounds import (
     signed_reserves,
     wallet_address,
 )
-from tests.solvency_rounds import EXCHANGE_PK, ROUND, Round, verify
+from tests.solvency_rounds import (
+    EXCHANGE,
+    EXCHANGE_PK,
+    EXCHANGE_SK,
+    ROUND,
+    AssetSpec,
+    Round,
+    WalletSpec,
+    build_round,
+    reserves_doc,
+    verify,
+    write_json,
+    write_secret,
+)
+from verifier.cli import CHAIN_NOTE
 
 ETH = 10**18
 
@@ -83,6 +97,15 @@ def test_a_round_whose_reserves_are_on_chain_verifies(setup: Setup) -> None:
     )
     assert f"[ok] USDT on chain 31337 (token {setup.state.token}): block {h}" in res.stdout
     assert "claimed 8.12345678, held 8.12345678" in res.stdout
+    # the closing lines say what was compared on chain, instead of the generic hint
+    assert CHAIN_NOTE not in res.stdout and "Not checked on chain" not in res.stdout
+    addresses = ", ".join(wallet_address(i) for i in range(3))
+    assert (
+        f"Checked on chain: ETH at block {h} of chain 31337 (3 wallet(s): {addresses}); "
+        f"USDT at block {h} of chain 31337 (3 wallet(s): {addresses})." in res.stdout
+    )
+    res = verify("statement", str(setup.round.statement), "--exchange-key", EXCHANGE_PK)
+    assert res.rc == 0 and CHAIN_NOTE in res.stdout and "Checked on chain" not in res.stdout
     res = check_reserves(setup, setup.round.statement, "--exchange-key", EXCHANGE_PK, "--json")
     assert res.rc == 0, res.text
     out = json.loads(res.stdout)
@@ -190,3 +213,44 @@ def test_an_unreachable_node(setup: Setup) -> None:
 def test_reserves_needs_a_node(setup: Setup) -> None:
     res = verify("reserves", "--statement", str(setup.round.statement))
     assert res.rc == 2 and "give an Ethereum node: --eth-rpc URL" in res.stderr
+
+
+def test_bitcoin_wallets_keep_the_hand_check_hint(setup: Setup, tmp_path: Path) -> None:
+    """ETH compared on chain, BTC (no Bitcoin node) named with how to check it by hand."""
+    reserves = signed_reserves(setup.state, ROUND)
+    btc = reserves_doc(EXCHANGE, ROUND, {"BTC": AssetSpec("bitcoin", 800_000, [
+        WalletSpec(1, 10**8), WalletSpec(2, 2 * 10**8), WalletSpec(5, 3), WalletSpec(6, 4),
+    ])})["assets"]["BTC"]  # fmt: skip
+    reserves["assets"] = {"ETH": reserves["assets"]["ETH"], "BTC": btc}
+    write_secret(tmp_path / "exchange.key", EXCHANGE_SK)
+    rnd = build_round(
+        tmp_path, users=[("alice", "1", "0.5"), ("bob", "0.5", "1")], assets={"ETH": 8, "BTC": 8},
+        bits=64, extra=(
+            "--exchange", EXCHANGE, "--signing-key", str(tmp_path / "exchange.key"),
+            "--reserves", str(write_json(tmp_path / "reserves.json", reserves)),
+        ),
+    )  # fmt: skip
+    res = verify(
+        "statement", str(rnd.statement), "--exchange-key", EXCHANGE_PK,
+        "--eth-rpc", setup.anvil.url, "--json",
+    )  # fmt: skip
+    assert res.rc == 0, res.text
+    out = json.loads(res.stdout)
+    listed = [w["address"] for w in btc["wallets"]]
+    assert out["chain"]["BTC"] == {"checked": False, "addresses": listed}
+    assert out["chain"]["ETH"]["checked"] and len(out["chain"]["ETH"]["addresses"]) == 3
+    res = verify(
+        "statement", str(rnd.statement), "--exchange-key", EXCHANGE_PK, "--eth-rpc", setup.anvil.url
+    )
+    assert res.rc == 0, res.text
+    h = setup.state.height
+    assert f"Checked on chain: ETH at block {h} of chain 31337 (3 wallet(s): " in res.stdout
+    assert (
+        f"Not checked on chain: BTC (bitcoin, block 800000: {', '.join(listed[:3])} and 1 more)."
+        " Compare each of these addresses' balance at the listed block with your own node or an "
+        "explorer (README, 'Checking a Bitcoin wallet by hand')." in res.stdout
+    )
+    assert "[--] BTC on bitcoin: not checked on chain here (no Bitcoin node)" in res.stdout
+    assert CHAIN_NOTE not in res.stdout
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "### Checking a Bitcoin wallet by hand" in readme

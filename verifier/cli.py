@@ -223,15 +223,20 @@ def _whose_proof(r: Report, args: argparse.Namespace, user_id: str) -> None:
         r.say(f"  {command}")
 
 
-def _solvency_lines(r: Report, st: Statement, exchange_key: str | None) -> None:
-    """Reserves, solvency and signature sections (present once an exchange publishes reserves)."""
+def _solvency_lines(
+    r: Report, st: Statement, exchange_key: str | None, chain_checked: bool = False
+) -> None:
+    """Reserves, solvency and signature sections (present once an exchange publishes reserves).
+    CHAIN_NOTE closes them unless the balances are checked on chain (`chain_checked`: --eth-rpc),
+    whose lines then say what was checked and what is left to check by hand."""
     try:
         from verifier.solvency import verify_solvency
     except ImportError:  # pragma: no cover - the module ships with the package
         return
     result = verify_solvency(st, exchange_key=exchange_key)
     r.data["solvency"] = result.to_json()
-    r.solvency = result.lines() + ([CHAIN_NOTE] if result.has_reserves else [])
+    note = result.has_reserves and not chain_checked
+    r.solvency = result.lines() + ([CHAIN_NOTE] if note else [])
     for line in r.solvency:
         r.say(line)
 
@@ -243,7 +248,7 @@ def cmd_statement(args: argparse.Namespace, r: Report) -> None:
     r.say(f"Root hash: {st.root.hash.hex()}")
     r.say("[ok] generators: the statement names the pinned generator table")
     r.say("[ok] root: every asset's total liabilities is proven in [0, 2^n) (not negative)")
-    _solvency_lines(r, st, args.exchange_key)
+    _solvency_lines(r, st, args.exchange_key, chain_checked=bool(args.eth_rpc))
     if args.eth_rpc or args.anchor_tx:
         from verifier.chain.commands import chain_checks
 
