@@ -2,7 +2,9 @@
 
     SITE/index.html                    the latest round and the history of every round
     SITE/statement.json, verify.html   the latest round's statement and its verify page
-    SITE/rounds/<round>/               index.html, statement.json, verify.html of every round
+                                       (and its anchor.json, when published)
+    SITE/rounds/<round>/               index.html, statement.json, verify.html of every round,
+                                       anchor.json of an anchored round
     SITE/assets/                       site.css, verify.js, zk-solvency.zip (the installed
                                        verifier and circuits packages), generators-<k>.bin
     SITE/pyodide/                      the pinned Pyodide runtime with its licence
@@ -11,7 +13,9 @@
     SITE/site.json                     what the folder holds (rounds, digests, versions)
 
 From each round folder only its public `statement.json` is read, and it must verify (root range proofs,
-reserves, solvency proofs, signature); no proof, manifest, store or key is ever opened.
+reserves, solvency proofs, signature), and its public `anchor.json` when there is one, which must
+be the statement's anchor transaction (verifier.chain.anchor.check_anchor_record, offline; copied
+beside the round's statement.json); no proof, manifest, store or key is ever opened.
 """
 
 from __future__ import annotations
@@ -29,14 +33,20 @@ from typing import Any
 
 import circuits
 import verifier
-from circuits.errors import FormatError
+from circuits.errors import FormatError, VerificationError
 from circuits.generators import affine_table
 from circuits.merkle import next_pow2
 from prover.layout import round_statement
 from prover.site import runtime
-from prover.site.render import RoundView, environment, round_view
+from prover.site.render import AnchorView, RoundView, environment, round_view
+from verifier.chain.anchor import (
+    RECORD_NAME,
+    check_anchor_record,
+    parse_anchor,
+    parse_anchor_record,
+)
 from verifier.formats import Statement
-from verifier.inputs import load_statement
+from verifier.inputs import load_statement, read_bounded
 from verifier.liabilities import verify_root
 from verifier.solvency import verify_solvency
 
@@ -58,6 +68,7 @@ class LoadedRound:
     statement: Statement
     raw: bytes
     view: RoundView
+    anchor_raw: bytes | None = None  # public/anchor.json, checked
 
 
 def slug_of(round_id: str) -> str:
@@ -78,7 +89,38 @@ def load_round(folder: Path) -> LoadedRound:
     raw = path.read_bytes()  # the bytes just decoded, published as they are
     verify_root(st)
     solv = verify_solvency(st)
-    return LoadedRound(st, raw, round_view(st, solv, slug_of(st.round_id)))
+    view = round_view(st, solv, slug_of(st.round_id))
+    anchor_raw = None
+    if "anchor" in st.extra:
+        view.anchor, anchor_raw = anchor_view(st, path.parent / RECORD_NAME)
+    elif (path.parent / RECORD_NAME).exists():
+        raise SiteError(f"{path.parent / RECORD_NAME}: the statement declares no anchor")
+    return LoadedRound(st, raw, view, anchor_raw)
+
+
+def anchor_view(st: Statement, record_path: Path) -> tuple[AnchorView, bytes | None]:
+    """The statement's anchor, and its published transaction (anchor.json beside the statement)
+    checked offline with the verifier's own function; SiteError when it is not this
+    statement's anchor."""
+    anchor = parse_anchor(st.extra["anchor"])
+    view = AnchorView(anchor.address, anchor.chain_id)
+    if not record_path.exists():
+        return view, None
+    data = read_bounded(record_path, 16 * 1024)
+    try:
+        ok = check_anchor_record(st, parse_anchor_record(data, str(record_path)))
+    except VerificationError as exc:
+        raise SiteError(
+            f"{record_path}: not this statement's anchor transaction (check '{exc.check}'): {exc}"
+        ) from None
+    except FormatError as exc:
+        raise SiteError(f"{record_path}: {exc}") from None
+    view.tx, view.tx_type = ok.tx_hash, ok.tx_type
+    view.command = (
+        f"solvency-verify statement statement.json --exchange-key {st.extra['signature']['pubkey']} "
+        f"--eth-rpc URL --anchor-tx {ok.tx_hash}"
+    )
+    return view, data
 
 
 def generator_count(statements: list[Statement]) -> int:
@@ -194,6 +236,8 @@ def build_site(round_dirs: list[Path], out: Path) -> dict[str, Any]:
 
     page(tmp / "index.html", "index.html", "", r=latest.view, here="")
     (tmp / "statement.json").write_bytes(latest.raw)
+    if latest.anchor_raw is not None:
+        (tmp / RECORD_NAME).write_bytes(latest.anchor_raw)
     page(tmp / "verify.html", "verify.html", "", r=latest.view, here="")
     for rnd in rounds:
         folder = tmp / "rounds" / rnd.view.slug
@@ -201,11 +245,18 @@ def build_site(round_dirs: list[Path], out: Path) -> dict[str, Any]:
         page(folder / "index.html", "round.html", "../../", r=rnd.view, here=here)
         page(folder / "verify.html", "verify.html", "../../", r=rnd.view, here=here)
         (folder / "statement.json").write_bytes(rnd.raw)
+        if rnd.anchor_raw is not None:
+            (folder / RECORD_NAME).write_bytes(rnd.anchor_raw)
     summary = {
         "format": "zk-solvency/site/v1",
         "latest": latest.view.round_id,
         "rounds": [
-            {"round": r.view.round_id, "folder": f"rounds/{r.view.slug}/", "digest": r.view.digest}
+            {
+                "round": r.view.round_id,
+                "folder": f"rounds/{r.view.slug}/",
+                "digest": r.view.digest,
+                **({"anchor_tx": r.view.anchor.tx} if r.view.anchor and r.view.anchor.tx else {}),
+            }
             for r in reversed(rounds)
         ],
         "pyodide": runtime.PYODIDE_VERSION,

@@ -40,7 +40,7 @@ def add_site_command(sub: Any) -> None:
         required=True,
         metavar="DIR",
         help="a round's folder holding statement.json (repeat for every round; only "
-        "statement.json is read)",
+        "statement.json, and anchor.json when published, are read)",
     )
     p.add_argument(
         "--out", required=True, help="the site folder to write (replaced if made by this command)"

@@ -14,8 +14,10 @@ from verifier.solvency import SolvencyResult
 from verifier.total import TotalRatio
 
 #: Statement sections shown as they are (JSON) when a statement has them; prices and the total
-#: USD ratio have their own place (RoundView.total).
-EXTRA_SECTIONS = ("anchor",)
+#: USD ratio (RoundView.total) and the anchor (RoundView.anchor) have their own place.
+EXTRA_SECTIONS: tuple[str, ...] = ()
+#: Names of well-known chain ids, shown beside the number.
+CHAIN_NAMES = {1: "Ethereum mainnet", 11155111: "Sepolia testnet", 17000: "Holesky testnet"}
 
 
 def format_units(units: int, decimals: int) -> str:
@@ -57,6 +59,23 @@ class AssetView:
 
 
 @dataclass
+class AnchorView:
+    """The statement's on-chain anchor (PROTOCOL 9.7): the signed address and chain, and the
+    published transaction when public/anchor.json exists, checked offline at build time."""
+
+    address: str
+    chain_id: int
+    tx: str | None = None  # the transaction hash, when anchor.json was published
+    tx_type: str | None = None  # legacy (EIP-155), EIP-2930, EIP-1559
+    command: str | None = None  # the check of it being mined, on a node
+
+    @property
+    def chain(self) -> str:
+        name = CHAIN_NAMES.get(self.chain_id)
+        return f"{name} (chain id {self.chain_id})" if name else f"chain id {self.chain_id}"
+
+
+@dataclass
 class RoundView:
     """A verified statement, as the pages show it."""
 
@@ -76,6 +95,7 @@ class RoundView:
     assets: list[AssetView]
     total: TotalRatio | None  # the proven total reserve ratio in USD, with the signed prices
     extra: dict[str, Any]
+    anchor: AnchorView | None = None
 
     @property
     def coverage(self) -> str:
