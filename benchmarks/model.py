@@ -17,17 +17,23 @@ Artifacts and their layouts (docs/PROTOCOL.md, "Formats"; verifier/formats.py):
       | H x (hash 32 + K x point 33)
       | proofs: aggregated one range_proof(n, H*K); per-node H x range_proof(n, K)
 
-* inclusion proof, JSON (`InclusionProof.to_json_bytes`: sorted keys, indent 2, UTF-8, final
-  newline): exact from the lengths of the round id, user id, symbols, the digits of the leaf
-  index, balances and decimals, via the two closed forms for an indented object / array at
-  nesting depth d with members of serialised sizes v_i (a key adds its quoted length and ": "):
+* inclusion proof, JSON (`InclusionProof.to_json_bytes`: compact canonical JSON, sorted keys,
+  UTF-8, final newline): exact from the lengths of the round id, user id, symbols, the digits
+  of the leaf index, balances and decimals, via the closed forms for a compact object / array
+  with members of serialised sizes v_i (a key adds its quoted length and ":"):
+
+      object = 2 + sum_i (len(key_i) + 3 + v_i) + (c-1)
+      array  = 2 + sum_i v_i + (c-1)                                (c members, c >= 1)
+
+* statement, JSON (`Statement.to_bytes`: sorted keys, indent 2): format, round, snapshot time,
+  parameters and the root (hash, K commitments, one range_proof(n, K)), and the exchange name
+  when given, via the closed forms for an indented object / array at nesting depth d (a key
+  adds its quoted length and ": "):
 
       object = 2 + sum_i (2(d+1) + len(key_i) + 4 + v_i) + 2(c-1) + 2d + 2
-      array  = 2 + sum_i (2(d+1) + v_i) + 2(c-1) + 2d + 2          (c members, c >= 1)
+      array  = 2 + sum_i (2(d+1) + v_i) + 2(c-1) + 2d + 2
 
-* statement, JSON (`Statement.to_bytes`): format, round, snapshot time, parameters and the root
-  (hash, K commitments, one range_proof(n, K)), and the exchange name when given. The
-  reserves / solvency / signature sections are not modelled (their size depends on the
+  The reserves / solvency / signature sections are not modelled (their size depends on the
   number of addresses and disclosures).
 
 `python -m benchmarks model --height 32 --assets 1` prints the table and extrapolates to any
@@ -90,16 +96,21 @@ def json_hex(nbytes: int) -> int:
     return 2 * nbytes + 2
 
 
-def json_obj(depth: int, members: Sequence[tuple[str, int]]) -> int:
-    """Bytes of an indented object at nesting `depth` whose member values serialise to v_i."""
+def json_obj(depth: int | None, members: Sequence[tuple[str, int]]) -> int:
+    """Bytes of an indented object at nesting `depth` whose member values serialise to v_i
+    (depth None: compact, separators "," and ":")."""
     c = len(members)
+    if depth is None:
+        return 2 + sum(json_str(k) + 1 + v for k, v in members) + (c - 1)
     body = sum(2 * (depth + 1) + json_str(k) + 2 + v for k, v in members)
     return 2 + body + 2 * (c - 1) + 2 * depth + 2
 
 
-def json_arr(depth: int, items: Sequence[int]) -> int:
-    """Bytes of an indented, non-empty array at nesting `depth`."""
+def json_arr(depth: int | None, items: Sequence[int]) -> int:
+    """Bytes of an indented, non-empty array at nesting `depth` (None: compact)."""
     c = len(items)
+    if depth is None:
+        return 2 + sum(items) + (c - 1)
     return 2 + sum(2 * (depth + 1) + v for v in items) + 2 * (c - 1) + 2 * depth + 2
 
 
@@ -121,11 +132,14 @@ class Shape:
         return len(self.assets)
 
 
-def params_json(shape: Shape, depth: int) -> int:
+def params_json(shape: Shape, depth: int | None) -> int:
     assets = json_arr(
-        depth + 1,
+        None if depth is None else depth + 1,
         [
-            json_obj(depth + 2, [("decimals", json_int(d)), ("symbol", json_str(s))])
+            json_obj(
+                None if depth is None else depth + 2,
+                [("decimals", json_int(d)), ("symbol", json_str(s))],
+            )
             for s, d in shape.assets
         ],
     )
@@ -157,37 +171,37 @@ def inclusion_json_bytes(
     shape: Shape, user_id: str, leaf_index: int, balances: Sequence[int]
 ) -> int:
     """Exact bytes of `InclusionProof.to_json_bytes()` for this user (its id, leaf index and
-    balances in base units decide the variable part)."""
+    balances in base units decide the variable part): compact JSON."""
     k, h = shape.k, shape.height
     if len(balances) != k:
         raise ValueError("one balance per asset")
     leaf = json_obj(
-        1,
+        None,
         [
-            ("balances", json_arr(2, [json_int(v) for v in balances])),
-            ("blindings", json_arr(2, [json_hex(SCALAR)] * k)),
+            ("balances", json_arr(None, [json_int(v) for v in balances])),
+            ("blindings", json_arr(None, [json_hex(SCALAR)] * k)),
             ("index", json_int(leaf_index)),
             ("salt", json_hex(32)),
         ],
     )
     sibling = json_obj(
-        2, [("commitments", json_arr(3, [json_hex(POINT)] * k)), ("hash", json_hex(HASH))]
+        None, [("commitments", json_arr(None, [json_hex(POINT)] * k)), ("hash", json_hex(HASH))]
     )
     members = [
         ("format", json_str(INCLUSION_FORMAT)),
         ("leaf", leaf),
-        ("params", params_json(shape, 1)),
+        ("params", params_json(shape, None)),
         ("round", json_str(shape.round_id)),
-        ("siblings", json_arr(1, [sibling] * h)),
+        ("siblings", json_arr(None, [sibling] * h)),
         ("user_id", json_str(user_id)),
     ]
     if shape.mode == "aggregated":
         members.append(("path_proof", json_hex(range_proof_bytes(shape.bits, h * k))))
     else:
         members.append(
-            ("node_proofs", json_arr(1, [json_hex(range_proof_bytes(shape.bits, k))] * h))
+            ("node_proofs", json_arr(None, [json_hex(range_proof_bytes(shape.bits, k))] * h))
         )
-    return json_obj(0, members) + 1  # final newline
+    return json_obj(None, members) + 1  # final newline
 
 
 def statement_json_bytes(

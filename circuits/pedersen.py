@@ -20,30 +20,56 @@ def commit(value: int, blinding: int, backend: str | None = None) -> Point:
     return msm([value % N, blinding % N], [Point.generator(backend), pedersen_h(backend)])
 
 
+def _commit_many_raw(values: Sequence[int], blindings: Sequence[int]) -> bytes | None:
+    """x || y (64 bytes each) of the commitments, in one native batch; None when the native
+    module is unavailable or some commitment is the identity (VARIABLE TIME)."""
+    if len(values) != len(blindings):
+        raise ValueError("commit_many needs as many blindings as values")
+    if native is None or get_backend().name != "libsecp256k1" or not native.available():
+        return None
+    if not _tables:
+        g, h = Point.generator().affine(), pedersen_h().affine()
+        assert g is not None and h is not None
+        for x, y in (g, h):
+            _tables.append(native.comb_tables(x.to_bytes(32, "big") + y.to_bytes(32, "big"), 1))
+    out: bytes | None = native.mul2_comb_raw(
+        _tables[0],
+        _tables[1],
+        b"".join((v % N).to_bytes(32, "big") for v in values),
+        b"".join((r % N).to_bytes(32, "big") for r in blindings),
+        len(values),
+    )
+    return out
+
+
 def commit_many(values: Sequence[int], blindings: Sequence[int]) -> list[Point]:
     """[commit(v, r) for v, r in zip(values, blindings)] on the default backend, in one native
     batch when the native module is available (VARIABLE TIME: for the offline prover).
     Identity results (v = r = 0 mod n) are computed one by one."""
-    if len(values) != len(blindings):
-        raise ValueError("commit_many needs as many blindings as values")
-    if not values:
+    if not values and not blindings:
         return []
-    if native is not None and get_backend().name == "libsecp256k1" and native.available():
-        if not _tables:
-            g, h = Point.generator().affine(), pedersen_h().affine()
-            assert g is not None and h is not None
-            for x, y in (g, h):
-                _tables.append(native.comb_tables(x.to_bytes(32, "big") + y.to_bytes(32, "big"), 1))
-        out = native.mul2_comb_raw(
-            _tables[0],
-            _tables[1],
-            b"".join((v % N).to_bytes(32, "big") for v in values),
-            b"".join((r % N).to_bytes(32, "big") for r in blindings),
-            len(values),
-        )
-        if out is not None:
-            return [Point.from_xy64(out[64 * i : 64 * i + 64]) for i in range(len(values))]
+    out = _commit_many_raw(values, blindings)
+    if out is not None:
+        return [Point.from_xy64(out[64 * i : 64 * i + 64]) for i in range(len(values))]
     return [commit(v, r) for v, r in zip(values, blindings, strict=True)]
+
+
+def commit_many_affine(
+    values: Sequence[int], blindings: Sequence[int]
+) -> list[tuple[int, int] | None]:
+    """commit_many as affine (x, y) integers (None for the identity), without making points:
+    for the tree builder, which only adds and encodes them. The native batch's results are
+    not checked to be on the curve here (the build's root self-check covers them)."""
+    if not values and not blindings:
+        return []
+    out = _commit_many_raw(values, blindings)
+    if out is None:
+        return [commit(v, r).affine() for v, r in zip(values, blindings, strict=True)]
+    fb = int.from_bytes
+    return [
+        (fb(out[i : i + 32], "big"), fb(out[i + 32 : i + 64], "big"))
+        for i in range(0, len(out), 64)
+    ]
 
 
 def add(a: Point, b: Point) -> Point:

@@ -29,15 +29,7 @@ from circuits import rangeproof
 from circuits.merkle import next_pow2, node_transcript, path_transcript, root_transcript
 from circuits.transcript import Transcript
 from prover.store import NodeRow, read_leaves
-from prover.tree import (
-    DerivedSecrets,
-    Node,
-    RoundSecrets,
-    StreamingBuilder,
-    TreeMaker,
-    node_row,
-    padding_positions,
-)
+from prover.tree import DerivedSecrets, RoundSecrets, build_subtree
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -115,7 +107,7 @@ class SubtreeResult:
 
 
 def run_subtree(task: SubtreeTask) -> SubtreeResult:
-    """Build one subtree with StreamingBuilder(top_depth): the same nodes as the serial build."""
+    """Build one subtree (build_subtree): the same nodes as the serial StreamingBuilder."""
     secrets: RoundSecrets | DerivedSecrets | None = task.secrets
     if secrets is None:
         secrets = _inherited
@@ -128,27 +120,11 @@ def run_subtree(task: SubtreeTask) -> SubtreeResult:
         leaves = read_leaves(task.store, task.subtree << shift, (task.subtree + 1) << shift)
     else:
         raise RuntimeError("subtree task without leaves")
-    maker = TreeMaker(secrets, task.height, task.assets)
     leaves = list(leaves)
-    maker.prepare(
-        leaves, padding_positions([index for _u, index, _b in leaves], task.height, task.top_depth)
-    )
-    rows: list[NodeRow] = []
-
-    def sink(node: Node, needs_proof: bool) -> None:
-        rows.append(node_row(node, needs_proof))
-
-    builder = StreamingBuilder(maker, sink, task.top_depth)
-    count = 0
-    for uid, index, balances in leaves:
-        builder.add_leaf(maker.leaf(uid, index, list(balances)))
-        count += 1
-    (top,) = builder.finish()
-    if top.depth != task.top_depth or top.index != task.subtree:
+    rows, top = build_subtree(secrets, task.height, task.assets, task.top_depth, leaves)
+    if top[0] != task.top_depth or top[1] != task.subtree:
         raise RuntimeError("subtree task produced a node outside its subtree")
-    return SubtreeResult(
-        task.subtree, count, rows, (top.depth, top.index, top.hash, top.cbytes, top.opening())
-    )
+    return SubtreeResult(task.subtree, len(leaves), rows, top)
 
 
 def _die_with_parent() -> None:

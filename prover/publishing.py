@@ -1,40 +1,69 @@
-"""Writing the users' proof files (users/<user key>.json) of a build: chunks of users, in user-key
-order, on the build's local worker processes, each reading the store through its own read-only
-connection and writing its own users' files; the coordinator combines the file digests in
-user-key order, so the files and the manifest equal a serial run's byte for byte. With one
-worker or a Dask client the chunks run in the coordinator (Dask workers may not share its disk).
+"""Writing the users' proof files (users/<user key>.json) of a build, in parallel: the users are
+cut into ranges of consecutive leaves, so that a chunk's paths are read with one range query
+per depth (they share most of their nodes), and each chunk's files are written by a worker.
+
+- local worker processes (forked from the build) read the store through their own read-only
+  connections and derive the leaf salts with the round secrets they inherited;
+- Dask workers get the chunk's rows and leaf salts from the coordinator (never a key) and
+  write the files themselves when they see the round folder (a local cluster, a shared disk),
+  else return them for the coordinator to write.
+
+Each file's SHA-256 goes to the store (table `files`), and the manifest combines them in
+user-key order: the files and the manifest equal a serial run's byte for byte. A file's JSON
+is made from the stored bytes (no point is decoded) and equals
+`prover.build.inclusion_proof(...).to_json_bytes()` (tests/test_publishing.py).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from circuits.errors import ParameterError
+from circuits.group import N
 from prover import proving
 from prover.proving import Pool
-from prover.store import Store, StoreReader
+from prover.store import Store, StoreReader, nodes_in_range, users_in_range
 from prover.tree import RoundSecrets
-from verifier.formats import Params
+from verifier.formats import INCLUSION_FORMAT, Params
 
-#: Users per chunk at most (a chunk's keys travel to its worker: 32 bytes each).
-CHUNK = 1024
+#: Users per chunk at most.
+CHUNK = 512
 
-InclusionProofMaker = Callable[..., Any]  # prover.build.inclusion_proof
+#: A node as read from the store: (hash, commitments, opening, proof).
+NodeData = tuple[bytes, bytes, bytes, bytes | None]
+#: A user as read from the store: (user_key, user_id, leaf index, path proof).
+UserData = tuple[bytes, str, int, bytes | None]
+
+
+@dataclass(frozen=True)
+class ChunkData:
+    """What a chunk's files are made of, read by the coordinator (for a Dask worker)."""
+
+    users: list[UserData]
+    nodes: dict[tuple[int, int], NodeData]
+    salts: list[bytes]  # the users' leaf salts, in the order of `users`
 
 
 @dataclass(frozen=True)
 class PublishTask:
-    """Write the proof files of `keys` (sorted user keys) into `proofs_dir`."""
+    """Write the proof files of the users with lo <= leaf index < hi into `proofs_dir`. Local:
+    read them from `store`. Dask: `data` comes with the task, and `probe` names a file that
+    exists in `proofs_dir` when the worker sees the coordinator's folder."""
 
-    store: str
+    store: str | None
     proofs_dir: str
     params: Params
     round_id: str
-    keys: tuple[bytes, ...]
+    lo: int
+    hi: int
+    data: ChunkData | None = None
+    probe: str | None = None
 
 
 def write_file(path: Path, data: bytes, mode: int = 0o644) -> str:
@@ -45,35 +74,108 @@ def write_file(path: Path, data: bytes, mode: int = 0o644) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _write_chunk(
-    store: Store | StoreReader, secrets: RoundSecrets, task: PublishTask
-) -> list[tuple[str, str]]:
-    from prover.build import inclusion_proof  # the one assembler of a user's proof
+def read_chunk(db: Any, secrets: RoundSecrets, height: int, lo: int, hi: int) -> ChunkData:
+    """The rows of the users with lo <= leaf index < hi, their paths' nodes and leaf salts."""
+    users = users_in_range(db, lo, hi)
+    nodes = nodes_in_range(db, lo, hi, height) if users else {}
+    return ChunkData(users, nodes, [secrets.leaf_salt(uid) for _k, uid, _li, _p in users])
 
+
+def proof_json(
+    params: Params,
+    params_json: dict[str, Any],
+    round_id: str,
+    user: UserData,
+    salt: bytes,
+    nodes: dict[tuple[int, int], NodeData],
+) -> bytes:
+    """A user's proof file: `InclusionProof.to_json_bytes()` of the proof that
+    prover.build.inclusion_proof assembles, made from the stored bytes."""
+    _key, uid, leaf_index, path_proof = user
+    H, K = params.height, params.k
+    leaf = nodes.get((H, leaf_index))
+    if leaf is None:
+        raise ParameterError("store is missing the user's leaf")
+    opening = leaf[2]
+    siblings = []
+    node_proofs = []
+    j = leaf_index
+    for depth in range(H, 0, -1):
+        node = nodes.get((depth, j ^ 1))
+        if node is None:
+            raise ParameterError(f"store is missing node ({depth}, {j ^ 1})")
+        h, cb, _op, proof = node
+        siblings.append(
+            {"commitments": [cb[33 * k : 33 * k + 33].hex() for k in range(K)], "hash": h.hex()}
+        )
+        if params.mode == "per-node":
+            if proof is None:
+                raise ParameterError(f"store is missing the proof of node ({depth}, {j ^ 1})")
+            node_proofs.append(proof.hex())
+        j >>= 1
+    doc: dict[str, Any] = {
+        "format": INCLUSION_FORMAT,
+        "leaf": {
+            "balances": [int.from_bytes(opening[48 * k : 48 * k + 16], "big") for k in range(K)],
+            "blindings": [
+                (int.from_bytes(opening[48 * k + 16 : 48 * k + 48], "big") % N)
+                .to_bytes(32, "big")
+                .hex()
+                for k in range(K)
+            ],
+            "index": leaf_index,
+            "salt": salt.hex(),
+        },
+        "params": params_json,
+        "round": round_id,
+        "siblings": siblings,
+        "user_id": uid,
+    }
+    if params.mode == "aggregated":
+        if path_proof is None:
+            raise ParameterError("store is missing the user's path proof")
+        doc["path_proof"] = path_proof.hex()
+    else:
+        doc["node_proofs"] = node_proofs
+    # = verifier.formats.canonical + newline, as InclusionProof.to_json_bytes
+    return (
+        json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    ).encode()
+
+
+def chunk_files(task: PublishTask, data: ChunkData) -> Iterator[tuple[bytes, bytes]]:
+    """(user_key, file bytes) of the chunk's users."""
+    pj = task.params.to_json()
+    for user, salt in zip(data.users, data.salts, strict=True):
+        yield user[0], proof_json(task.params, pj, task.round_id, user, salt, data.nodes)
+
+
+def _write(folder: Path, files: Iterator[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     out = []
-    folder = Path(task.proofs_dir)
-    for key in task.keys:
-        proof = inclusion_proof(store, secrets, task.params, task.round_id, key)
-        name = f"{key.hex()}.json"
-        out.append((name, write_file(folder / name, proof.to_json_bytes(), 0o600)))
+    for key, raw in files:
+        write_file(folder / f"{key.hex()}.json", raw, 0o600)
+        out.append((key, hashlib.sha256(raw).digest()))
     return out
 
 
-def run_publish(task: PublishTask) -> tuple[bytes, list[tuple[str, str]]]:
-    """In a forked local worker: write the chunk's files; (first key, [(name, digest)])."""
+def run_publish(task: PublishTask) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
+    """In a worker: write the chunk's files; ([(user_key, sha256)] written, [(user_key, file
+    bytes)] left for the coordinator to write)."""
+    folder = Path(task.proofs_dir)
+    if task.data is not None:  # Dask
+        files = chunk_files(task, task.data)
+        if task.probe is not None and (folder / task.probe).exists():
+            return _write(folder, files), []
+        return [], list(files)
     secrets = proving._inherited
-    if secrets is None:
+    if secrets is None or task.store is None:
         raise RuntimeError("publish task without secrets (workers must fork from the build)")
     reader = StoreReader(task.store)
     try:
-        return task.keys[0], _write_chunk(reader, secrets, task)
+        data = read_chunk(reader.db, secrets, task.params.height, task.lo, task.hi)
     finally:
         reader.close()
-
-
-def _chunks(keys: Sequence[bytes], size: int) -> Iterator[tuple[bytes, ...]]:
-    for i in range(0, len(keys), size):
-        yield tuple(keys[i : i + size])
+    return _write(folder, chunk_files(task, data)), []
 
 
 def write_user_proofs(
@@ -87,25 +189,46 @@ def write_user_proofs(
 ) -> Iterator[tuple[str, str]]:
     """Write every user's proof file; yield (file name, SHA-256 hex) in user-key order.
     `advance(n)` is called as n more files are written."""
-    keys = list(store.all_user_keys())
-    local = pool.dask is None and pool.workers > 1
-    size = max(1, min(CHUNK, -(-len(keys) // (4 * pool.workers))))
-    tasks = [
-        PublishTask(str(store.path), str(proofs_dir), params, round_id, chunk)
-        for chunk in _chunks(keys, size)
-    ]
-    if not local:
-        for task in tasks:
-            done = _write_chunk(store, secrets, task)
-            advance(len(done))
-            yield from done
-        return
-    results: dict[bytes, list[tuple[str, str]]] = {}
-    order = [t.keys[0] for t in tasks]
-    nxt = 0
-    for first, done in pool.imap_unordered(run_publish, tasks):
-        results[first] = done
-        advance(len(done))
-        while nxt < len(order) and order[nxt] in results:
-            yield from results.pop(order[nxt])
-            nxt += 1
+    users = store.count_users()
+    size = max(1, min(CHUNK, -(-users // (4 * pool.workers))))
+    ranges = list(store.leaf_boundaries(size))  # a few per worker: small
+    store.begin()
+    store.clear_files()
+    store.commit()
+    folder = str(proofs_dir)
+    if pool.dask is None and pool.workers == 1:
+        for lo, hi in ranges:
+            task = PublishTask(None, folder, params, round_id, lo, hi)
+            data = read_chunk(store.db, secrets, params.height, lo, hi)
+            done = _write(proofs_dir, chunk_files(task, data))
+            _record(store, done, advance)
+    else:
+        probe: str | None = None
+        if pool.dask is not None:
+            probe = f".probe-{os.urandom(8).hex()}"
+            (proofs_dir / probe).touch(0o600)
+
+        def tasks() -> Iterator[PublishTask]:
+            for lo, hi in ranges:
+                if pool.dask is None:
+                    yield PublishTask(str(store.path), folder, params, round_id, lo, hi)
+                else:
+                    data = read_chunk(store.db, secrets, params.height, lo, hi)
+                    yield PublishTask(None, folder, params, round_id, lo, hi, data, probe)
+
+        try:
+            for done, left in pool.imap_unordered(run_publish, tasks()):
+                done += _write(proofs_dir, iter(left))
+                _record(store, done, advance)
+        finally:
+            if probe is not None:
+                (proofs_dir / probe).unlink(missing_ok=True)
+    for key, digest in store.files():
+        yield f"{key.hex()}.json", digest.hex()
+
+
+def _record(store: Store, done: list[tuple[bytes, bytes]], advance: Callable[[int], None]) -> None:
+    store.begin()
+    store.add_files(done)
+    store.commit()
+    advance(len(done))

@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS nodes (
     proof BLOB,
     PRIMARY KEY (depth, idx)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS files (
+    user_key BLOB PRIMARY KEY,
+    sha256 BLOB NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tops (
     subtree INTEGER PRIMARY KEY,
     depth INTEGER NOT NULL,
@@ -80,6 +84,16 @@ class _Reads:
         if row is None:
             return None
         return row[0], un_ix(row[1]), row[2], row[3]
+
+    def users_in_range(self, lo: int, hi: int) -> list[tuple[bytes, str, int, bytes | None]]:
+        """(user_key, user_id, leaf index, path proof) with lo <= leaf index < hi, in order."""
+        return users_in_range(self.db, lo, hi)
+
+    def nodes_in_range(
+        self, lo: int, hi: int, height: int
+    ) -> dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]]:
+        """The leaves in [lo, hi) and every node on or beside their paths (nodes_in_range)."""
+        return nodes_in_range(self.db, lo, hi, height)
 
     def get_nodes(
         self, positions: list[tuple[int, int]]
@@ -166,18 +180,7 @@ class Store(_Reads):
         self, lo: int = 0, hi: int | None = None
     ) -> Iterator[tuple[bytes, str, int, bytes]]:
         """(user_key, user_id, leaf index, balances) with lo <= leaf index < hi, in index order."""
-        if hi is None:
-            cur = self.db.execute(
-                "SELECT user_key, user_id, leaf_index, balances FROM users "
-                "WHERE leaf_index >= ? ORDER BY leaf_index",
-                (ix(lo),),
-            )
-        else:
-            cur = self.db.execute(
-                "SELECT user_key, user_id, leaf_index, balances FROM users "
-                "WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
-                (ix(lo), ix(hi)),
-            )
+        cur = leaf_range(self.db, "user_key, user_id, leaf_index, balances", lo, hi)
         for key, uid, li, bal in cur:
             yield key, uid, un_ix(li), bal
 
@@ -194,6 +197,36 @@ class Store(_Reads):
     def set_user_proofs(self, rows: Iterable[tuple[bytes, bytes]]) -> None:
         """rows: (proof, user_key)."""
         self.db.executemany("UPDATE users SET proof = ? WHERE user_key = ?", rows)
+
+    def leaf_boundaries(self, size: int) -> Iterator[tuple[int, int]]:
+        """[lo, hi) leaf-index ranges of `size` users each (the last may hold fewer), in order,
+        streamed: every user is in exactly one range."""
+        lo: int | None = None
+        count = 0
+        last = 0
+        for (li,) in self.db.execute(
+            "SELECT leaf_index FROM users WHERE leaf_index IS NOT NULL ORDER BY leaf_index"
+        ):
+            last = un_ix(li)
+            if lo is None:
+                lo = last
+            count += 1
+            if count == size:
+                yield lo, last + 1
+                lo, count = None, 0
+        if lo is not None:
+            yield lo, last + 1
+
+    def clear_files(self) -> None:
+        self.db.execute("DELETE FROM files")
+
+    def add_files(self, rows: Iterable[tuple[bytes, bytes]]) -> None:
+        """rows: (user_key, SHA-256 of the user's published proof file)."""
+        self.db.executemany("INSERT INTO files (user_key, sha256) VALUES (?, ?)", rows)
+
+    def files(self) -> Iterator[tuple[bytes, bytes]]:
+        """(user_key, SHA-256) of the written proof files, in user-key order, streamed."""
+        yield from self.db.execute("SELECT user_key, sha256 FROM files ORDER BY user_key")
 
     def count_users(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM users").fetchone()[0])
@@ -350,6 +383,50 @@ def nodes_at(
     return {(d, un_ix(i)): (h, c, o, p) for d, i, h, c, o, p in rows}
 
 
+def leaf_range(db: sqlite3.Connection, columns: str, lo: int, hi: int | None) -> sqlite3.Cursor:
+    """SELECT `columns` FROM users with lo <= leaf index < hi (None or 2^64: no bound), in
+    index order."""
+    if hi is None or hi >> 64:
+        return db.execute(
+            f"SELECT {columns} FROM users WHERE leaf_index >= ? ORDER BY leaf_index",  # noqa: S608
+            (ix(lo),),
+        )
+    return db.execute(
+        f"SELECT {columns} FROM users WHERE leaf_index >= ? AND leaf_index < ? "  # noqa: S608
+        "ORDER BY leaf_index",
+        (ix(lo), ix(hi)),
+    )
+
+
+def users_in_range(
+    db: sqlite3.Connection, lo: int, hi: int
+) -> list[tuple[bytes, str, int, bytes | None]]:
+    """(user_key, user_id, leaf index, path proof) with lo <= leaf index < hi, in index order."""
+    rows = leaf_range(db, "user_key, user_id, leaf_index, proof", lo, hi)
+    return [(k, u, un_ix(li), p) for k, u, li, p in rows]
+
+
+def nodes_in_range(
+    db: sqlite3.Connection, lo: int, hi: int, height: int
+) -> dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]]:
+    """(hash, commitments, opening, proof) of the leaves in [lo, hi) and of every node on or
+    beside their paths below the root, by (depth, index): one range query per depth. For a
+    contiguous range of leaves these are about all the nodes in the ranges (ancestors and their
+    siblings), so the paths of many users are read with `height` queries."""
+    out: dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]] = {}
+    query = (
+        "SELECT idx, hash, commitments, opening, proof FROM nodes "
+        "WHERE depth = ? AND idx >= ? AND idx <= ?"
+    )
+    for depth in range(height, 0, -1):
+        shift = height - depth
+        first = (lo >> shift) & ~1  # the left sibling of the first ancestor
+        last = ((hi - 1) >> shift) | 1  # the right sibling of the last one
+        for i, h, c, o, p in db.execute(query, (depth, ix(first), ix(last))):
+            out[depth, un_ix(i)] = (h, c, o, p)
+    return out
+
+
 def open_read_only(path: str | os.PathLike[str]) -> sqlite3.Connection:
     """A read-only connection of its own to a store (for workers: a connection is never shared
     across a fork)."""
@@ -363,19 +440,7 @@ def read_leaves(
     read-only connection of its own (open_read_only)."""
     db = open_read_only(path)
     try:
-        if hi is None or hi >> 64:
-            cur = db.execute(
-                "SELECT user_id, leaf_index, balances FROM users WHERE leaf_index >= ? "
-                "ORDER BY leaf_index",
-                (ix(lo),),
-            )
-        else:
-            cur = db.execute(
-                "SELECT user_id, leaf_index, balances FROM users "
-                "WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
-                (ix(lo), ix(hi)),
-            )
-        for uid, li, bal in cur:
+        for uid, li, bal in leaf_range(db, "user_id, leaf_index, balances", lo, hi):
             yield uid, un_ix(li), unpack_balances(bal)
     finally:
         db.close()

@@ -2,7 +2,10 @@
 
 Leaves arrive in leaf-index order and are folded into the tree by a streaming builder that
 keeps at most one pending node per depth: memory is O(H) whatever the number of users, and
-every node (real or padding) goes straight to the store with its private opening.
+every node (real or padding) goes straight to the store with its private opening. A build's
+workers build their subtrees (about 2,048 users at most each, choose_top_depth) a level at a
+time instead (build_subtree): the same nodes, with batched commitments, derivations and
+point additions.
 
     leaf:    C_a = Com(v_a, b_a), b_a and salt derived from the master secret, the round and id
     padding: C_a = Com(0, r_a), r_a and its hash derived from the secret, the round and position
@@ -19,12 +22,22 @@ from typing import Any
 
 import numpy as np
 
-from circuits.errors import ParameterError
+from circuits.errors import FormatError, ParameterError
 from circuits.generators import pedersen_h
 from circuits.group import N, Point, msm, register_fixed_base
-from circuits.merkle import framed, framed_hash, leaf_hash, node_hash_raw, padding_hash
-from circuits.pedersen import commit_many
+from circuits.group.params import P
+from circuits.merkle import (
+    TAG_NODE,
+    TAG_PADDING,
+    framed,
+    framed_hash,
+    leaf_hash,
+    node_hash_raw,
+    padding_hash,
+)
+from circuits.pedersen import commit_many, commit_many_affine
 from prover.secrets import MasterSecret
+from prover.store import NodeRow
 from verifier.formats import canonical
 from verifier.ids import user_key, validate_round_id
 
@@ -49,6 +62,13 @@ def inputs_digest(data_digest: bytes, params: dict[str, Any], round_up: bool) ->
     first build (the difference of two roots reveals nothing), and a rebuild from the same
     data is byte-identical (in any line order)."""
     return framed_hash(TAG_INPUTS, data_digest, canonical(params), bytes([bool(round_up)]))
+
+
+def _expand_scalar(hm: Callable[[bytes], bytes], info: bytes) -> int:
+    """RoundSecrets._scalar from the HMAC `hm`: HKDF-Expand's T(1) || T(2) of `info`, mod n
+    (0 becomes 1)."""
+    t1 = hm(info + b"\x01")
+    return int.from_bytes(t1 + hm(t1 + info + b"\x02"), "big") % N or 1
 
 
 class RoundSecrets:
@@ -140,6 +160,59 @@ class RoundSecrets:
     def pad_hash(self, depth: int, index: int) -> bytes:
         return padding_hash(depth, index, self.pad_salt(depth, index))
 
+    def _hmac(self) -> Callable[[bytes], bytes] | None:
+        """HMAC-SHA256(prk, msg) from the keyed states (None without them)."""
+        if self._prk is None:
+            return None
+        inner, outer = self._prk
+
+        def hm(msg: bytes) -> bytes:
+            h = inner.copy()
+            h.update(msg)
+            o = outer.copy()
+            o.update(h.digest())
+            out: bytes = o.digest()
+            return out
+
+        return hm
+
+    def leaf_material(self, uids: Sequence[str]) -> list[tuple[list[int], bytes]]:
+        """[(leaf_blindings(uid), leaf_salt(uid))]: the same bytes, fewer Python calls (the
+        HKDF-Expand blocks T(1), T(2) of each info string, written out)."""
+        hm = self._hmac()
+        if hm is None:
+            return [(self.leaf_blindings(u), self.leaf_salt(u)) for u in uids]
+        pb = framed(L_LEAF_BLINDING) + self._prefix
+        ps = framed(L_LEAF_SALT) + self._prefix
+        assets = [b"\0\0\0\x01" + bytes([a]) for a in range(self._k)]
+        out = []
+        for uid in uids:
+            u = uid.encode()
+            part = struct.pack(">I", len(u)) + u
+            blindings = [_expand_scalar(hm, pb + part + a) for a in assets]
+            out.append((blindings, hm(ps + part + b"\x01")))
+        return out
+
+    def pad_material(self, positions: Sequence[tuple[int, int]]) -> list[tuple[list[int], bytes]]:
+        """[(pad_blindings(d, i), pad_hash(d, i))] for (d, i) in positions: the same bytes,
+        fewer Python calls (as leaf_material)."""
+        hm = self._hmac()
+        if hm is None:
+            return [(self.pad_blindings(d, i), self.pad_hash(d, i)) for d, i in positions]
+        pb = framed(L_PAD_BLINDING) + self._prefix + b"\0\0\0\x09"
+        ps = framed(L_PAD_HASH) + self._prefix + b"\0\0\0\x09"
+        ph = framed(TAG_PADDING) + b"\0\0\0\x09"
+        assets = [b"\0\0\0\x01" + bytes([a]) for a in range(self._k)]
+        pack = struct.Struct(">BQ").pack
+        sha = hashlib.sha256
+        out = []
+        for d, i in positions:
+            pos = pack(d, i)
+            blindings = [_expand_scalar(hm, pb + pos + a) for a in assets]
+            salt = hm(ps + pos + b"\x01")
+            out.append((blindings, sha(ph + pos + b"\0\0\0\x20" + salt).digest()))
+        return out
+
     def proof_entropy(self, kind: bytes, depth: int, index: int) -> bytes:
         """Entropy for a range proof's blinding RNG: secret-derived, so reruns are
         byte-identical; mixed by the transcript RNG with the transcript and the witness."""
@@ -188,14 +261,17 @@ class DerivedSecrets:
         top_depth: int,
     ) -> DerivedSecrets:
         """leaves: (user id, leaf index) of one subtree's users, in index order."""
-        leaf_part = {
-            uid: (secrets.leaf_blindings(uid), secrets.leaf_salt(uid)) for uid, _ in leaves
-        }
-        pads = {
-            (d, i): (secrets.pad_blindings(d, i), secrets.pad_hash(d, i))
-            for d, i in padding_positions([li for _, li in leaves], height, top_depth)
-        }
+        uids = [uid for uid, _ in leaves]
+        leaf_part = dict(zip(uids, secrets.leaf_material(uids), strict=True))
+        positions = padding_positions([li for _, li in leaves], height, top_depth)
+        pads = dict(zip(positions, secrets.pad_material(positions), strict=True))
         return cls(secrets.round_id, secrets._k, leaf_part, pads)
+
+    def leaf_material(self, uids: Sequence[str]) -> list[tuple[list[int], bytes]]:
+        return [self._leaves[u] for u in uids]
+
+    def pad_material(self, positions: Sequence[tuple[int, int]]) -> list[tuple[list[int], bytes]]:
+        return [self._pads[p] for p in positions]
 
     def leaf_blindings(self, uid: str) -> list[int]:
         return list(self._leaves[uid][0])
@@ -465,6 +541,141 @@ def merge_tops(maker: TreeMaker, tops: list[Node], top_depth: int, sink: Sink) -
         builder._push(node)
     (root,) = builder.finish()
     return root
+
+
+#: A node of build_subtree: (index, hash, commitments bytes, K affine points, values, blindings).
+_Level = tuple[int, bytes, bytes, list[tuple[int, int]], list[int], list[int]]
+
+
+def _compressed(pt: tuple[int, int]) -> bytes:
+    x, y = pt
+    return bytes([2 + (y & 1)]) + x.to_bytes(32, "big")
+
+
+def add_affine_many(
+    pairs: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+) -> list[tuple[int, int]]:
+    """[a + b for a, b in pairs] in affine coordinates with one field inversion for all
+    (Montgomery's batch inversion). a = +-b (a doubling, or the identity) goes through Point
+    arithmetic (which refuses to encode the identity: FormatError)."""
+    n = len(pairs)
+    dxs = [(b[0] - a[0]) % P for a, b in pairs]
+    prefix = [0] * n
+    acc = 1
+    for j, d in enumerate(dxs):
+        prefix[j] = acc
+        if d:
+            acc = acc * d % P
+    inv = pow(acc, -1, P)
+    out: list[tuple[int, int]] = [(0, 0)] * n
+    for j in range(n - 1, -1, -1):
+        d = dxs[j]
+        (x1, y1), (x2, y2) = pairs[j]
+        if not d:
+            s = Point.from_affine(x1, y1) + Point.from_affine(x2, y2)
+            out[j] = Point.from_bytes(s.to_bytes()).affine()  # type: ignore[assignment]
+            continue
+        lam = (y2 - y1) * (inv * prefix[j]) % P
+        inv = inv * d % P
+        x3 = (lam * lam - x1 - x2) % P
+        out[j] = (x3, (lam * (x1 - x3) - y1) % P)
+    return out
+
+
+def build_subtree(
+    secrets: RoundSecrets | DerivedSecrets,
+    height: int,
+    assets: int,
+    top_depth: int,
+    leaves: Sequence[tuple[str, int, Sequence[int]]],
+) -> tuple[list[NodeRow], tuple[int, int, bytes, bytes, bytes]]:
+    """The node rows (node_row) of the subtree over `leaves` (user id, leaf index, balances;
+    increasing indices, all under one node at `top_depth`) and its top node (depth, index,
+    hash, commitments, opening): the nodes StreamingBuilder(top_depth) makes, computed a level
+    at a time. Leaf and padding commitments are one native batch; a parent's commitments are
+    its children's sums, added in affine coordinates with one inversion per level."""
+    K, H = assets, height
+    if not leaves:
+        raise ValueError("a subtree needs at least one leaf")
+    positions = padding_positions([li for _u, li, _b in leaves], H, top_depth)
+    leaf_mat = secrets.leaf_material([uid for uid, _li, _b in leaves])
+    pad_mat = secrets.pad_material(positions)
+    values: list[int] = []
+    blindings: list[int] = []
+    for (_uid, _li, bal), (bl, _salt) in zip(leaves, leaf_mat, strict=True):
+        values += bal
+        blindings += bl
+    for bl, _hash in pad_mat:
+        values += [0] * K
+        blindings += bl
+    points = commit_many_affine(values, blindings)
+    if any(pt is None for pt in points):
+        raise FormatError("the identity has no encoding")  # as Point.to_bytes would
+    pts: list[tuple[int, int]] = points  # type: ignore[assignment]
+    round_id = secrets.round_id
+    real: list[_Level] = []
+    for j, ((uid, li, bal), (bl, salt)) in enumerate(zip(leaves, leaf_mat, strict=True)):
+        ps = pts[j * K : (j + 1) * K]
+        h = leaf_hash(round_id, uid, salt)
+        real.append((li, h, b"".join(map(_compressed, ps)), ps, list(bal), bl))
+    pads: dict[int, list[_Level]] = {}
+    base = len(leaves) * K
+    zeros = [0] * K
+    for j, ((d, i), (bl, h)) in enumerate(zip(positions, pad_mat, strict=True)):
+        ps = pts[base + j * K : base + (j + 1) * K]
+        pads.setdefault(d, []).append((i, h, b"".join(map(_compressed, ps)), ps, zeros, bl))
+    rows: list[NodeRow] = []
+    node_prefix = framed(TAG_NODE)
+    lc = struct.pack(">I", 33 * K)
+    lh = struct.pack(">I", 32)
+    sha = hashlib.sha256
+    pack_ix = struct.Struct(">Q").pack
+    for d in range(H, top_depth, -1):
+        level_pads = pads.get(d, [])
+        is_pad = {n[0] for n in level_pads}
+        level = sorted(real + level_pads)
+        if len(level) % 2:
+            raise RuntimeError("a level of the subtree is not made of sibling pairs")
+        pairs: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        for j in range(0, len(level), 2):
+            left, right = level[j], level[j + 1]
+            if left[0] & 1 or right[0] != left[0] + 1:
+                raise RuntimeError("a level of the subtree is not made of sibling pairs")
+            lp, rp = left[0] in is_pad, right[0] in is_pad
+            both = not lp and not rp
+            for node, padding in ((left, lp), (right, rp)):
+                rows.append(
+                    (
+                        d,
+                        pack_ix(node[0]),
+                        node[1],
+                        node[2],
+                        pack_opening(node[4], node[5]),
+                        int(both or padding),
+                    )
+                )
+            pairs += zip(left[3], right[3], strict=True)
+        sums = add_affine_many(pairs)
+        real = []
+        for j in range(0, len(level), 2):
+            left, right = level[j], level[j + 1]
+            ps = sums[(j // 2) * K : (j // 2 + 1) * K]
+            # node_hash_raw(left C, right C, left h, right h), framed inline
+            h = sha(
+                node_prefix + lc + left[2] + lc + right[2] + lh + left[1] + lh + right[1]
+            ).digest()
+            real.append(
+                (
+                    left[0] >> 1,
+                    h,
+                    b"".join(map(_compressed, ps)),
+                    ps,
+                    [a + b for a, b in zip(left[4], right[4], strict=True)],
+                    [(a + b) % N for a, b in zip(left[5], right[5], strict=True)],
+                )
+            )
+    (top,) = real
+    return rows, (top_depth, top[0], top[1], top[2], pack_opening(top[4], top[5]))
 
 
 def node_row(node: Node, needs_proof: bool) -> tuple[int, bytes, bytes, bytes, bytes, int]:

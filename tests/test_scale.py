@@ -104,6 +104,25 @@ def test_fast_derivations_equal_master_derive() -> None:
     assert rs.fingerprint() == master.derive(b"fingerprint", ROUND, INPUTS, length=16).hex()
     with pytest.raises(TypeError):
         __import__("pickle").dumps(rs)
+    # the batched derivations of the tree builder: the same values
+    uids = ["ü", "user-1", "x" * 256]
+    assert rs.leaf_material(uids) == [(rs.leaf_blindings(u), rs.leaf_salt(u)) for u in uids]
+    pos = [(32, 2**32 - 1), (1, 0), (64, 2**64 - 1)]
+    assert rs.pad_material(pos) == [(rs.pad_blindings(d, i), rs.pad_hash(d, i)) for d, i in pos]
+
+
+def test_add_affine_many() -> None:
+    from circuits.errors import FormatError
+    from circuits.group import Point
+    from prover.tree import add_affine_many
+
+    g = Point.generator()
+    pts = [g * 3, g * 5, g * 7, g * 7]
+    aff = [p.affine() for p in pts]
+    sums = add_affine_many([(aff[0], aff[1]), (aff[2], aff[3]), (aff[1], aff[0])])
+    assert sums == [(g * 8).affine(), (g * 14).affine(), (g * 8).affine()]  # a doubling too
+    with pytest.raises(FormatError, match="identity"):
+        add_affine_many([(aff[0], (-pts[0]).affine())])
 
 
 def test_bumped_positions_equal_assign_positions() -> None:
@@ -162,7 +181,7 @@ def test_derived_secrets_build_the_same_subtree() -> None:
         for uid, li, bal in leaves:
             b.add_leaf(maker.leaf(uid, li, list(bal)))
         (local_top,) = b.finish()
-    assert remote.rows == local_rows
+    assert sorted(remote.rows) == sorted(local_rows)  # the store sorts them
     assert remote.top[2] == local_top.hash and remote.top[:2] == (top, 3)
 
 

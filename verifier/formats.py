@@ -353,7 +353,8 @@ class InclusionProof:
         return out
 
     def to_json_bytes(self) -> bytes:
-        return dumps(self.to_json())
+        """The proof file: compact canonical JSON and a newline (docs/PROTOCOL.md 8.1)."""
+        return canonical(self.to_json()) + b"\n"
 
     def to_binary(self) -> bytes:
         """Compact encoding (docs/PROTOCOL.md, "Binary inclusion proof")."""
