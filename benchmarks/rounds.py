@@ -241,7 +241,7 @@ class ProofSampler:
 
 # --- one point, measured -----------------------------------------------------------------------
 
-_INDEX = re.compile(rb'"index": (\d+)')
+_INDEX = re.compile(rb'"index": ?(\d+)')
 
 
 def find_proofs(proofs_dir: Path, leaves: Sequence[int], k: int) -> dict[int, bytes]:
