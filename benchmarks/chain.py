@@ -8,7 +8,9 @@ list the W wallets under ETH and under USDT (2W EIP-191 signatures, made with et
 `solvency-verify statement S` is run in process `--repeat` times without and with `--eth-rpc`
 (the whole command: parse, root proof, signatures of the statement and of every wallet,
 solvency proofs; with the node, also the block hashes, `decimals()` and the 2W balances read in
-JSON-RPC batches of 100). Also `solvency-verify reserves` (signatures and chain only).
+JSON-RPC batches of 100), and with `--eth-rpc --anchor-tx T` (the round declares an anchor, sent
+untimed with `solvency-prove anchor`: also the anchor transaction rebuilt, hashed, its sender
+recovered, its receipt and block). Also `solvency-verify reserves` (signatures and chain only).
 
 Medians with min and max, in ms and in units (one libsecp256k1 variable-base scalar
 multiplication, measured in the same run). Rows go to <results>/chain.csv with provenance.
@@ -39,6 +41,7 @@ COLUMNS = (
     "wallets",
     "command",
     "eth_rpc",
+    "anchor_tx",
     "median_ms",
     "min_ms",
     "max_ms",
@@ -63,14 +66,25 @@ def _quiet(argv: list[str]) -> int:
         return verify_main(argv)
 
 
-def _round(anvil: Any, wallets: int, base: Path) -> Path:
+def _round(anvil: Any, wallets: int, base: Path) -> tuple[Path, str]:
+    """The round's statement (with an anchor declared) and its anchor transaction's hash."""
+    from tests.anvil_node import ANVIL_CHAIN_ID, DEV_ACCOUNT, DEV_KEY
     from tests.chain_rounds import build_chain_round, fund_wallets, signed_reserves
-    from tests.solvency_rounds import ROUND
+    from tests.solvency_rounds import ROUND, prove, write_secret
 
     wei = [2 * 10**18 + i for i in range(wallets)]
     usdt = [20_000_000_000 + i for i in range(wallets)]  # 20,000 USDT each: above the liabilities
     state = fund_wallets(anvil, wei, usdt, transfers=False)
-    return build_chain_round(base, signed_reserves(state, ROUND)).statement
+    anchor = ("--anchor-address", DEV_ACCOUNT, "--anchor-chain-id", str(ANVIL_CHAIN_ID))
+    rnd = build_chain_round(base, signed_reserves(state, ROUND), extra=anchor)
+    key = write_secret(base / "anchor.key", DEV_KEY)
+    sent = prove(
+        "anchor", "--round-dir", str(rnd.dir), "--from", DEV_ACCOUNT,
+        "--eth-rpc", anvil.url, "--key", str(key),
+    )  # fmt: skip
+    if sent.rc != 0:
+        raise SystemExit(f"the anchor was not sent: {sent.text}")
+    return rnd.statement, sent.stdout.strip()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,13 +103,25 @@ def run(args: argparse.Namespace) -> int:
             anvil = Anvil(binary)
             try:
                 with tempfile.TemporaryDirectory() as tmp:
-                    st = str(_round(anvil, wallets, Path(tmp)))
+                    path, tx = _round(anvil, wallets, Path(tmp))
+                    st, url = str(path), anvil.url
                     points = [
-                        ("statement", False, ["statement", st]),
-                        ("statement", True, ["statement", st, "--eth-rpc", anvil.url]),
-                        ("reserves", True, ["reserves", "--statement", st, "--eth-rpc", anvil.url]),
+                        ("statement", False, False, ["statement", st]),
+                        ("statement", True, False, ["statement", st, "--eth-rpc", url]),
+                        (
+                            "statement",
+                            True,
+                            True,
+                            ["statement", st, "--eth-rpc", url, "--anchor-tx", tx],
+                        ),
+                        (
+                            "reserves",
+                            True,
+                            False,
+                            ["reserves", "--statement", st, "--eth-rpc", url],
+                        ),
                     ]
-                    for command, rpc, argv in points:
+                    for command, rpc, anchored, argv in points:
                         if _quiet(argv) != 0:
                             raise SystemExit(f"{argv[0]} did not verify")
                         t = measure(lambda argv=argv: _quiet(argv), args.repeat, clock=args.clock)
@@ -104,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
                                 "wallets": wallets,
                                 "command": command,
                                 "eth_rpc": int(rpc),
+                                "anchor_tx": int(anchored),
                                 "median_ms": f"{t.median * 1e3:.1f}",
                                 "min_ms": f"{t.low * 1e3:.1f}",
                                 "max_ms": f"{t.high * 1e3:.1f}",
