@@ -169,3 +169,23 @@ def test_a_record_that_is_not_the_anchor_stops_the_build(
     assert out.rc == 2, out.text
     assert str(record) in out.stderr and message in out.stderr, out.stderr
     assert "Traceback" not in out.text and not (tmp_path / "site").exists()
+
+
+def test_the_anchor_box_fits_phone_and_desktop(made: AnchoredSite) -> None:
+    """In Chromium (skipped without it, as the other browser tests): no sideways scroll."""
+    from test_site_browser import CHROMIUM, CHROMIUM_ARGS, _need_browser, no_sideways_scroll
+
+    from prover.site.local import serve
+
+    sync_playwright = _need_browser()
+    slug = made.anchored.statement_json()["round"]
+    with serve(made.site) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page()
+            for path, name in (("index.html", "anchor-index"), (f"rounds/{slug}/", "anchor-round")):
+                page.goto(base + path)
+                assert page.inner_text("#anchor") == "On-chain anchor"
+                no_sideways_scroll(page, name)
+        finally:
+            browser.close()
