@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import rlp as pyrlp  # independent decoder of the signed bytes (builds the node's JSON object)
 from eth_account import Account
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from circuits.errors import FormatError, VerificationError
 from circuits.group import N
@@ -220,3 +222,36 @@ def test_contradictory_node_objects() -> None:
         from_rpc({k: v for k, v in obj.items() if k != "maxFeePerGas"}, "node")
     with pytest.raises(NodeResponseError, match="expected a hex quantity"):
         from_rpc(obj | {"nonce": "0x07"}, "node")
+
+
+@settings(max_examples=300, deadline=None)
+@given(hst.binary(max_size=300))
+def test_random_bytes_only_raise_format_errors(data: bytes) -> None:
+    try:
+        decode_raw(data)
+    except FormatError:  # UnsupportedTransactionError included
+        pass
+
+
+RAW = {kind: sign(kind)[0] for kind in KINDS}
+
+
+@settings(max_examples=300, deadline=None)
+@given(hst.sampled_from(KINDS), hst.data())
+def test_one_changed_byte_is_refused_or_changes_the_hash(kind: str, data: hst.DataObject) -> None:
+    """Tamper one byte of a signed transaction: it no longer decodes, or it is another
+    transaction (another hash), whose recovered sender is not the signer or raises."""
+    raw = bytearray(RAW[kind])
+    i = data.draw(hst.integers(0, len(raw) - 1))
+    raw[i] ^= data.draw(hst.integers(1, 255))
+    try:
+        tx = decode_raw(bytes(raw))
+    except FormatError:
+        return
+    assert tx.hash() != sign(kind)[1]
+    try:
+        sender = tx.sender()
+    except VerificationError:
+        return
+    if sender == bytes.fromhex(ACCOUNT.address[2:]):  # only a field outside the signed digest
+        assert tx.signing_digest() == decode_raw(RAW[kind]).signing_digest()
