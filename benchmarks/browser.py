@@ -6,7 +6,8 @@ drives Debian's Chromium with Playwright (`pip install -e '.[browser]'`, `apt-ge
 chromium`). Measured, as medians over `--repeat` runs:
 
 - page ready: from navigation to the verifier loaded (Pyodide, the bundle, the generator
-  table and the statement), in a fresh browser context each time (nothing cached);
+  table and the statement), in a fresh browser context each time (nothing cached), with the
+  time by which Pyodide had started and the verifier was imported;
 - verification in the browser of one user's proof of each round: the page's own timing of
   `verifier.web.inclusion` (Python under WebAssembly) and the wall time from the click;
 - the same proofs through `solvency-verify inclusion` as a fresh process: on the default
@@ -43,6 +44,8 @@ from prover.layout import RoundLayout
 
 NAME = "browser"
 PURE = {"ZKSOLVENCY_BACKEND": "python", "ZKSOLVENCY_GMPY2": "0"}
+#: The page's boot steps (verify.js, window.zkSolvency.steps): seconds from its start to each.
+BOOT_STEPS = {"pyodide": "Pyodide started", "imported": "verifier imported"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -145,15 +148,20 @@ def run(args: argparse.Namespace) -> int:
             rows.append(_stats(f"verify {name}", where, times, unit))
     with serve(site) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-        ready = []
+        ready: list[float] = []
+        steps: dict[str, list[float]] = {}
         for _ in range(args.repeat):
             ctx = browser.new_context()
             page = ctx.new_page()
             page.goto(base + "verify.html")
             page.wait_for_function("window.zkSolvency && window.zkSolvency.ready", timeout=600_000)
             ready.append(page.evaluate("window.zkSolvency.readySeconds"))
+            for step, at in page.evaluate("window.zkSolvency.steps").items():
+                steps.setdefault(step, []).append(at)
             ctx.close()
         rows.append(_stats("page ready (Pyodide and packages)", "Chromium", ready, unit))
+        for step, what in BOOT_STEPS.items():
+            rows.append(_stats(f"page ready: {what}", "Chromium", steps[step], unit))
         for name, (rid, proof, uid) in proofs.items():
             page = browser.new_page()
             page.goto(base + f"rounds/{rid}/verify.html")

@@ -202,15 +202,57 @@ def test_the_site_ships_noble_hashes_with_its_licence(made: SiteRounds) -> None:
     assert summary["noble_hashes"] == noble.version
 
 
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
 def test_bundle_is_the_installed_verifier_only(made: SiteRounds) -> None:
-    data = (made.site / "assets" / "zk-solvency.zip").read_bytes()
-    assert data == bundle()  # the same bytes for the same code
-    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    shipped = _members((made.site / "assets" / "zk-solvency.zip").read_bytes())
+    sources = {n: b for n, b in shipped.items() if "/__pycache__/" not in n}
+    assert sources == _members(bundle())  # the same files for the same code
+    names = list(sources)
     tops = {n.split("/")[0] for n in names}
     assert tops == {"circuits", "verifier", "base58", "bech32m"}
     assert "verifier/web.py" in names and "circuits/bigint.py" in names
     assert not [n for n in names if not n.endswith((".py", "py.typed"))]
     assert "circuits/group/backend_secp.py" not in names
+    # and each module's bytecode (Pyodide's Python: cpython-314), checked against its source
+    pyc = sorted(n for n in shipped if "/__pycache__/" in n)
+    assert len(pyc) == len([n for n in names if n.endswith(".py")])
+    assert "verifier/__pycache__/web.cpython-314.pyc" in pyc
+    flags = {int.from_bytes(shipped[n][4:8], "little") for n in pyc}
+    assert flags == {0b11}  # hash-based and checked (PEP 552)
+
+
+def test_the_standard_library_ships_compiled(made: SiteRounds) -> None:
+    summary = json.loads((made.site / "site.json").read_bytes())
+    assert summary["bytecode"] is True and "note:" not in made.build_output
+    names = list(_members((made.site / "pyodide" / "python_stdlib.zip").read_bytes()))
+    assert "json/__init__.pyc" in names and "json/__init__.py" not in names
+    assert len([n for n in names if n.endswith(".pyc")]) > 500
+    notice = (made.site / "pyodide" / "NOTICE").read_text()
+    assert "changed as said below" in notice and "compiled to bytecode" in notice
+
+
+def test_without_node_the_site_ships_sources(
+    made: SiteRounds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"  # the fetched runtime, but no bytecode made before
+    for pkg in runtime.PACKAGES:
+        cached = runtime.tarball_path(pkg)
+        (cache / cached.parent.name).mkdir(parents=True)
+        (cache / cached.parent.name / cached.name).symlink_to(cached)
+    monkeypatch.setenv(runtime.CACHE_ENV, str(cache))
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    out = tmp_path / "s"
+    rc, text = _site("--round-dir", str(made.a.dir), "--out", str(out))
+    assert rc == 0
+    assert "note: node not found: the page compiles its Python modules on every visit" in text
+    assert (out / "assets" / "zk-solvency.zip").read_bytes() == bundle()
+    names = list(_members((out / "pyodide" / "python_stdlib.zip").read_bytes()))
+    assert "json/__init__.py" in names and not [n for n in names if n.endswith(".pyc")]
+    assert "unmodified" in (out / "pyodide" / "NOTICE").read_text()
 
 
 def _all_bytes(path: Path) -> list[tuple[str, bytes]]:

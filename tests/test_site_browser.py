@@ -132,6 +132,7 @@ def verify_page(
     assert info["gmpy2"] is False  # Pyodide's runtime alone: the plain-int fallback
     # RIPEMD-160 and keccak-256 come from the bundled @noble/hashes (Pyodide's core has neither)
     assert info["hashes"] == dict.fromkeys(("ripemd160", "keccak256"), NOBLE_HASHES.spec)
+    assert info["stdlib_bytecode"] is True  # the site's precompiled standard library
     yield VerifyPage(page, tmp_path_factory.mktemp("files"))
     assert errors == []
     page.close()

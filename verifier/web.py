@@ -91,6 +91,8 @@ def start(table: Any = None, backend: str = "python") -> str:
             "generators": count,
             "max_proof_bytes": MAX_PROOF_BYTES,
             "hashes": {name: hashes.source(name) for name in hashes.DIGEST_BYTES},
+            # the standard library loaded from bytecode (the site precompiles it for the page)
+            "stdlib_bytecode": (json.__file__ or "").endswith(".pyc"),
         }
     )
 

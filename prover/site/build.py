@@ -6,7 +6,8 @@
     SITE/rounds/<round>/               index.html, statement.json, verify.html of every round,
                                        anchor.json of an anchored round
     SITE/assets/                       site.css, verify.js, zk-solvency.zip (the installed
-                                       verifier and circuits packages), generators-<k>.bin
+                                       verifier and circuits packages, with their bytecode),
+                                       generators-<k>.bin
     SITE/pyodide/                      the pinned Pyodide runtime with its licence
     SITE/noble-hashes/                 the pinned @noble/hashes modules (RIPEMD-160, keccak-256,
                                        which Pyodide's core lacks) with their licence
@@ -37,7 +38,7 @@ from circuits.errors import FormatError, VerificationError
 from circuits.generators import affine_table
 from circuits.merkle import next_pow2
 from prover.layout import round_statement
-from prover.site import runtime
+from prover.site import bytecode, runtime
 from prover.site.render import AnchorView, RoundView, environment, round_view
 from verifier.chain.anchor import (
     RECORD_NAME,
@@ -57,6 +58,12 @@ BUNDLE = "zk-solvency.zip"
 BUNDLE_EXCLUDE = ("circuits/group/native/", "circuits/group/backend_secp.py")
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+#: Appended to Pyodide's NOTICE when its standard library ships compiled (prover.site.bytecode).
+PYC_NOTICE = (
+    "Changed: python_stdlib.zip holds the same modules compiled to bytecode by this Pyodide\n"
+    "(each .py replaced by its .pyc), so that browsers do not compile them on every visit;\n"
+    "the package's own python_stdlib.zip has the sources.\n"
+)
 
 
 class SiteError(Exception):
@@ -212,7 +219,13 @@ def build_site(round_dirs: list[Path], out: Path) -> dict[str, Any]:
     assets.mkdir()
     for name in ("site.css", "verify.js"):
         (assets / name).write_bytes(_static(name))
-    (assets / BUNDLE).write_bytes(bundle())
+    stdlib = tmp / "pyodide" / "python_stdlib.zip"
+    sources = {"stdlib": stdlib.read_bytes(), "bundle": bundle()}
+    compiled, bytecode_note = bytecode.compile_zips(sources)
+    if compiled is not None:
+        stdlib.write_bytes(compiled["stdlib"])
+        runtime.write_notice(tmp / "pyodide", runtime.PYODIDE, PYC_NOTICE)
+    (assets / BUNDLE).write_bytes((compiled or sources)["bundle"])
     (assets / table_name).write_bytes(affine_table(count))
 
     env = environment()
@@ -264,6 +277,8 @@ def build_site(round_dirs: list[Path], out: Path) -> dict[str, Any]:
         "noble_hashes": runtime.NOBLE_HASHES.version,
         "noble_hashes_files": noble_files,
         "generators": count,
+        "bytecode": compiled is not None,
+        "bytecode_note": bytecode_note,
     }
     (tmp / MARKER).write_text(
         json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

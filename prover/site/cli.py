@@ -19,6 +19,8 @@ def cmd_site(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"wrote {args.out}: {len(summary['rounds'])} round(s), latest {summary['latest']}")
+    if not summary["bytecode"]:
+        print(f"note: {summary['bytecode_note']}")
     print(
         f"try it: python -m http.server --directory {args.out} 8000, then open http://127.0.0.1:8000/"
     )

@@ -61,7 +61,8 @@ PYODIDE = NpmPackage(
     licence="MPL-2.0",  # named in its package.json; the text ships in prover/site/static
     source="https://github.com/pyodide/pyodide",
     folder="pyodide",
-    notes="python_stdlib.zip holds CPython's standard\nlibrary, under the Python Software Foundation License.\n",
+    notes="python_stdlib.zip holds CPython's standard library, under the Python Software\n"
+    "Foundation License.\n",
 )
 #: RIPEMD-160 and keccak-256 for the page (Pyodide's core has neither): Paul Miller's audited,
 #: pure-JavaScript hashes, as ES modules; only the modules those two need are shipped.
@@ -184,17 +185,36 @@ def install(dest: Path, license_text: str | None = None, pkg: NpmPackage = PYODI
                 raise PyodideError(f"{pkg.spec}: no licence text")
             license_text = member(tar, pkg.licence_file).decode("utf-8")
     (dest / "LICENSE").write_text(license_text, encoding="utf-8")
-    (dest / "NOTICE").write_text(
-        f"{pkg.spec}, from the npm registry (integrity {pkg.integrity}), unmodified;\n"
-        f"the files {', '.join(pkg.files)}.\n"
-        f"Licence: {pkg.licence} (the text is in LICENSE beside this file). Source code:\n"
-        f"{pkg.source} (tag {pkg.version}).\n" + pkg.notes,
-        encoding="utf-8",
-    )
+    write_notice(dest, pkg)
     return [*names, "LICENSE", "NOTICE"]
 
 
+def write_notice(dest: Path, pkg: NpmPackage, changed: str = "") -> None:
+    """dest/NOTICE: where the files come from, their licence, and `changed`: what the site
+    changed in them (nothing, when empty)."""
+    how = "changed as said below" if changed else "unmodified"
+    (dest / "NOTICE").write_text(
+        f"{pkg.spec}, from the npm registry (integrity {pkg.integrity}), {how};\n"
+        f"the files {', '.join(pkg.files)}.\n"
+        f"Licence: {pkg.licence} (the text is in LICENSE beside this file). Source code:\n"
+        f"{pkg.source} (tag {pkg.version}).\n" + pkg.notes + changed,
+        encoding="utf-8",
+    )
+
+
+def _stdlib_bytes() -> bytes:
+    with tarfile.open(fileobj=io.BytesIO(fetch(PYODIDE)), mode="r:gz") as tar:
+        src = tar.extractfile("package/python_stdlib.zip")
+        if src is None:
+            raise PyodideError(f"{PYODIDE.spec}: package/python_stdlib.zip is not a file")
+        return src.read()
+
+
 if __name__ == "__main__":  # `python -m prover.site.runtime`: fetch and check once (CI does)
+    from prover.site import bytecode
+
     for package in PACKAGES:
         fetch(package)
         print(f"{package.spec}: {tarball_path(package)} ({package.integrity})")
+    # the standard library's bytecode (prover.site.bytecode), made once per machine
+    print("python_stdlib.zip:", bytecode.compile_zips({"stdlib": _stdlib_bytes()})[1])

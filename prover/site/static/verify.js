@@ -18,7 +18,9 @@
   let statement = null;
   let maxBytes = 2 * 1024 * 1024;
   const started = performance.now();
-  window.zkSolvency = { ready: false, busy: false, readySeconds: null, last: null, info: null };
+  window.zkSolvency = { ready: false, busy: false, readySeconds: null, last: null, info: null, steps: {} };
+  // seconds from the script's start to the end of each step of boot (the benchmark reports them)
+  const step = (name) => { window.zkSolvency.steps[name] = (performance.now() - started) / 1000; };
 
   function setStatus(text, isError) {
     statusEl.textContent = text;
@@ -57,7 +59,7 @@
   async function boot() {
     const indexURL = new URL(app.dataset.root + "pyodide/", location.href).href;
     const [pyodide, zip, table, st, hashes] = await Promise.all([
-      loadPyodide({ indexURL: indexURL }),
+      loadPyodide({ indexURL: indexURL }).then((p) => { step("pyodide"); return p; }),
       fetchBytes(app.dataset.bundle),
       fetchBytes(app.dataset.table),
       fetchBytes(app.dataset.statement),
@@ -65,10 +67,13 @@
     ]);
     pyodide.unpackArchive(zip, "zip", { extractDir: "/home/pyodide/zk-solvency" });
     pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/zk-solvency')");
+    step("unpacked");
     web = pyodide.pyimport("verifier.web");
+    step("imported");
     web.use_hashes(hashes.ripemd160, hashes.keccak256, app.dataset.hashesLabel);
     window.zkSolvency.hashes = hashes;
     const info = JSON.parse(web.start(table));
+    step("started");
     maxBytes = info.max_proof_bytes;
     statement = st;
     window.zkSolvency.info = info;
