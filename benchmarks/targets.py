@@ -25,6 +25,7 @@ than on an idle one (see the load column). The unit (one libsecp256k1 variable-b
 multiplication) is measured in the same run.
 
     python -m benchmarks targets [--users 32] [--tree-users 2000] [--repeat 5] [--no-dask]
+                                 [--proofs-only]
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per proof figure")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask rows")
     parser.add_argument("--no-csv", action="store_true", help="print only, write no CSV")
+    parser.add_argument(
+        "--proofs-only",
+        action="store_true",
+        help="only the proof rows (aggregated proof, m = 1 range proof, per-node): print only",
+    )
 
 
 def _children_cpu() -> float:
@@ -192,6 +198,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{per_user:.1f} node proofs per user at {users} users",
             )
         )
+        if args.proofs_only:
+            return _report(rows, unit, load0, None)
         with _cpu_phases():
             one = _build(tmp, users, 1, stub=True)
         tree_rate = users / one["phases"]["tree"]
@@ -255,12 +263,17 @@ def run(args: argparse.Namespace) -> int:
                     f"{work * 1e3:.1f} ms CPU/user over 64",
                 )
             )
+    return _report(rows, unit, load0, None if args.no_csv else prov)
+
+
+def _report(rows: list[dict[str, Any]], unit: float, load0: str, prov: Any) -> int:
+    """Print the rows with the unit and the load; write targets.csv unless `prov` is None."""
     load1 = load_average()
     for r in rows:
         r["clock"] = "cpu"
         r["load_1min"] = load1
     print(f"unit = {unit * 1e6:.1f} us, 1-minute load {load0} -> {load1}")
     print_table(rows, list(COLUMNS))
-    if not args.no_csv:
+    if prov is not None:
         print(f"\nwrote {_write_csv(NAME, rows, prov)}")
     return 0

@@ -20,7 +20,9 @@
  * MSM: every term is split with the GLV endomorphism into two terms with scalars of about
  * 128 bits; then Pippenger's bucket method with signed c-bit digits (buckets 1..2^(c-1)), the
  * points of each bucket summed in affine coordinates with batched inversions, the buckets of
- * a window combined by running sums in Jacobian coordinates.
+ * a window combined by running sums in Jacobian coordinates. Up to ZKS_STRAUS_MAX nonzero
+ * terms, Straus' method instead (shared doublings, wNAF digits of every GLV half).
+ * zks_msm_fixed: the same bucket method on precomputed shift tables of fixed bases.
  */
 
 #include <stddef.h>
@@ -797,6 +799,13 @@ static void sum_lists_affine(ge *buf, const size_t *start, size_t *len, size_t n
     }
 }
 
+/* Up to this many nonzero terms, zks_msm takes Straus' method (msm_straus, below): for few
+ * terms its doublings shared by all terms cost less than Pippenger's buckets (measured). */
+#ifndef ZKS_STRAUS_MAX
+#define ZKS_STRAUS_MAX 20
+#endif
+static int msm_straus(const ge *pts, const uint64_t (*ks)[4], size_t m, unsigned char *out);
+
 /* out = a as 64 bytes x || y and 1, or 0 (out untouched) when a is infinity. */
 static int gej_write(unsigned char *out, const gej *a) {
     if (a->inf) {
@@ -862,6 +871,10 @@ int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
     }
     if (m == 0) {
         ret = 0;
+        goto done;
+    }
+    if (m <= ZKS_STRAUS_MAX) {
+        ret = msm_straus(pts, (const uint64_t(*)[4])ks, m, out);
         goto done;
     }
 
@@ -1091,6 +1104,75 @@ static void gej_to_ge_batch(ge *out, const gej *in, size_t cnt, fe *zs) {
         fe_normalize(&out[i].x);
         fe_normalize(&out[i].y);
     }
+}
+
+/* sum_j ks[j] pts[j] for m nonzero terms (m <= ZKS_STRAUS_MAX) by Straus' method: every term
+ * split with the GLV endomorphism, width-FOLD_W NAF digits of both halves, tables of the odd
+ * multiples P, 3P, ..., 15P of every point (normalized with one inversion), one chain of
+ * doublings shared by all terms. Returns as zks_msm (out untouched at infinity). */
+static int msm_straus(const ge *pts, const uint64_t (*ks)[4], size_t m, unsigned char *out) {
+    int ret = -1;
+    gej *tj = (gej *)malloc(m * FOLD_TABLE * sizeof(gej));
+    ge *tab = (ge *)malloc(m * FOLD_TABLE * sizeof(ge));
+    fe *zs = (fe *)malloc(m * FOLD_TABLE * sizeof(fe));
+    int(*d)[FOLD_BITS] = (int(*)[FOLD_BITS])malloc(2 * m * sizeof(*d));
+    int *neg = (int *)malloc(2 * m * sizeof(int));
+    if (tj == NULL || tab == NULL || zs == NULL || d == NULL || neg == NULL) {
+        goto done;
+    }
+    for (size_t j = 0; j < m; j++) {
+        gej *t = tj + j * FOLD_TABLE, two;
+        t[0].x = pts[j].x;
+        t[0].y = pts[j].y;
+        fe_set_int(&t[0].z, 1);
+        t[0].inf = 0;
+        gej_double(&two, &t[0]);
+        for (int i = 1; i < FOLD_TABLE; i++) {
+            gej_add(&t[i], &t[i - 1], &two); /* never infinity: P has prime order */
+        }
+    }
+    gej_to_ge_batch(tab, tj, m * FOLD_TABLE, zs);
+    int top = 0;
+    for (size_t j = 0; j < m; j++) {
+        uint64_t h[2][4];
+        glv_split(h[0], &neg[2 * j], h[1], &neg[2 * j + 1], ks[j]);
+        for (int half_i = 0; half_i < 2; half_i++) {
+            int t = wnaf(d[2 * j + (size_t)half_i], h[half_i]);
+            if (t > top) {
+                top = t;
+            }
+        }
+    }
+    fe beta, zero;
+    fe_from_limbs(&beta, BETA);
+    fe_set_int(&zero, 0);
+    gej acc;
+    gej_set_inf(&acc);
+    for (int b = top - 1; b >= 0; b--) {
+        gej_double(&acc, &acc);
+        for (size_t e = 0; e < 2 * m; e++) {
+            int dig = d[e][b];
+            if (dig == 0) {
+                continue;
+            }
+            ge pt = tab[(e / 2) * FOLD_TABLE + (size_t)((dig < 0 ? -dig : dig) >> 1)];
+            if (e & 1) {
+                fe_mul(&pt.x, &pt.x, &beta); /* lambda (x, y) = (beta x, y) */
+            }
+            if ((dig < 0) != (neg[e] != 0)) {
+                fe_sub(&pt.y, &zero, &pt.y);
+            }
+            gej_add_ge(&acc, &acc, &pt);
+        }
+    }
+    ret = gej_write(out, &acc);
+done:
+    free(tj);
+    free(tab);
+    free(zs);
+    free(d);
+    free(neg);
+    return ret;
 }
 
 /*
