@@ -152,7 +152,7 @@ def _fold_slow(lo: bytes, hi: bytes, ks: Sequence[int]) -> bytes:
     practice, kept so that no input can make the prover fail)."""
     out = []
     for i, k in enumerate(ks):
-        p = _point(lo[64 * i : 64 * i + 64]) + _point(hi[64 * i : 64 * i + 64]) * k
+        p = _point(lo[64 * i : 64 * i + 64]) + _point(hi[64 * i : 64 * i + 64]) * int(k)
         if p.is_identity():
             raise ValueError("a folded generator is the identity")
         out.append(_xy(p))

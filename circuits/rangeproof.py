@@ -266,6 +266,10 @@ def _inv(k: int) -> int:
     return int(invert(k, N))
 
 
+def _inner_mpz(a: Sequence[int], b: Sequence[int]) -> int:
+    return sum(x * y for x, y in zip(a, b, strict=True)) % _N
+
+
 def _inner(a: Sequence[int], b: Sequence[int]) -> int:
     return sum(x * y for x, y in zip(a, b, strict=True)) % N
 
@@ -376,44 +380,47 @@ def prove(
 
     transcript.append_point(b"A", A)
     transcript.append_point(b"S", S)
-    y = transcript.challenge_scalar(b"y")
-    z = transcript.challenge_scalar(b"z")
+    # Scalar vectors on circuits.bigint.mpz from here on (gmpy2's: ~2.5x faster than int at
+    # 256 bits; int itself without gmpy2): the same values, so the same bytes.
+    y = mpz(transcript.challenge_scalar(b"y"))
+    z = mpz(transcript.challenge_scalar(b"z"))
 
     # l(x) = l0 + l1 x,  r(x) = r0 + r1 x
     y_pows = _powers(y, nm)
     z_pows = _powers(z, m + 2)  # z^0 .. z^(m+1)
     two_pows = _powers(2, n_bits)
-    l0 = [(bit - z) % N for bit in a_L]
-    l1 = s_L
-    r0 = [0] * nm
-    r1 = [0] * nm
-    for i in range(nm):
+    l0 = [(bit - z) % _N for bit in a_L]
+    l1 = [mpz(k) for k in s_L]
+    r0 = [_MPZ_ZERO] * nm
+    r1 = [_MPZ_ZERO] * nm
+    for i, s_R_i in enumerate(s_R):
         j, k = divmod(i, n_bits)
-        r0[i] = (y_pows[i] * (a_R[i] + z) + z_pows[j + 2] * two_pows[k]) % N
-        r1[i] = y_pows[i] * s_R[i] % N
-    t1 = (_inner(l0, r1) + _inner(l1, r0)) % N
-    t2 = _inner(l1, r1)
+        r0[i] = (y_pows[i] * (a_R[i] + z) + z_pows[j + 2] * two_pows[k]) % _N
+        r1[i] = y_pows[i] * s_R_i % _N
+    t1 = (_inner_mpz(l0, r1) + _inner_mpz(l1, r0)) % _N
+    t2 = _inner_mpz(l1, r1)
     tau1 = rng.scalar()
     tau2 = rng.scalar()
-    T1 = msm([t1, tau1], [G, H])
-    T2 = msm([t2, tau2], [G, H])
+    T1 = msm([int(t1), tau1], [G, H])
+    T2 = msm([int(t2), tau2], [G, H])
     transcript.append_point(b"T_1", T1)
     transcript.append_point(b"T_2", T2)
-    x = transcript.challenge_scalar(b"x")
+    x = mpz(transcript.challenge_scalar(b"x"))
 
-    l_vec = [(a + b * x) % N for a, b in zip(l0, l1, strict=True)]
-    r_vec = [(a + b * x) % N for a, b in zip(r0, r1, strict=True)]
-    t_x = _inner(l_vec, r_vec)
-    t_x_blinding = (tau2 * x % N * x + tau1 * x) % N
+    l_vec = [(a + b * x) % _N for a, b in zip(l0, l1, strict=True)]
+    r_vec = [(a + b * x) % _N for a, b in zip(r0, r1, strict=True)]
+    t_x = int(_inner_mpz(l_vec, r_vec))
+    t_x_blinding = (tau2 * x % _N * x + tau1 * x) % _N
     for j in range(m):
-        t_x_blinding = (t_x_blinding + z_pows[j + 2] * blindings[j]) % N
-    e_blinding = (alpha + rho * x) % N
+        t_x_blinding = (t_x_blinding + z_pows[j + 2] * blindings[j]) % _N
+    t_x_blinding = int(t_x_blinding)
+    e_blinding = int((alpha + rho * x) % _N)
     transcript.append_scalar(b"t_x", t_x)
     transcript.append_scalar(b"t_x_blinding", t_x_blinding)
     transcript.append_scalar(b"e_blinding", e_blinding)
-    w = transcript.challenge_scalar(b"w")
+    w = mpz(transcript.challenge_scalar(b"w"))
 
-    y_inv = _inv(y)
+    y_inv = mpz(_inv(int(y)))
     h_factors = _powers(y_inv, nm)
     gens: IppGenerators
     if fast:
@@ -451,17 +458,17 @@ class _PointGenerators:
         gP, hP, gf, hf = self.gP, self.hP, self.gf, self.hf
         L = msm(
             [
-                *(x * f % N for x, f in zip(a_lo, gf[h:], strict=True)),
-                *(x * f % N for x, f in zip(b_hi, hf[:h], strict=True)),
-                k_L,
+                *(int(x * f % N) for x, f in zip(a_lo, gf[h:], strict=True)),
+                *(int(x * f % N) for x, f in zip(b_hi, hf[:h], strict=True)),
+                int(k_L),
             ],
             [*gP[h:], *hP[:h], G],
         )
         R = msm(
             [
-                *(x * f % N for x, f in zip(a_hi, gf[:h], strict=True)),
-                *(x * f % N for x, f in zip(b_lo, hf[h:], strict=True)),
-                k_R,
+                *(int(x * f % N) for x, f in zip(a_hi, gf[:h], strict=True)),
+                *(int(x * f % N) for x, f in zip(b_lo, hf[h:], strict=True)),
+                int(k_R),
             ],
             [*gP[:h], *hP[h:], G],
         )
@@ -473,11 +480,11 @@ class _PointGenerators:
         u2_inv = u_inv * u_inv % N
         gf, gf_inv, hf, hf_inv = self.gf, self.gf_inv, self.hf, self.hf_inv
         self.gP = [
-            lo + hi * (u2 * fh % N * fli % N)
+            lo + hi * int(u2 * fh % N * fli % N)
             for lo, hi, fh, fli in zip(self.gP[:h], self.gP[h:], gf[h:], gf_inv[:h], strict=True)
         ]
         self.hP = [
-            lo + hi * (u2_inv * fh % N * fli % N)
+            lo + hi * int(u2_inv * fh % N * fli % N)
             for lo, hi, fh, fli in zip(self.hP[:h], self.hP[h:], hf[h:], hf_inv[:h], strict=True)
         ]
         self.gf = [u_inv * f % N for f in gf[:h]]
@@ -516,21 +523,21 @@ def _ipp_prove(
         h = n // 2
         a_lo, a_hi = a[:h], a[h:]
         b_lo, b_hi = b[:h], b[h:]
-        c_L = _inner(a_lo, b_hi)
-        c_R = _inner(a_hi, b_lo)
-        L, R = gens.cross(a, b, G, c_L * w % N, c_R * w % N)
+        c_L = _inner_mpz(a_lo, b_hi)
+        c_R = _inner_mpz(a_hi, b_lo)
+        L, R = gens.cross(a, b, G, c_L * w % _N, c_R * w % _N)
         transcript.append_point(b"L", L)
         transcript.append_point(b"R", R)
         L_out.append(L)
         R_out.append(R)
-        u = transcript.challenge_scalar(b"u")
-        u_inv = _inv(u)
-        a = [(u * lo + u_inv * hi) % N for lo, hi in zip(a_lo, a_hi, strict=True)]
-        b = [(u_inv * lo + u * hi) % N for lo, hi in zip(b_lo, b_hi, strict=True)]
+        u = mpz(transcript.challenge_scalar(b"u"))
+        u_inv = mpz(_inv(int(u)))
+        a = [(u * lo + u_inv * hi) % _N for lo, hi in zip(a_lo, a_hi, strict=True)]
+        b = [(u_inv * lo + u * hi) % _N for lo, hi in zip(b_lo, b_hi, strict=True)]
         if h > 1:
             gens.fold(u, u_inv)
         n = h
-    return L_out, R_out, a[0], b[0]
+    return L_out, R_out, int(a[0]), int(b[0])
 
 
 # ------------------------------------------------------------------------------------------
