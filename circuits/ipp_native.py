@@ -27,6 +27,7 @@ __all__ = [
     "NativeGenerators",
     "available",
     "blinded_vector_commit",
+    "native_scalars",
     "signed_sum",
     "vector_commit",
 ]
@@ -51,6 +52,11 @@ _MINUS_ONE = (N - 1).to_bytes(32, "big")
 def available() -> bool:
     """True when the default backend is libsecp256k1 and the native module is loaded."""
     return native is not None and get_backend().name == "libsecp256k1" and native.available()
+
+
+def native_scalars() -> bool:
+    """True when the native module is loaded (the verifier's scalar vectors, any backend)."""
+    return native is not None and native.available()
 
 
 def _point(xy: bytes | None) -> Point:

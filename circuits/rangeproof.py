@@ -561,7 +561,9 @@ def _batch_invert(values: list[int]) -> list[int]:
 
 @dataclass
 class _Terms:
-    """One proof's check: scalars of G, H, G_vec, H_vec (by index) and of its own points."""
+    """One proof's check: scalars of G, H, G_vec, H_vec (by index) and of its own points. With
+    the native module, G_vec's and H_vec's scalars are left to it: `vec_args` holds its inputs
+    (circuits.group.native.ipp_scalars) and g_vec, h_vec are empty."""
 
     g: int
     h: int
@@ -569,6 +571,8 @@ class _Terms:
     h_vec: list[int]
     scalars: list[int]
     points: list[Point]
+    nm: int
+    vec_args: tuple[bytes, bytes, bytes, int, int] | None = None
 
 
 def _check_shape(proof: RangeProof, commitments: Sequence[Point], n_bits: int) -> int:
@@ -640,31 +644,42 @@ def _replay(
     u_inv_sq = [ui * ui % _N for ui in u_invs]
     z = mpz(z)
     weight = mpz(weight)
-    s = [_MPZ_ZERO] * nm
-    s[0] = all_inv
-    for i in range(1, nm):
-        j = i.bit_length() - 1
-        s[i] = s[i - (1 << j)] * u_sq[lg - 1 - j] % _N
-    # 1/s_i = s_(nm-1-i) (the exponent signs are complemented)
-
     a, b = proof.a, proof.b
     zz = z * z % _N
     z_pows = _powers(z, m)
     wz = weight * z % _N
     wa = weight * a % _N
     wb = weight * b % _N
-    g_sc = [(-wz - wa * s_i) % _N for s_i in s]
-    # H_vec_i: z + y^-i * (z^(2+j) * 2^k - b * s_(nm-1-i)),  i = j*n + k
-    s_rev = s[::-1]
+    g_sc: list[int] = []
     h_sc: list[int] = []
-    y_inv_i = _MPZ_ONE
-    i = 0
-    for j in range(m):
-        wzzj = weight * zz % _N * z_pows[j] % _N
-        for k in range(n_bits):
-            h_sc.append((wz + y_inv_i * ((wzzj << k) - wb * s_rev[i])) % _N)
-            y_inv_i = y_inv_i * y_inv % _N
-            i += 1
+    vec_args = None
+    if ipp_native.native_scalars():
+        # the same scalars of G_vec_i, H_vec_i as below, in C (circuits.group.native)
+        vec_args = (
+            _scalar_bytes(u_sq),
+            _scalar_bytes([all_inv, y_inv, wz, wa, wb]),
+            _scalar_bytes([weight * zz % _N * zp % _N for zp in z_pows]),
+            n_bits,
+            m,
+        )
+    else:
+        s = [_MPZ_ZERO] * nm
+        s[0] = all_inv
+        for i in range(1, nm):
+            j = i.bit_length() - 1
+            s[i] = s[i - (1 << j)] * u_sq[lg - 1 - j] % _N
+        # 1/s_i = s_(nm-1-i) (the exponent signs are complemented)
+        g_sc = [(-wz - wa * s_i) % _N for s_i in s]
+        # H_vec_i: z + y^-i * (z^(2+j) * 2^k - b * s_(nm-1-i)),  i = j*n + k
+        s_rev = s[::-1]
+        y_inv_i = _MPZ_ONE
+        i = 0
+        for j in range(m):
+            wzzj = weight * zz % _N * z_pows[j] % _N
+            for k in range(n_bits):
+                h_sc.append((wz + y_inv_i * ((wzzj << k) - wb * s_rev[i])) % _N)
+                y_inv_i = y_inv_i * y_inv % _N
+                i += 1
     wc = weight * c % _N
     g_scalar = (
         weight * w % _N * (proof.t_x - a * b) + wc * (delta(y, int(z), n_bits, m) - proof.t_x)
@@ -679,25 +694,39 @@ def _replay(
     wczz = wc * zz % _N
     scalars += [wczz * zp % _N for zp in z_pows]
     points += list(commitments)
-    return _Terms(g_scalar, h_scalar, g_sc, h_sc, scalars, points)
+    return _Terms(g_scalar, h_scalar, g_sc, h_sc, scalars, points, nm, vec_args)
+
+
+def _scalar_bytes(ks: Sequence[int]) -> bytes:
+    return b"".join(int(k).to_bytes(32, "big") for k in ks)
 
 
 def _final_msm(terms: Sequence[_Terms], backend: str) -> Point:
-    width = max(len(t.g_vec) for t in terms)
+    width = max(t.nm for t in terms)
     g_tot = [0] * width
     h_tot = [0] * width
     g_sum = 0
     h_sum = 0
     scalars: list[int] = []
     points: list[Point] = []
+    g_acc: bytearray | None = None
+    h_acc = bytearray(32 * width)
     for t in terms:
         g_sum += t.g
         h_sum += t.h
+        if t.vec_args is not None:
+            if g_acc is None:
+                g_acc = bytearray(32 * width)
+            ipp_native.native.ipp_scalars(g_acc, h_acc, *t.vec_args)
         for i, (gs, hs) in enumerate(zip(t.g_vec, t.h_vec, strict=True)):
             g_tot[i] += gs
             h_tot[i] += hs
         scalars += [int(k) for k in t.scalars]
         points += t.points
+    if g_acc is not None:
+        for i in range(width):
+            g_tot[i] += int.from_bytes(g_acc[32 * i : 32 * i + 32], "big")
+            h_tot[i] += int.from_bytes(h_acc[32 * i : 32 * i + 32], "big")
     scalars += [int(g_sum % N), int(h_sum % N)]
     points += [Point.generator(backend), pedersen_h(backend)]
     scalars += [int(k % N) for k in g_tot]

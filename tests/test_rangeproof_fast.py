@@ -206,3 +206,95 @@ def test_commit_many_equals_commit(monkeypatch: pytest.MonkeyPatch) -> None:
     assert mixed[0] == pedersen.commit(3, 4) and mixed[1].is_identity()
     with pytest.raises(ValueError, match="as many blindings"):
         pedersen.commit_many([1], [])
+
+
+def _ipp_scalars_reference(
+    u_sq: list[int], consts: list[int], wzz: list[int], n_bits: int, m: int
+) -> tuple[list[int], list[int]]:
+    """The verifier's scalars of G_vec_i and H_vec_i, as circuits/rangeproof.py writes them."""
+    all_inv, y_inv, wz, wa, wb = consts
+    nm, lg = n_bits * m, len(u_sq)
+    s = [all_inv] * nm
+    for i in range(1, nm):
+        j = i.bit_length() - 1
+        s[i] = s[i - (1 << j)] * u_sq[lg - 1 - j] % N
+    g = [(-wz - wa * s_i) % N for s_i in s]
+    h = [
+        (wz + pow(y_inv, i, N) * (wzz[i // n_bits] * 2 ** (i % n_bits) - wb * s[nm - 1 - i])) % N
+        for i in range(nm)
+    ]
+    return g, h
+
+
+@pytest.mark.parametrize(("n_bits", "m"), [(8, 1), (64, 1), (8, 4), (128, 2), (16, 8)])
+def test_native_verifier_scalars_match_python(n_bits: int, m: int) -> None:
+    rng = random.Random(n_bits + m)
+    nm = n_bits * m
+    lg = nm.bit_length() - 1
+    for edge in (False, True):
+        pick = (lambda: rng.choice([0, 1, N - 1, N - 2])) if edge else (lambda: rng.randrange(N))
+        u_sq = [pick() for _ in range(lg)]
+        consts = [pick() for _ in range(5)]
+        wzz = [pick() for _ in range(m)]
+        start_g = [pick() for _ in range(nm + 3)]  # accumulators wider than nm: a prefix is used
+        start_h = [pick() for _ in range(nm + 3)]
+        g_acc = bytearray(b"".join(k.to_bytes(32, "big") for k in start_g))
+        h_acc = bytearray(b"".join(k.to_bytes(32, "big") for k in start_h))
+        native.ipp_scalars(
+            g_acc,
+            h_acc,
+            b"".join(k.to_bytes(32, "big") for k in u_sq),
+            b"".join(k.to_bytes(32, "big") for k in consts),
+            b"".join(k.to_bytes(32, "big") for k in wzz),
+            n_bits,
+            m,
+        )
+        g, h = _ipp_scalars_reference(u_sq, consts, wzz, n_bits, m)
+        got_g = [int.from_bytes(g_acc[32 * i : 32 * i + 32], "big") for i in range(nm + 3)]
+        got_h = [int.from_bytes(h_acc[32 * i : 32 * i + 32], "big") for i in range(nm + 3)]
+        assert got_g == [(a + b) % N for a, b in zip(start_g, g, strict=False)] + start_g[nm:]
+        assert got_h == [(a + b) % N for a, b in zip(start_h, h, strict=False)] + start_h[nm:]
+
+
+def test_native_verifier_scalars_reject_bad_input() -> None:
+    acc = bytearray(32 * 8)
+    one = (1).to_bytes(32, "big")
+    with pytest.raises(ValueError, match="do not match"):
+        native.ipp_scalars(acc, bytearray(32 * 8), one * 2, one * 5, one, 8, 1)  # lg = 3
+    with pytest.raises(ValueError, match="do not match"):
+        native.ipp_scalars(bytearray(32 * 4), bytearray(32 * 8), one * 3, one * 5, one, 8, 1)
+    with pytest.raises(ValueError, match="not below n"):
+        native.ipp_scalars(
+            acc, bytearray(32 * 8), one * 3, N.to_bytes(32, "big") + one * 4, one, 8, 1
+        )
+    with pytest.raises(ValueError, match="not below n"):
+        native.ipp_scalars(bytearray(b"\xff" * 256), bytearray(32 * 8), one * 3, one * 5, one, 8, 1)
+
+
+def test_batch_verify_same_decision_without_native_scalars(monkeypatch: pytest.MonkeyPatch) -> None:
+    proofs = []
+    for i, (n, m) in enumerate([(64, 1), (8, 2), (64, 1), (16, 4)]):
+        t = Transcript(b"batch")
+        values = [(i * 1000 + j) % (1 << n) for j in range(m)]
+        proof, cs = rp.prove(values, [7 + i + j for j in range(m)], n, t)
+        proofs.append((proof, cs, n))
+
+    def run() -> list[str]:
+        out = []
+        for bad in (None, 2):
+            items = []
+            for idx, (proof, cs, n) in enumerate(proofs):
+                if idx == bad:
+                    proof = rp.RangeProof(**{**proof.__dict__, "a": (proof.a + 1) % N})
+                items.append((proof, cs, n, Transcript(b"batch")))
+            try:
+                rp.batch_verify(items, entropy=_entropy(b"batch"))
+                out.append("ok")
+            except rp.VerificationError as e:
+                out.append(f"{e.check}: {e}")
+        return out
+
+    fast = run()
+    assert fast == ["ok", "rangeproof: proof 2: range proof does not verify"]
+    monkeypatch.setattr(ipp_native, "native_scalars", lambda: False)
+    assert run() == fast

@@ -22,6 +22,7 @@ __all__ = [
     "comb_tables",
     "fold_comb_raw",
     "fold_raw",
+    "ipp_scalars",
     "msm",
     "msm_fixed_raw",
     "msm_raw",
@@ -162,6 +163,51 @@ def mul2_comb_raw(table_a: bytes, table_b: bytes, ka: bytes, kb: bytes, count: i
         raise ValueError("mul2 buffers do not match the count")
     out = _ffi.new("unsigned char[]", 64 * count + 1)
     return _fold_result(lib.zks_mul2_comb(table_a, table_b, ka, kb, count, out), out, count)
+
+
+def ipp_scalars(
+    g_acc: bytearray,
+    h_acc: bytearray,
+    u_sq: bytes,
+    consts: bytes,
+    wzz: bytes,
+    n_bits: int,
+    m: int,
+) -> None:
+    """Add one range proof's scalars of G_vec_i and H_vec_i into the accumulators g_acc, h_acc
+    (32 bytes big-endian each, at least n_bits * m of them; circuits/rangeproof.py, _replay):
+    u_sq the lg = log2(n_bits m) squared challenges, consts all_inv || y^-1 || wz || wa || wb,
+    wzz the m scalars weight z^(2+j); every scalar < n. See zks_ipp_scalars in msm.c. Raises
+    ValueError on invalid input."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    nm = n_bits * m
+    lg = nm.bit_length() - 1
+    if (
+        nm < 1
+        or nm != 1 << lg
+        or len(u_sq) != 32 * lg
+        or len(consts) != 32 * 5
+        or len(wzz) != 32 * m
+        or len(g_acc) < 32 * nm
+        or len(h_acc) < 32 * nm
+    ):
+        raise ValueError("range verifier scalars: buffers do not match n_bits and m")
+    rc = lib.zks_ipp_scalars(
+        u_sq,
+        lg,
+        consts,
+        wzz,
+        n_bits,
+        m,
+        _ffi.from_buffer("unsigned char[]", g_acc),
+        _ffi.from_buffer("unsigned char[]", h_acc),
+    )
+    if rc == -1:
+        raise MemoryError("native range verifier scalars: allocation failed")
+    if rc != 1:
+        raise ValueError("native range verifier scalars: a scalar is not below n")
 
 
 def shift_table_bytes() -> int:

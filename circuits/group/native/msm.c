@@ -44,6 +44,9 @@ int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
 int zks_mul2_comb(const unsigned char *table_a, const unsigned char *table_b,
                   const unsigned char *ka, const unsigned char *kb, size_t n,
                   unsigned char *out);
+int zks_ipp_scalars(const unsigned char *u_sq, size_t lg, const unsigned char *consts,
+                    const unsigned char *wzz, size_t n_bits, size_t m, unsigned char *g_acc,
+                    unsigned char *h_acc);
 size_t zks_shift_table_bytes(void);
 int zks_shift_tables(const unsigned char *points, size_t n, unsigned char *out);
 int zks_msm_fixed(const unsigned char *tables, size_t ntables, const unsigned char *idx,
@@ -1870,5 +1873,186 @@ done:
     free(start);
     free(len);
     free(dbuf);
+    return ret;
+}
+
+/* ---------------------------------------------------- scalars mod n for the range verifier */
+
+/* 2^256 - n, little-endian 64-bit limbs (129 bits). */
+static const uint64_t ORDER_C[3] = {0x402DA1732FC9BEBFULL, 0x4551231950B75FC4ULL, 1};
+
+/* r = t mod n for t < 2^512 (t little-endian limbs): t = hi 2^256 + lo = lo + hi (2^256 - n)
+ * mod n, repeated until hi = 0 (at most four passes: 512, 385, 258, 257 bits), then one
+ * conditional subtraction of n. */
+static void sc_reduce(uint64_t r[4], const uint64_t t_in[8]) {
+    uint64_t t[8];
+    memcpy(t, t_in, sizeof(t));
+    while (t[4] | t[5] | t[6] | t[7]) {
+        uint64_t u[8] = {t[0], t[1], t[2], t[3], 0, 0, 0, 0};
+        for (int i = 0; i < 4; i++) {
+            u128 carry = 0;
+            for (int j = 0; j < 3; j++) {
+                u128 p = (u128)t[4 + i] * ORDER_C[j] + u[i + j] + carry; /* < 2^128 */
+                u[i + j] = (uint64_t)p;
+                carry = p >> 64;
+            }
+            for (int j = i + 3; j < 8; j++) {
+                u128 p = (u128)u[j] + carry;
+                u[j] = (uint64_t)p;
+                carry = p >> 64;
+            }
+        }
+        memcpy(t, u, sizeof(t));
+    }
+    if (!limbs_less(t, ORDER)) {
+        u256_sub(t, t, ORDER);
+    }
+    memcpy(r, t, 4 * sizeof(uint64_t));
+}
+
+static void sc_mul(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t t[8];
+    u256_mul_full(t, a, b);
+    sc_reduce(r, t);
+}
+
+/* r = a + b mod n for a, b < n */
+static void sc_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t s[4];
+    u128 carry = 0;
+    for (int i = 0; i < 4; i++) {
+        u128 p = (u128)a[i] + b[i] + carry;
+        s[i] = (uint64_t)p;
+        carry = p >> 64;
+    }
+    if (carry || !limbs_less(s, ORDER)) {
+        u256_sub(s, s, ORDER); /* the sum is below 2n: one subtraction, mod 2^256 */
+    }
+    memcpy(r, s, sizeof(s));
+}
+
+/* r = a - b mod n for a, b < n */
+static void sc_sub(uint64_t r[4], const uint64_t a[4], const uint64_t b[4]) {
+    uint64_t nb[4];
+    if ((b[0] | b[1] | b[2] | b[3]) == 0) {
+        memcpy(r, a, sizeof(nb));
+        return;
+    }
+    u256_sub(nb, ORDER, b);
+    sc_add(r, a, nb);
+}
+
+static void sc_to_be(unsigned char *out, const uint64_t k[4]) {
+    for (int i = 0; i < 4; i++) {
+        uint64_t w = k[3 - i];
+        for (int j = 7; j >= 0; j--) {
+            out[i * 8 + j] = (unsigned char)(w & 0xFF);
+            w >>= 8;
+        }
+    }
+}
+
+/* Reads `count` scalars (32 bytes big-endian each) into limbs; 0 if one is not below n. */
+static int sc_read(uint64_t (*k)[4], const unsigned char *in, size_t count) {
+    for (size_t i = 0; i < count; i++) {
+        limbs_from_be(k[i], in + 32 * i);
+        if (!limbs_less(k[i], ORDER)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* slot (32 bytes big-endian) += v, or -= v when `subtract`, mod n; 0 if slot is not < n. */
+static int sc_accumulate(unsigned char *slot, const uint64_t v[4], int subtract) {
+    uint64_t acc[4];
+    limbs_from_be(acc, slot);
+    if (!limbs_less(acc, ORDER)) {
+        return 0;
+    }
+    if (subtract) {
+        sc_sub(acc, acc, v);
+    } else {
+        sc_add(acc, acc, v);
+    }
+    sc_to_be(slot, acc);
+    return 1;
+}
+
+/*
+ *   int zks_ipp_scalars(const unsigned char *u_sq, size_t lg, const unsigned char *consts,
+ *                       const unsigned char *wzz, size_t n_bits, size_t m,
+ *                       unsigned char *g_acc, unsigned char *h_acc);
+ *
+ * The range verifier's scalars of G_vec_i and H_vec_i for one proof (circuits/rangeproof.py,
+ * _replay), added mod n into the accumulators g_acc, h_acc (nm = n_bits m scalars each, 32
+ * bytes big-endian, < n; nm = 2^lg):
+ *   s_0 = prod_k u_k^-1 (consts[0]),  s_i = s_(i - 2^j) u_(lg-1-j)^2, 2^j <= i < 2^(j+1)
+ *   g_acc_i += -wz - wa s_i
+ *   h_acc_i += wz + y^-i (wzz_j 2^k - wb s_(nm-1-i)),  i = j n_bits + k
+ * u_sq: lg scalars u_k^2; consts: all_inv, y^-1, wz, wa, wb; wzz: m scalars (weight z^2 z^j).
+ * Every input scalar must be below n. Returns 1, -1 on allocation failure, -2 on invalid
+ * input. Public data only (verification): variable time.
+ */
+int zks_ipp_scalars(const unsigned char *u_sq, size_t lg, const unsigned char *consts,
+                    const unsigned char *wzz, size_t n_bits, size_t m, unsigned char *g_acc,
+                    unsigned char *h_acc) {
+    if (u_sq == NULL || consts == NULL || wzz == NULL || g_acc == NULL || h_acc == NULL ||
+        n_bits == 0 || n_bits > 128 || m == 0 || lg > 24) {
+        return -2;
+    }
+    const size_t nm = n_bits * m;
+    if (nm != (size_t)1 << lg) {
+        return -2;
+    }
+    int ret = -1;
+    uint64_t(*s)[4] = (uint64_t(*)[4])malloc(nm * sizeof(*s));
+    uint64_t(*us)[4] = (uint64_t(*)[4])malloc((lg + 1) * sizeof(*us));
+    uint64_t(*zj)[4] = (uint64_t(*)[4])malloc(m * sizeof(*zj));
+    if (s == NULL || us == NULL || zj == NULL) {
+        goto done;
+    }
+    uint64_t c[5][4];
+    if (!sc_read(us, u_sq, lg) || !sc_read(c, consts, 5) || !sc_read(zj, wzz, m)) {
+        ret = -2;
+        goto done;
+    }
+    const uint64_t *y_inv = c[1], *wz = c[2], *wa = c[3], *wb = c[4];
+    memcpy(s[0], c[0], sizeof(s[0]));
+    for (size_t i = 1; i < nm; i++) {
+        unsigned j = 63u - (unsigned)__builtin_clzll((unsigned long long)i);
+        sc_mul(s[i], s[i - ((size_t)1 << j)], us[lg - 1 - j]);
+    }
+    uint64_t y_inv_i[4] = {1, 0, 0, 0};
+    for (size_t i = 0; i < nm; i++) {
+        uint64_t t[4];
+        /* g: -wz - wa s_i */
+        sc_mul(t, wa, s[i]);
+        sc_add(t, t, wz);
+        if (!sc_accumulate(g_acc + 32 * i, t, 1)) {
+            ret = -2;
+            goto done;
+        }
+        /* h: wz + y^-i (wzz_j 2^k - wb s_(nm-1-i)) */
+        const size_t j = i / n_bits, k = i % n_bits;
+        uint64_t two_k[4] = {0, 0, 0, 0};
+        two_k[k / 64] = (uint64_t)1 << (k % 64);
+        uint64_t a[4], b[4];
+        sc_mul(a, zj[j], two_k);
+        sc_mul(b, wb, s[nm - 1 - i]);
+        sc_sub(a, a, b);
+        sc_mul(a, a, y_inv_i);
+        sc_add(a, a, wz);
+        if (!sc_accumulate(h_acc + 32 * i, a, 0)) {
+            ret = -2;
+            goto done;
+        }
+        sc_mul(y_inv_i, y_inv_i, y_inv);
+    }
+    ret = 1;
+done:
+    free(s);
+    free(us);
+    free(zj);
     return ret;
 }
