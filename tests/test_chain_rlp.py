@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-import rlp as pyrlp  # the reference implementation (ethereum/pyrlp), a test dependency only
+import rlp as pyrlp  # the reference implementation (ethereum/pyrlp; test extra only)
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 
