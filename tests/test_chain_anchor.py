@@ -356,13 +356,18 @@ def test_a_node_that_answers_another_transaction_exit_2(setup: Setup) -> None:
     assert res.rc == 2 and "the node answered another transaction" in res.stderr
 
 
-def send_signed(s: Setup, tx: dict[str, Any]) -> str:
-    """Sign `tx` with the anchor key (eth-account) and send its raw bytes; the hash."""
+def sign_next(s: Setup, tx: dict[str, Any]) -> str:
+    """`tx` signed with the anchor key (eth-account) at the next nonce: 0x + raw bytes."""
     from eth_account import Account
 
     nonce = int(s.anvil.call("eth_getTransactionCount", [DEV_ACCOUNT, "pending"]), 16)
     signed = Account.sign_transaction({"nonce": nonce, "gas": 100_000, **tx}, DEV_KEY)
-    raw = "0x" + bytes(signed.raw_transaction).hex()
+    return "0x" + bytes(signed.raw_transaction).hex()
+
+
+def send_signed(s: Setup, tx: dict[str, Any]) -> str:
+    """Sign `tx` with the anchor key and send its raw bytes; the hash, once mined."""
+    raw = sign_next(s, tx)
     return str(s.anvil.receipt(s.anvil.call("eth_sendRawTransaction", [raw]))["transactionHash"])
 
 
@@ -450,3 +455,21 @@ def test_recording_a_transaction_sent_by_a_wallet(setup: Setup) -> None:
             "--tx", "0x42" if "64 hex" in message else tx, *more,
         )  # fmt: skip
         assert res.rc == 2 and message in res.stderr, res.text
+
+
+def test_a_pending_anchor_is_not_yet_an_anchor(setup: Setup) -> None:
+    """Rebuilt, hashed and signed by the anchor address, but not mined: check 'anchor-tx'."""
+    raw = sign_next(setup, {
+        "to": DEV_ACCOUNT, "value": 0, "chainId": ANVIL_CHAIN_ID,
+        "data": this_anchor_data(setup.round), "gasPrice": 10 * 10**9,
+    })  # fmt: skip
+    setup.anvil.call("evm_setAutomine", [False])
+    try:
+        tx = setup.anvil.call("eth_sendRawTransaction", [raw])
+        res = verify_anchor(setup, setup.round, tx)
+        assert res.rc == 1, res.text
+        assert f"check 'anchor-tx' failed: transaction {tx} is not mined yet" in res.stdout
+    finally:
+        setup.anvil.call("evm_setAutomine", [True])
+        setup.anvil.mine(1)
+    assert verify_anchor(setup, setup.round, tx).rc == 0
