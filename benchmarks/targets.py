@@ -15,9 +15,11 @@ measured in this run, each with its goal and whether it is met, in targets.csv.
                               worker, wall clock                                 goal >= 1.8
     dask_speedup_2_workers    the same on a Dask LocalCluster of 2 workers over 1 worker: >= 1.7
     projection_1m_64_workers_h   1,000,000 users, H = 32, K = 1 on 64 Dask workers, hours:
-                              coordinator CPU per user x users + workers' CPU per user x users /
-                              64, both measured in the 2-worker Dask build; coordinator share in
-                              the note                                            goal <= 1 h
+                              coordinator CPU per user x users + (workers' CPU per user + one
+                              aggregated proof) x users / 64, the per-user costs the marginal
+                              ones between two Dask builds (--projection-users, proofs stubbed on
+                              the workers by benchmarks.dask_stub); the coordinator's share and
+                              its costliest phases in the note                    goal <= 1 h
 
 Times are CPU time (process time; the children's for the worker processes) except the speed-ups,
 which are wall-clock ratios: on a machine whose cores are shared with other work they are lower
@@ -25,7 +27,8 @@ than on an idle one (see the load column). The unit (one libsecp256k1 variable-b
 multiplication) is measured in the same run.
 
     python -m benchmarks targets [--users 32] [--tree-users 2000] [--repeat 5] [--no-dask]
-                                 [--proofs-only]
+        [--rows proofs,tree,publish,build,dask,projection] [--projection-users 200,2000]
+        [--update-quick] [--proofs-only]
 """
 
 from __future__ import annotations
@@ -51,6 +54,12 @@ COLUMNS = ("target", "value", "goal", "met", "note")
 PUBLISH_BASELINE_MS = 0.806
 
 
+#: The row groups of --rows.
+GROUPS = ("proofs", "tree", "publish", "build", "dask", "projection")
+#: The committed quick reference (--update-quick replaces this run's rows in it).
+QUICK = Path(__file__).resolve().parent / "results" / "quick" / "targets.csv"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--users", type=int, default=32, help="users of the whole builds")
     parser.add_argument("--tree-users", type=int, default=2000, help="users of the tree rows")
@@ -58,9 +67,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask rows")
     parser.add_argument("--no-csv", action="store_true", help="print only, write no CSV")
     parser.add_argument(
+        "--rows",
+        default=",".join(GROUPS),
+        help=f"comma-separated row groups to measure, of {', '.join(GROUPS)} (default: all)",
+    )
+    parser.add_argument(
+        "--projection-users",
+        default="200,2000",
+        help="the two build sizes whose difference gives the projection's per-user costs",
+    )
+    parser.add_argument(
         "--proofs-only",
         action="store_true",
         help="only the proof rows (aggregated proof, m = 1 range proof, per-node): print only",
+    )
+    parser.add_argument(
+        "--update-quick",
+        action="store_true",
+        help="also replace this run's rows (by target) in results/quick/targets.csv",
     )
 
 
@@ -139,13 +163,12 @@ def _row(target: str, value: float, goal: str, met: bool, note: str) -> dict[str
     }
 
 
-def _dask_builds(tmp: Path, users: int) -> tuple[float, float, dict[str, Any]] | None:
+def _dask_builds(tmp: Path, users: int) -> tuple[float, float] | None:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         return None
     walls = []
-    two: dict[str, Any] = {}
     for n in (1, 2):
         with (
             LocalCluster(
@@ -154,92 +177,176 @@ def _dask_builds(tmp: Path, users: int) -> tuple[float, float, dict[str, Any]] |
             Client(cluster) as client,
         ):
             _build(tmp, users, n, stub=False, client=client)  # warm the workers
-            kids0 = _children_cpu()
-            r = _build(tmp, users, n, stub=False, client=client)
-        r["children"] = _children_cpu() - kids0  # the workers' CPU, once they have exited
-        walls.append(r["wall"])
-        two = r
-    return walls[0], walls[1], two
+            walls.append(_build(tmp, users, n, stub=False, client=client)["wall"])
+    return walls[0], walls[1]
+
+
+def _workers_cpu(client: Any) -> float:
+    """CPU seconds used so far by the Dask workers' processes, summed."""
+    return float(sum(client.run(time.process_time).values()))
+
+
+def _projection(tmp: Path, sizes: tuple[int, int], proof_s: float) -> dict[str, Any] | None:
+    """The projection row: two Dask builds (2 workers, proofs stubbed on the workers) whose
+    differences give the marginal coordinator and worker CPU per user."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        return None
+    runs = []
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            preload=["benchmarks.dask_stub"],
+        ) as cluster,
+        Client(cluster) as client,
+        _cpu_phases(),
+    ):
+        _build(tmp, sizes[0], 2, stub=False, client=client)  # warm the workers
+        for n in sizes:
+            w0 = _workers_cpu(client)
+            r = _build(tmp, n, 2, stub=False, client=client)
+            r["workers"] = _workers_cpu(client) - w0
+            runs.append(r)
+    (a, ra), (b, rb) = zip(sizes, runs, strict=True)
+    coord = (rb["cpu"] - ra["cpu"]) / (b - a)
+    work = (rb["workers"] - ra["workers"]) / (b - a)
+    users, workers = 1_000_000, 64
+    total = users * coord + users * (work + proof_s) / workers
+    phases = {
+        k: (rb["phases"][k] - ra["phases"].get(k, 0.0)) / (b - a)
+        for k in rb["phases"]
+        if k != "total"
+    }
+    top = sorted(phases.items(), key=lambda kv: -kv[1])[:3]
+    return _row(
+        "projection_1m_64_workers_h",
+        total / 3600,
+        "<= 1",
+        total <= 3600,
+        f"marginal per user from {a} and {b} users: coordinator {coord * 1e3:.3f} ms CPU "
+        f"({users * coord / total:.0%} of the time; "
+        + ", ".join(f"{k} {v * 1e3:.3f}" for k, v in top)
+        + f" ms), workers {work * 1e3:.2f} ms + one proof {proof_s * 1e3:.0f} ms over {workers}",
+    )
+
+
+def _quick_update(rows: list[dict[str, Any]], prov: Any) -> None:
+    """Replace the rows of this run's targets in the committed quick reference (the others
+    keep their own provenance)."""
+    import csv
+
+    mine = {r["target"]: {**r, **prov.row()} for r in rows}
+    with QUICK.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        fields = list(reader.fieldnames or [])
+        old = list(reader)
+    out = [mine.pop(r["target"], r) for r in old] + list(mine.values())
+    with QUICK.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(out)
+    print(f"updated {QUICK}")
 
 
 def run(args: argparse.Namespace) -> int:
+    want = {"proofs"} if args.proofs_only else set(args.rows.split(","))
+    args.no_csv = args.no_csv or args.proofs_only
+    if not want <= set(GROUPS):
+        raise SystemExit(f"--rows: unknown group(s) {', '.join(sorted(want - set(GROUPS)))}")
+    if args.no_dask:
+        want -= {"dask", "projection"}
     unit = unit_scalar_mul_seconds(clock="cpu")
     prov = provenance(unit)
     load0 = load_average()
     rows: list[dict[str, Any]] = []
-    m32 = rangeproof.bench_point("libsecp256k1", 64, 32, args.repeat, 4, "cpu")
-    m1 = rangeproof.bench_point("libsecp256k1", 64, 1, max(args.repeat, 9), 64, "cpu")
-    prove_s = float(m32["prove_ms"]) / 1e3
-    rows.append(
-        _row(
-            "proof_aggregated_s",
-            prove_s,
-            "<= 0.20",
-            prove_s <= 0.20,
-            f"{m32['prove_units']} units; today 0.37-0.46 s",
+    prove_s = 0.0
+    if want & {"proofs", "projection"}:
+        m32 = rangeproof.bench_point("libsecp256k1", 64, 32, args.repeat, 4, "cpu")
+        prove_s = float(m32["prove_ms"]) / 1e3
+    if "proofs" in want:
+        m1 = rangeproof.bench_point("libsecp256k1", 64, 1, max(args.repeat, 9), 64, "cpu")
+        rows.append(
+            _row(
+                "proof_aggregated_s",
+                prove_s,
+                "<= 0.20",
+                prove_s <= 0.20,
+                f"{m32['prove_units']} units; today 0.37-0.46 s",
+            )
         )
-    )
-    for key, goal in (("prove_units", 250), ("verify_units", 60), ("batch_units_per_proof", 10)):
-        v = float(m1[key])
-        rows.append(_row(f"rangeproof_m1_{key}", v, f"<= {goal}", v <= goal, "units"))
+        for key, goal in (
+            ("prove_units", 250),
+            ("verify_units", 60),
+            ("batch_units_per_proof", 10),
+        ):
+            v = float(m1[key])
+            rows.append(_row(f"rangeproof_m1_{key}", v, f"<= {goal}", v <= goal, "units"))
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        # per-node: node proofs per user, counted by a stubbed per-node build's sampler
-        node_s = float(m1["prove_ms"]) / 1e3
         users = args.tree_users
-        per_user = _build(tmp, users, 1, stub=True, mode="per-node")["asked"].get("node", 0) / users
-        ratio = per_user * node_s / prove_s
-        rows.append(
-            _row(
-                "per_node_over_aggregated",
-                ratio,
-                "<= 1",
-                ratio <= 1,
-                f"{per_user:.1f} node proofs per user at {users} users",
+        if "proofs" in want:
+            # per-node: node proofs per user, counted by a stubbed per-node build's sampler
+            node_s = float(m1["prove_ms"]) / 1e3
+            asked = _build(tmp, users, 1, stub=True, mode="per-node")["asked"]
+            per_user = asked.get("node", 0) / users
+            ratio = per_user * node_s / prove_s
+            rows.append(
+                _row(
+                    "per_node_over_aggregated",
+                    ratio,
+                    "<= 1",
+                    ratio <= 1,
+                    f"{per_user:.1f} node proofs per user at {users} users",
+                )
             )
-        )
-        if args.proofs_only:
-            return _report(rows, unit, load0, None)
-        with _cpu_phases():
-            one = _build(tmp, users, 1, stub=True)
-        tree_rate = users / one["phases"]["tree"]
-        rows.append(
-            _row(
-                "tree_users_per_cpu_s",
-                tree_rate,
-                ">= 1500",
-                tree_rate >= 1500,
-                f"{users} users, store included; today 330-760",
+        if want & {"tree", "publish"}:
+            with _cpu_phases():
+                one = _build(tmp, users, 1, stub=True)
+        if "tree" in want:
+            tree_rate = users / one["phases"]["tree"]
+            rows.append(
+                _row(
+                    "tree_users_per_cpu_s",
+                    tree_rate,
+                    ">= 1500",
+                    tree_rate >= 1500,
+                    f"{users} users, store included; today 330-760",
+                )
             )
-        )
-        pub1 = one["phases"]["publish"] / users * 1e3
-        two = _build(tmp, users, 2, stub=True)
-        pub2 = two["phases"]["publish"] / users * 1e3
-        best = min(pub1, pub2)
-        rows.append(
-            _row(
-                "publish_ms_per_user",
-                best,
-                f"<= {PUBLISH_BASELINE_MS / 3:.3f}",
-                best <= PUBLISH_BASELINE_MS / 3,
-                f"1 worker {pub1:.3f} ms CPU, 2 workers {pub2:.3f} ms wall; "
-                f"baseline {PUBLISH_BASELINE_MS} ms",
+        if "publish" in want:
+            pub1 = one["phases"]["publish"] / users * 1e3
+            two = _build(tmp, users, 2, stub=True)
+            pub2 = two["phases"]["publish"] / users * 1e3
+            best = min(pub1, pub2)
+            rows.append(
+                _row(
+                    "publish_ms_per_user",
+                    best,
+                    f"<= {PUBLISH_BASELINE_MS / 3:.3f}",
+                    best <= PUBLISH_BASELINE_MS / 3,
+                    f"1 worker {pub1:.3f} ms CPU, 2 workers {pub2:.3f} ms wall; "
+                    f"baseline {PUBLISH_BASELINE_MS} ms",
+                )
             )
-        )
-        w1 = _build(tmp, args.users, 1, stub=False)["wall"]
-        w2 = _build(tmp, args.users, 2, stub=False)["wall"]
-        rows.append(
-            _row(
-                "build_speedup_2_workers",
-                w1 / w2,
-                ">= 1.8",
-                w1 / w2 >= 1.8,
-                f"{args.users} users, real proofs: {w1:.1f} s / {w2:.1f} s wall",
+        if "build" in want:
+            w1 = _build(tmp, args.users, 1, stub=False)["wall"]
+            w2 = _build(tmp, args.users, 2, stub=False)["wall"]
+            rows.append(
+                _row(
+                    "build_speedup_2_workers",
+                    w1 / w2,
+                    ">= 1.8",
+                    w1 / w2 >= 1.8,
+                    f"{args.users} users, real proofs: {w1:.1f} s / {w2:.1f} s wall",
+                )
             )
-        )
-        dask = None if args.no_dask else _dask_builds(tmp, args.users)
+        dask = _dask_builds(tmp, args.users) if "dask" in want else None
         if dask is not None:
-            d1, d2, r2 = dask
+            d1, d2 = dask
             rows.append(
                 _row(
                     "dask_speedup_2_workers",
@@ -249,31 +356,19 @@ def run(args: argparse.Namespace) -> int:
                     f"{args.users} users: {d1:.1f} s / {d2:.1f} s wall",
                 )
             )
-            coord = r2["cpu"] / args.users
-            work = r2["children"] / args.users
-            total = 1_000_000 * (coord + work / 64)
-            rows.append(
-                _row(
-                    "projection_1m_64_workers_h",
-                    total / 3600,
-                    "<= 1",
-                    total <= 3600,
-                    f"coordinator {coord * 1e3:.2f} ms/user ("
-                    f"{1_000_000 * coord / total:.0%} of the time), workers "
-                    f"{work * 1e3:.1f} ms CPU/user over 64",
-                )
-            )
-    return _report(rows, unit, load0, None if args.no_csv else prov)
-
-
-def _report(rows: list[dict[str, Any]], unit: float, load0: str, prov: Any) -> int:
-    """Print the rows with the unit and the load; write targets.csv unless `prov` is None."""
+        if "projection" in want:
+            a, b = (int(x) for x in args.projection_users.split(","))
+            row = _projection(tmp, (a, b), prove_s)
+            if row is not None:
+                rows.append(row)
     load1 = load_average()
     for r in rows:
         r["clock"] = "cpu"
         r["load_1min"] = load1
     print(f"unit = {unit * 1e6:.1f} us, 1-minute load {load0} -> {load1}")
     print_table(rows, list(COLUMNS))
-    if prov is not None:
+    if not args.no_csv:
         print(f"\nwrote {_write_csv(NAME, rows, prov)}")
+    if args.update_quick:
+        _quick_update(rows, prov)
     return 0

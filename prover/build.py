@@ -26,6 +26,7 @@ from circuits.merkle import sibling_positions
 from circuits.pedersen import open_check
 from prover.layout import RoundLayout
 from prover.proving import (
+    DASK_PROOFS,
     Pool,
     ProofTask,
     SubtreeResult,
@@ -69,6 +70,8 @@ from verifier.jsonstrict import get_str
 MANIFEST_FORMAT = "zk-solvency/manifest/v2"
 PHASES = ("users", "positions", "tree", "root-proof", "node-proofs", "path-proofs", "done")
 BATCH = 256
+#: Users whose paths are read together for their proof tasks.
+PATH_CHUNK = 512
 
 
 @dataclass
@@ -415,10 +418,12 @@ def _build_tree(
 
 
 def proof_batch(pool: Pool, total: int) -> int:
-    """Proofs made and committed together: a few per worker at least, at most BATCH per worker,
-    and about a twentieth of the work, so that a killed build loses little of it."""
+    """Proofs made and committed together: a few per worker at least (on Dask, enough for
+    4 tasks of DASK_PROOFS per worker), at most BATCH per worker, and about a twentieth of the
+    work, so that a killed build loses little of it."""
     w = max(1, pool.workers)
-    return max(4 * w, min(BATCH * w, -(-total // 20)))
+    least = 4 * w * (DASK_PROOFS if pool.dask is not None else 1)
+    return max(least, min(BATCH * w, -(-total // 20)))
 
 
 def make_node_proofs(
@@ -471,13 +476,17 @@ def make_node_proofs(
 
 
 def path_task(
-    store: Store, secrets: RoundSecrets, params: Params, ctx: bytes, leaf_index: int
+    nodes: dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]],
+    secrets: RoundSecrets,
+    params: Params,
+    ctx: bytes,
+    leaf_index: int,
 ) -> ProofTask:
+    """The aggregated proof task of the user at `leaf_index`, its path's openings taken from
+    `nodes` ({(depth, index): store row}, e.g. Store.nodes_in_range)."""
     values: list[int] = []
     blindings: list[int] = []
-    path = [(depth, index) for depth, index, _left in sibling_positions(leaf_index, params.height)]
-    nodes = store.get_nodes(path)  # one query
-    for depth, index in path:
+    for depth, index, _left in sibling_positions(leaf_index, params.height):
         node = nodes.get((depth, index))
         if node is None:
             raise ParameterError(f"store is missing node ({depth}, {index})")
@@ -494,6 +503,18 @@ def path_task(
         tuple(blindings),
         secrets.proof_entropy(b"path", params.height, leaf_index),
     )
+
+
+def path_tasks(
+    store: Store, secrets: RoundSecrets, params: Params, ctx: bytes, leaves: list[int]
+) -> Iterator[ProofTask]:
+    """path_task of each leaf index (increasing), the paths of PATH_CHUNK consecutive users
+    read together (one range query per depth)."""
+    for j in range(0, len(leaves), PATH_CHUNK):
+        part = leaves[j : j + PATH_CHUNK]
+        nodes = store.nodes_in_range(part[0], part[-1] + 1, params.height)
+        for li in part:
+            yield path_task(nodes, secrets, params, ctx, li)
 
 
 def make_path_proofs(
@@ -517,7 +538,7 @@ def make_path_proofs(
         if not todo:
             break
         after = todo[-1][1]
-        tasks = [path_task(store, secrets, params, ctx, li) for _k, li in todo]
+        tasks = list(path_tasks(store, secrets, params, ctx, [li for _k, li in todo]))
         proofs = list(pool.map(tasks))
         store.begin()
         store.set_user_proofs((p, k) for p, (k, _li) in zip(proofs, todo, strict=True))

@@ -34,6 +34,9 @@ from prover.tree import DerivedSecrets, RoundSecrets, build_subtree
 T = TypeVar("T")
 R = TypeVar("R")
 
+#: Proofs per Dask task at most (Pool.map).
+DASK_PROOFS = 16
+
 # The round secrets of the build in progress, set by the coordinator before its worker
 # processes fork, so that they inherit them without any pickling (RoundSecrets refuses it).
 _inherited: RoundSecrets | None = None
@@ -222,7 +225,8 @@ class Pool:
 
     def map(self, tasks: Sequence[ProofTask]) -> Iterator[bytes]:
         if self.dask is not None:
-            chunk = max(1, len(tasks) // (4 * max(self.workers, 1)))
+            # a Dask task costs the scheduler about a millisecond: up to 16 proofs a task
+            chunk = max(1, min(DASK_PROOFS, len(tasks) // (4 * max(self.workers, 1))))
             batches = [list(tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)]
             futures = self.dask.map(run_batch, batches, pure=False)  # type: ignore[attr-defined]
             for fut in futures:

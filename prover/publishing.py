@@ -4,9 +4,9 @@ per depth (they share most of their nodes), and each chunk's files are written b
 
 - local worker processes (forked from the build) read the store through their own read-only
   connections and derive the leaf salts with the round secrets they inherited;
-- Dask workers get the chunk's rows and leaf salts from the coordinator (never a key) and
-  write the files themselves when they see the round folder (a local cluster, a shared disk),
-  else return them for the coordinator to write.
+- Dask workers get the chunk's leaf salts from the coordinator (never a key); when they see the
+  round folder and the store (a local cluster, a shared disk) they read the rows and write the
+  files themselves, else they get the rows too and hand the files back to the coordinator.
 
 Each file's SHA-256 goes to the store (table `files`), and the manifest combines them in
 user-key order: the files and the manifest equal a serial run's byte for byte. A file's JSON
@@ -52,9 +52,11 @@ class ChunkData:
 
 @dataclass(frozen=True)
 class PublishTask:
-    """Write the proof files of the users with lo <= leaf index < hi into `proofs_dir`. Local:
-    read them from `store`. Dask: `data` comes with the task, and `probe` names a file that
-    exists in `proofs_dir` when the worker sees the coordinator's folder."""
+    """Write the proof files of the users with lo <= leaf index < hi into `proofs_dir`.
+
+    - local worker: `store` names the store to read, the salts come from the inherited secrets;
+    - Dask worker on a shared disk: `store` and the users' leaf `salts` (in leaf order);
+    - Dask worker elsewhere: `data` (rows and salts); it hands the files back."""
 
     store: str | None
     proofs_dir: str
@@ -63,7 +65,7 @@ class PublishTask:
     lo: int
     hi: int
     data: ChunkData | None = None
-    probe: str | None = None
+    salts: list[bytes] | None = None
 
 
 def write_file(path: Path, data: bytes, mode: int = 0o644) -> str:
@@ -74,11 +76,19 @@ def write_file(path: Path, data: bytes, mode: int = 0o644) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_chunk(db: Any, secrets: RoundSecrets, height: int, lo: int, hi: int) -> ChunkData:
-    """The rows of the users with lo <= leaf index < hi, their paths' nodes and leaf salts."""
+def read_chunk(
+    db: Any, height: int, lo: int, hi: int, salts: Callable[[list[UserData]], list[bytes]]
+) -> ChunkData:
+    """The rows of the users with lo <= leaf index < hi, their paths' nodes and their leaf salts
+    (`salts(users)`)."""
     users = users_in_range(db, lo, hi)
     nodes = nodes_in_range(db, lo, hi, height) if users else {}
-    return ChunkData(users, nodes, [secrets.leaf_salt(uid) for _k, uid, _li, _p in users])
+    return ChunkData(users, nodes, salts(users))
+
+
+def leaf_salts(secrets: RoundSecrets) -> Callable[[list[UserData]], list[bytes]]:
+    """The users' leaf salts, derived from the round secrets."""
+    return lambda users: [secrets.leaf_salt(uid) for _k, uid, _li, _p in users]
 
 
 def proof_json(
@@ -162,20 +172,28 @@ def run_publish(task: PublishTask) -> tuple[list[tuple[bytes, bytes]], list[tupl
     """In a worker: write the chunk's files; ([(user_key, sha256)] written, [(user_key, file
     bytes)] left for the coordinator to write)."""
     folder = Path(task.proofs_dir)
-    if task.data is not None:  # Dask
-        files = chunk_files(task, task.data)
-        if task.probe is not None and (folder / task.probe).exists():
-            return _write(folder, files), []
-        return [], list(files)
-    secrets = proving._inherited
-    if secrets is None or task.store is None:
+    if task.data is not None:  # a Dask worker without the coordinator's disk
+        return [], list(chunk_files(task, task.data))
+    if task.store is None:
+        raise RuntimeError("publish task without a store")
+    given = task.salts
+    if given is not None:
+        salts: Callable[[list[UserData]], list[bytes]] = lambda users: given  # noqa: E731
+    elif proving._inherited is not None:
+        salts = leaf_salts(proving._inherited)
+    else:
         raise RuntimeError("publish task without secrets (workers must fork from the build)")
     reader = StoreReader(task.store)
     try:
-        data = read_chunk(reader.db, secrets, task.params.height, task.lo, task.hi)
+        data = read_chunk(reader.db, task.params.height, task.lo, task.hi, salts)
     finally:
         reader.close()
     return _write(folder, chunk_files(task, data)), []
+
+
+def _sees(probe: str, store: str) -> bool:
+    """On a Dask worker: whether it sees the coordinator's round folder and store."""
+    return os.path.exists(probe) and os.access(store, os.R_OK)
 
 
 def write_user_proofs(
@@ -195,34 +213,38 @@ def write_user_proofs(
     store.begin()
     store.clear_files()
     store.commit()
-    folder = str(proofs_dir)
+    folder, path, H = str(proofs_dir), str(store.path), params.height
+    salts = leaf_salts(secrets)
     if pool.dask is None and pool.workers == 1:
         for lo, hi in ranges:
             task = PublishTask(None, folder, params, round_id, lo, hi)
-            data = read_chunk(store.db, secrets, params.height, lo, hi)
-            done = _write(proofs_dir, chunk_files(task, data))
+            done = _write(proofs_dir, chunk_files(task, read_chunk(store.db, H, lo, hi, salts)))
             _record(store, done, advance)
     else:
-        probe: str | None = None
+        shared = pool.dask is None
         if pool.dask is not None:
-            probe = f".probe-{os.urandom(8).hex()}"
-            (proofs_dir / probe).touch(0o600)
+            probe = proofs_dir / f".probe-{os.urandom(8).hex()}"
+            probe.touch(0o600)
+            try:
+                seen = pool.dask.run(_sees, str(probe), path)  # type: ignore[attr-defined]
+            finally:
+                probe.unlink()
+            shared = all(seen.values())
 
         def tasks() -> Iterator[PublishTask]:
             for lo, hi in ranges:
                 if pool.dask is None:
-                    yield PublishTask(str(store.path), folder, params, round_id, lo, hi)
+                    yield PublishTask(path, folder, params, round_id, lo, hi)
+                elif shared:  # the worker reads the store: only the salts travel
+                    given = salts(users_in_range(store.db, lo, hi))
+                    yield PublishTask(path, folder, params, round_id, lo, hi, salts=given)
                 else:
-                    data = read_chunk(store.db, secrets, params.height, lo, hi)
-                    yield PublishTask(None, folder, params, round_id, lo, hi, data, probe)
+                    data = read_chunk(store.db, H, lo, hi, salts)
+                    yield PublishTask(None, folder, params, round_id, lo, hi, data)
 
-        try:
-            for done, left in pool.imap_unordered(run_publish, tasks()):
-                done += _write(proofs_dir, iter(left))
-                _record(store, done, advance)
-        finally:
-            if probe is not None:
-                (proofs_dir / probe).unlink(missing_ok=True)
+        for done, left in pool.imap_unordered(run_publish, tasks()):
+            done += _write(proofs_dir, iter(left))
+            _record(store, done, advance)
     for key, digest in store.files():
         yield f"{key.hex()}.json", digest.hex()
 

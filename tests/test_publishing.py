@@ -1,7 +1,7 @@
 """Publishing (prover.publishing): the proof files made from the stored bytes equal the proofs
 that `inclusion_proof` assembles, in both modes; older (indented) proof files still parse; a
-Dask worker that does not see the round folder hands the files back, byte-identical; the leaf
-ranges of the chunks cover every user once."""
+Dask worker without the coordinator's disk hands the files back, one with it writes them, both
+byte-identical; the leaf ranges of the chunks cover every user once."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from prover.build import BuildConfig, build, inclusion_proof
-from prover.publishing import PublishTask, read_chunk, run_publish
+from prover.publishing import PublishTask, leaf_salts, read_chunk, run_publish
 from prover.regen import open_round
 from prover.secrets import MasterSecret
 from verifier.formats import dumps, parse_inclusion
@@ -64,14 +64,22 @@ def test_files_equal_assembled_proofs(tmp_path: Path, mode: str) -> None:
         ranges = list(store.leaf_boundaries(4))
         assert [len(store.users_in_range(lo, hi)) for lo, hi in ranges] == [4, 4, 1]
         assert all(a[1] <= b[0] for a, b in itertools.pairwise(ranges))
-        # a Dask worker that does not see the folder returns the files to the coordinator
+        # a Dask worker without the coordinator's disk gets the rows and hands the files back;
+        # one on a shared disk gets only the salts and writes the files
         lo, hi = ranges[0][0], ranges[-1][1]
-        data = read_chunk(store.db, secrets, params.height, lo, hi)
-        task = PublishTask(None, str(out / "users"), params, round_id, lo, hi, data, ".probe-x")
+        data = read_chunk(store.db, params.height, lo, hi, leaf_salts(secrets))
+        task = PublishTask(None, str(out / "users"), params, round_id, lo, hi, data)
         written, back = run_publish(task)
         assert written == []
-        assert {k.hex() + ".json": raw for k, raw in back} == {
-            f.name: f.read_bytes() for f in files
-        }
+        published = {f.name: f.read_bytes() for f in files}
+        assert {k.hex() + ".json": raw for k, raw in back} == published
+        other = tmp_path / "elsewhere"
+        other.mkdir()
+        shared = PublishTask(
+            str(store.path), str(other), params, round_id, lo, hi, salts=data.salts
+        )
+        written, back = run_publish(shared)
+        assert back == [] and len(written) == 9
+        assert {f.name: f.read_bytes() for f in other.iterdir()} == published
     finally:
         store.close()
