@@ -189,6 +189,8 @@ def run(args: argparse.Namespace) -> int:
         browser.close()
     rows.append({"what": "site size", "where": f"{size / 1e6:.1f} MB", "median_s": "",
                  "min_s": "", "max_s": "", "units": "", "runs": 1})  # fmt: skip
+    rows.append({"what": "load average (1 min), at the end", "where": load_average(),
+                 "median_s": "", "min_s": "", "max_s": "", "units": "", "runs": 1})  # fmt: skip
     prov = provenance(unit)
     print(
         f"machine: {prov.cpu_model}, {prov.cores} cores, load {load_average()}; "

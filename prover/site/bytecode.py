@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -86,7 +87,7 @@ def _run_node(node: str, inputs: dict[str, bytes], paths: dict[str, Path]) -> st
         for mode in inputs:
             out = work / f"{mode}.out.zip"
             paths[mode].parent.mkdir(parents=True, exist_ok=True)
-            tmp_out = paths[mode].with_suffix(".part")
+            tmp_out = paths[mode].with_name(f".{paths[mode].name}.{os.getpid()}.part")
             shutil.copyfile(out, tmp_out)
             tmp_out.replace(paths[mode])
     return None
