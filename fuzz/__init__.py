@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 #: The targets (functions of `fuzz.targets`), one per decoder of untrusted input.
-TARGET_NAMES = ("statement", "inclusion", "reserves", "audit", "snapshot")
+TARGET_NAMES = ("statement", "inclusion", "reserves", "audit", "snapshot", "anchor", "transaction")
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent / "corpus"
 

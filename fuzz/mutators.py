@@ -109,4 +109,5 @@ MUTATORS: dict[str, tuple[int, bool]] = {
     "inclusion": (1, False),
     "reserves": (1, False),
     "audit": (0, True),
+    "anchor": (0, False),
 }

@@ -11,6 +11,9 @@ reserve ratio (its statement is a statement seed), and writes under `root`:
     reserves/        the signed reserves file and its unsigned template
     audit/           the aggregated round's nodes.jsonl, whole and cut after a few levels
     snapshot/        the snapshot CSV (and a CRLF, BOM and quoted variant)
+    anchor/          public/anchor.json records of the aggregated round (whose statement
+                     declares an anchor): EIP-1559, EIP-2930 and legacy EIP-155 transactions
+    transaction/     the same signed transactions, raw
 
 Every input is a real file of its kind, so the fuzzer starts from deep inside each decoder.
 The rounds' secrets are fixed test values (these rounds prove nothing about anyone).
@@ -19,12 +22,14 @@ The rounds' secrets are fixed test values (these rounds prove nothing about anyo
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import tempfile
 from pathlib import Path
 
 from circuits import bip340
+from circuits.group import Point
 
 ROUND = "2026-11"
 EXCHANGE = "Fuzz Exchange"
@@ -38,6 +43,8 @@ USERS = (
 )
 MASTER = hashlib.sha256(b"zk-solvency fuzz seeds: master").digest()
 EXCHANGE_SK = hashlib.sha256(b"zk-solvency fuzz seeds: exchange").digest()
+ANCHOR_SK = hashlib.sha256(b"zk-solvency fuzz seeds: anchor").digest()
+ANCHOR_CHAIN_ID = 31337
 
 #: The first byte of an inclusion input selects the statement (even: aggregated, odd: per-node).
 CONTEXTS = ("statement-aggregated.json", "statement-per-node.json")
@@ -90,6 +97,7 @@ def make_seeds(root: Path) -> dict[str, int]:
             *_round_args(snapshot, key, agg, "aggregated"),
             "--exchange", EXCHANGE, "--reserves", str(tmp / "reserves.json"),
             "--min-ratio", "BTC=102", "--disclose", "USDT", "--signing-key", str(ekey),
+            "--anchor-address", anchor_address(), "--anchor-chain-id", str(ANCHOR_CHAIN_ID),
         )  # fmt: skip
         _prove(*_round_args(snapshot, key, per, "per-node"))
         # a third statement, for the statement target only: signed USD prices and a proven
@@ -144,6 +152,9 @@ def make_seeds(root: Path) -> dict[str, int]:
         nodes = (bundle / "nodes.jsonl").read_bytes()
         node_lines = nodes.splitlines(keepends=True)
         out["audit"] = [("nodes.jsonl", nodes), ("leaves.jsonl", b"".join(node_lines[:4]))]
+        txs = anchor_transactions(statements[0])
+        out["anchor"] = [(f"{name}.json", _record(raw)) for name, raw in txs]
+        out["transaction"] = [(f"{name}.bin", raw) for name, raw in txs]
         csv = snapshot.read_bytes()
         out["snapshot"] = [
             ("snapshot.csv", csv),
@@ -163,3 +174,57 @@ def make_seeds(root: Path) -> dict[str, int]:
 def exchange_pubkey() -> str:
     """The x-only key that signed the aggregated seed statement."""
     return bip340.xonly_pubkey(EXCHANGE_SK).hex()
+
+
+def anchor_address() -> str:
+    """The EIP-55 address of the aggregated seed round's declared anchor."""
+    from verifier.ownership.ethereum import address_of, checksum_address
+
+    return checksum_address(address_of(Point.generator() * int.from_bytes(ANCHOR_SK, "big")))
+
+
+def anchor_transactions(statement: bytes) -> list[tuple[str, bytes]]:
+    """The anchor transaction of `statement` signed by ANCHOR_SK, as EIP-1559, EIP-2930 and
+    legacy EIP-155 transactions (raw bytes), each checked by the verifier's own decoder."""
+    from dataclasses import replace
+
+    from prover.wallet_signers import ecdsa_sign
+    from verifier.chain.anchor import anchor_data
+    from verifier.chain.transaction import SignedTransaction, decode_raw
+    from verifier.formats import parse_statement, statement_digest
+    from verifier.ownership.ethereum import parse_address
+
+    st = parse_statement(statement, "statement.json")
+    to = parse_address(anchor_address())
+    data = anchor_data(statement_digest(st))
+    base = SignedTransaction(2, ANCHOR_CHAIN_ID, 0, 0, 10**9, 2 * 10**9, 30_000, to, 0, data,
+                             (), 0, 0, 0)  # fmt: skip
+    shapes = {
+        "eip1559": base,
+        "eip2930": replace(
+            base,
+            type=1,
+            gas_price=3 * 10**9,
+            max_priority_fee=0,
+            max_fee=0,
+            access_list=((to, (bytes(32),)),),
+        ),
+        "legacy": replace(base, type=0, gas_price=3 * 10**9, max_priority_fee=0, max_fee=0),
+    }
+    out = []
+    for name, tx in shapes.items():
+        r, s, recid = ecdsa_sign(ANCHOR_SK, tx.signing_digest())
+        v = recid & 1 if tx.type else 35 + 2 * ANCHOR_CHAIN_ID + (recid & 1)
+        raw = replace(tx, v=v, r=r, s=s).raw()
+        if decode_raw(raw).sender() != to:
+            raise AssertionError(f"the {name} seed transaction does not recover its signer")
+        out.append((name, raw))
+    return out
+
+
+def _record(raw: bytes) -> bytes:
+    from verifier.chain.anchor import AnchorRecord
+    from verifier.ownership.ethereum import keccak256
+
+    record = AnchorRecord(ANCHOR_CHAIN_ID, keccak256(raw), raw)
+    return (json.dumps(record.to_json(), indent=2) + "\n").encode()

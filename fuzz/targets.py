@@ -22,6 +22,8 @@ from circuits.errors import SolvencyError
 from fuzz import corpus_root
 from fuzz.seeds import ASSETS, CONTEXTS
 from prover.snapshot import iter_snapshot, validate_snapshot
+from verifier.chain.anchor import check_anchor_record, parse_anchor_record
+from verifier.chain.transaction import decode_raw
 from verifier.formats import Statement, parse_inclusion, parse_statement
 from verifier.inputs import audit_levels
 from verifier.liabilities import verify_audit, verify_inclusion, verify_root
@@ -113,10 +115,41 @@ def fuzz_snapshot(data: bytes) -> None:
         raise AssertionError("streaming gave another number of users than validation")
 
 
+def fuzz_transaction(data: bytes) -> None:
+    """A raw signed Ethereum transaction (the RLP decoder of verifier/chain): strict decoding,
+    re-encoding to the same bytes, the hash and the recovered sender."""
+    try:
+        tx = decode_raw(data, "transaction")
+    except SolvencyError:
+        return
+    _same(tx.raw(), data, "transaction")
+    tx.hash()
+    try:
+        tx.sender()
+    except SolvencyError:
+        return
+
+
+def fuzz_anchor(data: bytes) -> None:
+    """public/anchor.json: strict decoding, then the offline check against the aggregated seed
+    round (which declares an anchor): hash, chain, recovered sender, data."""
+    try:
+        record = parse_anchor_record(data, "anchor.json")
+    except SolvencyError:
+        return
+    fuzz_transaction(record.raw)
+    try:
+        check_anchor_record(context(0), record)
+    except SolvencyError:
+        return
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "statement": fuzz_statement,
     "inclusion": fuzz_inclusion,
     "reserves": fuzz_reserves,
     "audit": fuzz_audit,
     "snapshot": fuzz_snapshot,
+    "anchor": fuzz_anchor,
+    "transaction": fuzz_transaction,
 }

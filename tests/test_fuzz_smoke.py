@@ -96,3 +96,19 @@ def test_targets_import_everything_at_the_top() -> None:
         if isinstance(node, ast.Import | ast.ImportFrom)
     ]
     assert late == []
+
+
+def test_anchor_seeds_pass_the_offline_check(corpus: Path) -> None:
+    """The anchor seeds start the fuzzer deep inside the check: each is the declared anchor's
+    own signed transaction of the aggregated seed statement, of each supported type."""
+    from fuzz.targets import context
+    from verifier.chain.anchor import check_anchor_record, parse_anchor_record
+
+    kinds = set()
+    for seed in sorted((corpus / "anchor").iterdir()):
+        kinds.add(
+            check_anchor_record(
+                context(0), parse_anchor_record(seed.read_bytes(), seed.name)
+            ).tx_type
+        )
+    assert len(kinds) == 3
