@@ -11,7 +11,7 @@ from circuits.group import N, Point, get_backend, msm, native_module
 
 native = native_module()
 
-# One-point comb tables of G and H for commit_many (built on first use, about 43 kB).
+# 8-bit comb tables of G and H for commit_many (built on first use, about 660 kB).
 _tables: list[bytes] = []
 
 
@@ -30,9 +30,13 @@ def _commit_many_raw(values: Sequence[int], blindings: Sequence[int]) -> bytes |
     if not _tables:
         g, h = Point.generator().affine(), pedersen_h().affine()
         assert g is not None and h is not None
-        for x, y in (g, h):
-            _tables.append(native.comb_tables(x.to_bytes(32, "big") + y.to_bytes(32, "big"), 1))
-    out: bytes | None = native.mul2_comb_raw(
+        try:
+            for x, y in (g, h):
+                _tables.append(native.comb8_table(x.to_bytes(32, "big") + y.to_bytes(32, "big")))
+        except RuntimeError:  # a module compiled before comb8
+            _tables.clear()
+            return None
+    out: bytes | None = native.mul2_comb8_raw(
         _tables[0],
         _tables[1],
         b"".join((v % N).to_bytes(32, "big") for v in values),

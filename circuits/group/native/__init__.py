@@ -18,6 +18,8 @@ from circuits.group.params import N
 __all__ = [
     "NATIVE_ENV",
     "available",
+    "comb8_table",
+    "comb8_table_bytes",
     "comb_table_bytes",
     "comb_tables",
     "fold_comb_raw",
@@ -26,7 +28,7 @@ __all__ = [
     "msm",
     "msm_fixed_raw",
     "msm_raw",
-    "mul2_comb_raw",
+    "mul2_comb8_raw",
     "shift_table_bytes",
     "shift_tables",
 ]
@@ -149,22 +151,6 @@ def fold_comb_raw(lo: bytes, tables: bytes, scalars: bytes, count: int) -> bytes
     return _fold_result(lib.zks_fold_comb(lo, tables, scalars, count, out), out, count)
 
 
-def mul2_comb_raw(table_a: bytes, table_b: bytes, ka: bytes, kb: bytes, count: int) -> bytes | None:
-    """ka_i * A + kb_i * B for the points A, B of two one-point comb_tables (Pedersen
-    commitments in a batch), as one buffer of 64-byte points; None when some result is the
-    identity. VARIABLE TIME."""
-    lib = _load()
-    if lib is None:
-        raise RuntimeError("the native msm module is not available")
-    size = comb_table_bytes()
-    if count < 0 or len(table_a) != size or len(table_b) != size:
-        raise ValueError("mul2 tables must hold one point each")
-    if len(ka) != 32 * count or len(kb) != 32 * count:
-        raise ValueError("mul2 buffers do not match the count")
-    out = _ffi.new("unsigned char[]", 64 * count + 1)
-    return _fold_result(lib.zks_mul2_comb(table_a, table_b, ka, kb, count, out), out, count)
-
-
 def ipp_scalars(
     g_acc: bytearray,
     h_acc: bytearray,
@@ -266,3 +252,42 @@ def _fold_result(rc: int, out: Any, count: int) -> bytes | None:
     if rc == -1:
         raise MemoryError("native fold: allocation failed")
     raise ValueError("native fold: a point is not on secp256k1 or a scalar is not below n")
+
+
+def comb8_table_bytes() -> int:
+    """Bytes of one point's 8-bit comb table (comb8_table)."""
+    lib = _load()
+    if lib is None or not hasattr(lib, "zks_comb8_table_bytes"):
+        raise RuntimeError("the native comb8 functions are not available")
+    return int(lib.zks_comb8_table_bytes())
+
+
+def comb8_table(point: bytes) -> bytes:
+    """The 8-bit fixed-base comb table of one point (64 bytes x || y) for mul2_comb8_raw: an
+    opaque buffer of comb8_table_bytes() bytes (about 330 kB)."""
+    size = comb8_table_bytes()
+    lib = _load()
+    if len(point) != 64:
+        raise ValueError("a point is 64 bytes x || y")
+    out = _ffi.new("unsigned char[]", size + 1)
+    rc = lib.zks_comb8_table(point, out)
+    if rc == -1:
+        raise MemoryError("native comb8 table: allocation failed")
+    if rc != 1:
+        raise ValueError("native comb8 table: the point is not on secp256k1")
+    return bytes(_ffi.buffer(out, size))
+
+
+def mul2_comb8_raw(
+    table_a: bytes, table_b: bytes, ka: bytes, kb: bytes, count: int
+) -> bytes | None:
+    """mul2_comb_raw with comb8_table tables: ka_i * A + kb_i * B, at most 33 additions a
+    scalar (the tree's Pedersen commitments). VARIABLE TIME."""
+    size = comb8_table_bytes()
+    lib = _load()
+    if count < 0 or len(table_a) != size or len(table_b) != size:
+        raise ValueError("mul2 tables must be comb8 tables")
+    if len(ka) != 32 * count or len(kb) != 32 * count:
+        raise ValueError("mul2 buffers do not match the count")
+    out = _ffi.new("unsigned char[]", 64 * count + 1)
+    return _fold_result(lib.zks_mul2_comb8(table_a, table_b, ka, kb, count, out), out, count)

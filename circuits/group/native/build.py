@@ -27,9 +27,6 @@ size_t zks_comb_table_bytes(void);
 int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out);
 int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
                   const unsigned char *scalars, size_t n, unsigned char *out);
-int zks_mul2_comb(const unsigned char *table_a, const unsigned char *table_b,
-                  const unsigned char *ka, const unsigned char *kb, size_t n,
-                  unsigned char *out);
 int zks_ipp_scalars(const unsigned char *u_sq, size_t lg, const unsigned char *consts,
                     const unsigned char *wzz, size_t n_bits, size_t m, unsigned char *g_acc,
                     unsigned char *h_acc);
@@ -37,13 +34,21 @@ size_t zks_shift_table_bytes(void);
 int zks_shift_tables(const unsigned char *points, size_t n, unsigned char *out);
 int zks_msm_fixed(const unsigned char *tables, size_t ntables, const unsigned char *idx,
                   const unsigned char *scalars, size_t n, unsigned char *out);
+size_t zks_comb8_table_bytes(void);
+int zks_comb8_table(const unsigned char *point, unsigned char *out);
+int zks_mul2_comb8(const unsigned char *table_a, const unsigned char *table_b,
+                   const unsigned char *ka, const unsigned char *kb, size_t n,
+                   unsigned char *out);
 """
+
+#: msm.c, then the files that use its helpers (comb8.c: the tree's commitments).
+SOURCES = ("msm.c", "comb8.c")
 
 ffibuilder = FFI()
 ffibuilder.cdef(CDEF)
 ffibuilder.set_source(
     "circuits.group.native._msm",
-    (_HERE / "msm.c").read_text(encoding="utf-8"),
+    "\n".join((_HERE / name).read_text(encoding="utf-8") for name in SOURCES),
     extra_compile_args=os.environ.get("ZKSOLVENCY_NATIVE_CFLAGS", "-O3").split(),
     optional=True,  # a failed compilation only skips the accelerator
 )

@@ -41,9 +41,6 @@ size_t zks_comb_table_bytes(void);
 int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out);
 int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
                   const unsigned char *scalars, size_t n, unsigned char *out);
-int zks_mul2_comb(const unsigned char *table_a, const unsigned char *table_b,
-                  const unsigned char *ka, const unsigned char *kb, size_t n,
-                  unsigned char *out);
 int zks_ipp_scalars(const unsigned char *u_sq, size_t lg, const unsigned char *consts,
                     const unsigned char *wzz, size_t n_bits, size_t m, unsigned char *g_acc,
                     unsigned char *h_acc);
@@ -1311,6 +1308,25 @@ done:
 /* Bytes of one point's table (zks_comb_table_bytes()). */
 size_t zks_comb_table_bytes(void) { return COMB_POINTS * sizeof(ge); }
 
+/* tj[j * entries + e] = (e + 1) (2 entries)^j P for j < windows, e < entries (Jacobian): the
+ * rows of a comb table (zks_comb_table; zks_comb8_table in comb8.c). */
+static void comb_rows(gej *tj, const ge *p, int windows, int entries) {
+    gej base;
+    base.x = p->x;
+    base.y = p->y;
+    fe_set_int(&base.z, 1);
+    base.inf = 0;
+    for (int j = 0; j < windows; j++) {
+        gej *e = tj + j * entries;
+        e[0] = base;
+        gej_double(&e[1], &base);
+        for (int k = 2; k < entries; k++) {
+            gej_add(&e[k], &e[k - 1], &base);
+        }
+        gej_double(&base, &e[entries - 1]); /* 2 entries base */
+    }
+}
+
 /*
  *   int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out);
  *
@@ -1338,20 +1354,7 @@ int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out) {
             ret = -2;
             goto done;
         }
-        gej base;
-        base.x = p.x;
-        base.y = p.y;
-        fe_set_int(&base.z, 1);
-        base.inf = 0;
-        for (int j = 0; j < COMB_WINDOWS; j++) {
-            gej *e = tj + j * COMB_ENTRIES;
-            e[0] = base;
-            gej_double(&e[1], &base);
-            for (int k = 2; k < COMB_ENTRIES; k++) {
-                gej_add(&e[k], &e[k - 1], &base);
-            }
-            gej_double(&base, &e[COMB_ENTRIES - 1]); /* 16 base */
-        }
+        comb_rows(tj, &p, COMB_WINDOWS, COMB_ENTRIES);
         gej_to_ge_batch(tab, tj, COMB_POINTS, zs);
         memcpy(out + i * COMB_POINTS * sizeof(ge), tab, COMB_POINTS * sizeof(ge));
     }
@@ -1413,69 +1416,6 @@ static void comb_add(gej *a, const unsigned char *t, const int *d, unsigned char
             gej_add_ge(a, a, &e);
         }
     }
-}
-
-/*
- *   int zks_mul2_comb(const unsigned char *table_a, const unsigned char *table_b,
- *                     const unsigned char *ka, const unsigned char *kb, size_t n,
- *                     unsigned char *out);
- *
- * out_i = ka_i A + kb_i B for the two points of the tables (zks_comb_table, one point each):
- * Pedersen commitments in a batch, all normalized with one inversion. Scalars n x 32 bytes
- * big-endian < n. Same returns as zks_fold (0: some out_i is the point at infinity).
- * VARIABLE TIME.
- */
-int zks_mul2_comb(const unsigned char *table_a, const unsigned char *table_b,
-                  const unsigned char *ka, const unsigned char *kb, size_t n,
-                  unsigned char *out) {
-    if (n == 0) {
-        return 1;
-    }
-    if (table_a == NULL || table_b == NULL || ka == NULL || kb == NULL || out == NULL) {
-        return -2;
-    }
-    if (n > MAX_TERMS) {
-        return -1;
-    }
-    int ret = -1;
-    gej *acc = (gej *)calloc(n, sizeof(gej)); /* calloc: gcc cannot see every entry is set */
-    fe *zs = (fe *)malloc(n * sizeof(fe));
-    ge *res = (ge *)malloc(n * sizeof(ge));
-    if (acc == NULL || zs == NULL || res == NULL) {
-        goto done;
-    }
-    fe beta;
-    fe_from_limbs(&beta, BETA);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t k[2][4];
-        int d[2 * COMB_WINDOWS];
-        limbs_from_be(k[0], ka + 32 * i);
-        limbs_from_be(k[1], kb + 32 * i);
-        if (!limbs_less(k[0], ORDER) || !limbs_less(k[1], ORDER)) {
-            ret = -2;
-            goto done;
-        }
-        gej_set_inf(&acc[i]);
-        unsigned char neg = comb_scalar(d, k[0]);
-        comb_add(&acc[i], table_a, d, neg, &beta);
-        neg = comb_scalar(d, k[1]);
-        comb_add(&acc[i], table_b, d, neg, &beta);
-        if (acc[i].inf) {
-            ret = 0;
-            goto done;
-        }
-    }
-    gej_to_ge_batch(res, acc, n, zs);
-    for (size_t i = 0; i < n; i++) {
-        fe_to_be(out + 64 * i, &res[i].x);
-        fe_to_be(out + 64 * i + 32, &res[i].y);
-    }
-    ret = 1;
-done:
-    free(acc);
-    free(zs);
-    free(res);
-    return ret;
 }
 
 /*
