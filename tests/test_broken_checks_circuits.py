@@ -8,6 +8,7 @@ mutants each test kills)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from forge import (
@@ -197,3 +198,103 @@ def test_sigma_input_guards() -> None:
             sigma.OpeningProof(opening.R, k, 1)
         with pytest.raises(FormatError):
             sigma.ValueProof(value.R, k)
+
+
+# --- mutmut survivors of verify / batch_verify (docs/MUTATION.md, campaign) ------------------
+
+
+def _honest(v: int, g: int) -> tuple[rp.RangeProof, list[Point]]:
+    proof, cs = rp.prove([v], [g], NB, Transcript(LABEL))
+    return proof, list(cs)
+
+
+def test_exact_messages_of_verify_and_batch_verify() -> None:
+    """The messages name the failed proof by its index in the batch, and the parameter error
+    of a batch names it too."""
+    good, V = _honest(17, 1234)
+    f = forge_rangeproof(
+        NB, bits(9, NB), [99], Transcript(LABEL), commitments=[com(9, 99)], e_shift=1
+    )
+    err = assert_check("rangeproof", rp.verify, f.proof, [com(9, 99)], NB, Transcript(LABEL))
+    assert str(err) == "range proof does not verify"
+    items = [(good, V, NB, Transcript(LABEL)), (f.proof, [com(9, 99)], NB, Transcript(LABEL))]
+    err = assert_check("rangeproof", lambda: rp.batch_verify(items))
+    assert str(err) == "proof 1: range proof does not verify"
+    from circuits.errors import ParameterError
+
+    with pytest.raises(ParameterError) as exc:
+        rp.batch_verify([(good, V, NB, Transcript(LABEL)), (good, V, 7, Transcript(LABEL))])
+    assert str(exc.value).startswith("proof 1: n_bits must be one of (8, 16")
+
+
+def test_batch_failure_that_no_single_proof_explains(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last line of batch_verify (the batch fails, every proof alone verifies: only a
+    broken msm or weights could do that) still raises the range-proof check."""
+    real = rp._final_msm
+    monkeypatch.setattr(
+        rp, "_final_msm", lambda terms, b: Point.generator() if len(terms) > 1 else real(terms, b)
+    )
+    good, V = _honest(17, 1234)
+    items = [(good, V, NB, Transcript(LABEL)) for _ in range(2)]
+    err = assert_check("rangeproof", lambda: rp.batch_verify(items))
+    assert str(err) == "batch of range proofs does not verify"
+
+
+def test_batch_weights_come_from_the_entropy_given() -> None:
+    """batch_verify draws its weights from the caller's entropy (tests inject a seeded one;
+    the default is os.urandom)."""
+    calls: list[int] = []
+
+    def entropy(n: int) -> bytes:
+        calls.append(n)
+        return b"\x01" * n
+
+    good, V = _honest(17, 1234)
+    rp.batch_verify([(good, V, NB, Transcript(LABEL))], entropy=entropy)
+    assert calls == [32]
+
+
+def test_sigma_exact_messages() -> None:
+    """Every refusal of the sigma verifier and decoders says what was wrong, exactly."""
+    from circuits.errors import FormatError, ParameterError
+
+    opening = sigma.OpeningProof.from_bytes(bytes.fromhex(FROZEN_OPENING))
+    value = sigma.ValueProof.from_bytes(bytes.fromhex(FROZEN_VALUE))
+    C = com(1000, 4321)
+    nothing: Any = None  # not a Point
+    raises: list[tuple[type[Exception], str, object]] = [
+        (
+            ParameterError,
+            "verify_opening takes an OpeningProof and a Point",
+            lambda: sigma.verify_opening(opening, nothing, Transcript(FROZEN_LABEL)),
+        ),
+        (
+            ParameterError,
+            "verify_value takes a ValueProof and a Point",
+            lambda: sigma.verify_value(value, nothing, 1000, Transcript(FROZEN_LABEL)),
+        ),
+        (
+            ParameterError,
+            "v must be an integer in [0, n)",
+            lambda: sigma.verify_value(value, C, -1, Transcript(FROZEN_LABEL)),
+        ),
+        (
+            VerificationError,
+            "opening proof does not verify",
+            lambda: sigma.verify_opening(opening, C, Transcript(LABEL)),
+        ),
+        (
+            VerificationError,
+            "value proof does not verify",
+            lambda: sigma.verify_value(value, C, 1000, Transcript(LABEL)),
+        ),
+        (FormatError, "R must be a Point", lambda: sigma.OpeningProof(nothing, 1, 1)),
+        (FormatError, "R must be a Point", lambda: sigma.ValueProof(nothing, 1)),
+        (FormatError, "s_v must be a scalar in [0, n)", lambda: sigma.OpeningProof(C, N, 1)),
+        (FormatError, "s_r must be a scalar in [0, n)", lambda: sigma.OpeningProof(C, 1, N)),
+        (FormatError, "s must be a scalar in [0, n)", lambda: sigma.ValueProof(C, N)),
+    ]
+    for cls, text, fn in raises:
+        with pytest.raises(cls) as exc:
+            fn()  # type: ignore[operator]
+        assert str(exc.value) == text

@@ -33,7 +33,7 @@ from verifier.formats import (
     parse_statement,
 )
 from verifier.liabilities import verify_audit, verify_inclusion
-from verifier.solvency import solvency_transcript
+from verifier.solvency import MAX_RATIO_PERCENT, MAX_RESERVES, solvency_transcript
 
 OTHER = "2026-12"
 
@@ -221,3 +221,64 @@ def test_duplicate_asset_in_a_binary_proof(audit: Audit) -> None:
         parse_inclusion_binary(data, "alice.bin")
     assert str(exc.value).startswith("alice.bin: byte ")
     assert str(exc.value).endswith(": an asset is listed twice")
+
+
+# --- mutmut survivors of verify_solvency (docs/MUTATION.md, campaign) ------------------------
+
+
+def assert_format(text: str, fn: Callable[[], object]) -> FormatError:
+    with pytest.raises(FormatError) as exc:
+        fn()
+    assert text in str(exc.value), str(exc.value)
+    return exc.value
+
+
+def test_statement_sections_that_go_together(rounds: Rounds) -> None:
+    """Reserves without solvency (or the reverse) is malformed, never "liabilities only"; so
+    is a statement with reserves that names no exchange, or prices without reserves."""
+    for gone in ("reserves", "solvency"):
+        doc = rounds.unsigned()
+        del doc[gone]
+        assert_format("'reserves' and 'solvency' go together", lambda doc=doc: check_of(doc))
+    doc = rounds.unsigned()
+    del doc["exchange"]
+    assert_format("a statement with reserves must name its exchange", lambda: check_of(doc))
+    for only in ("prices", "total"):
+        doc = rounds.unsigned()
+        del doc["reserves"], doc["solvency"]
+        doc[only] = {}
+        assert_format("'prices' and 'total' need 'reserves'", lambda doc=doc: check_of(doc))
+
+
+def test_solvency_numbers_at_their_bounds(rounds: Rounds) -> None:
+    """Each number of a solvency entry is read with its exact range: one past an end is a
+    FormatError, the end itself is read (and then refused by the check it feeds)."""
+    top = MAX_RESERVES - 1
+    bits = 32
+    cases: list[tuple[str, str, int, str | None]] = [
+        # (asset, key, value, check of the VerificationError or None for a FormatError)
+        ("BTC", "reserves", -1, None),
+        ("BTC", "reserves", 0, "reserves-sum"),
+        ("BTC", "reserves", top, "reserves-sum"),
+        ("BTC", "reserves", top + 1, None),
+        ("BTC", "bound", -1, None),
+        ("BTC", "bound", 0, "solvency"),
+        ("BTC", "bound", top, "solvency"),
+        ("BTC", "bound", top + 1, None),
+        ("BTC", "min_ratio", 0, None),
+        ("BTC", "min_ratio", 1, "ratio"),
+        ("BTC", "min_ratio", MAX_RATIO_PERCENT, "ratio"),
+        ("BTC", "min_ratio", MAX_RATIO_PERCENT + 1, None),
+        ("USDT", "liabilities", -1, None),
+        ("USDT", "liabilities", 0, "disclosure"),
+        ("USDT", "liabilities", (1 << bits) - 1, "disclosure"),
+        ("USDT", "liabilities", 1 << bits, None),
+    ]
+    for asset, key, value, check in cases:
+        doc = rounds.unsigned()
+        entry = doc["solvency"][asset]
+        (entry["disclosed"] if key == "liabilities" else entry)[key] = value
+        if check is None:
+            assert_format(f"solvency.{asset}", lambda doc=doc: check_of(doc))
+        else:
+            assert_check(check, lambda doc=doc: check_of(doc))
