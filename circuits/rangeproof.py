@@ -96,6 +96,7 @@ from circuits.group import (
     scalar_to_bytes,
 )
 from circuits.ipp_native import IppGenerators
+from circuits.pedersen import commit_many
 from circuits.transcript import Entropy, Transcript, TranscriptRng
 
 __all__ = [
@@ -345,8 +346,9 @@ def prove(
     nm = n_bits * m
     G = Point.generator()
     H = pedersen_h()
-    G_vec = g_vec(nm)
-    H_vec = h_vec(nm)
+    fast = ipp_native.available()
+    G_vec = [] if fast else g_vec(nm)  # the fast path reads them as packed buffers
+    H_vec = [] if fast else h_vec(nm)
 
     commitments = [msm([v, g], [G, H]) for v, g in zip(values, blindings, strict=True)]
     for j, V in enumerate(commitments):
@@ -362,7 +364,6 @@ def prove(
     # A = <a_L, G_vec> + <a_R, H_vec> + alpha*H. a_L is 0/1 and a_R = a_L - 1 is -1/0, so
     # <a_L, G_vec> + <a_R, H_vec> = sum_{bit 1} G_i - sum_{bit 0} H_i: a signed sum of points
     # (additions only; an msm would spend one multiplication on each +-1).
-    fast = ipp_native.available()
     if fast:
         A = ipp_native.signed_sum(a_L) + msm([alpha], [H])
     else:
@@ -401,8 +402,11 @@ def prove(
     t2 = _inner_mpz(l1, r1)
     tau1 = rng.scalar()
     tau2 = rng.scalar()
-    T1 = msm([int(t1), tau1], [G, H])
-    T2 = msm([int(t2), tau2], [G, H])
+    if fast:
+        T1, T2 = commit_many([int(t1), int(t2)], [tau1, tau2])  # one native batch
+    else:
+        T1 = msm([int(t1), tau1], [G, H])
+        T2 = msm([int(t2), tau2], [G, H])
     transcript.append_point(b"T_1", T1)
     transcript.append_point(b"T_2", T2)
     x = mpz(transcript.challenge_scalar(b"x"))

@@ -15,7 +15,7 @@ import struct
 from collections.abc import Callable
 
 from circuits.errors import ParameterError, VerificationError
-from circuits.group import N, Point, scalar_to_bytes
+from circuits.group import N, Point, native_module, scalar_to_bytes
 
 #: Versioned separately from the package: bump only when the transcript format changes.
 TRANSCRIPT_PROTOCOL = b"zk-solvency/transcript/v1"
@@ -123,8 +123,13 @@ class TranscriptRng:
         return out[:size]
 
     def scalars(self, count: int) -> list[int]:
-        """`count` successive values of scalar(), computed in one loop (the same values)."""
+        """`count` successive values of scalar(), computed in one loop, in C when the native
+        module is built (circuits.group.native.rng_scalars; the same values)."""
         key, ctr = self._key, self._counter
+        native = native_module()
+        if native is not None and native.available() and ctr < 1 << 62:
+            out, self._counter = native.rng_scalars(key, ctr, count)
+            return out
         out: list[int] = []
         sha, pack, order = hashlib.sha256, struct.Struct(">Q").pack, N
         while len(out) < count:

@@ -298,3 +298,17 @@ def test_batch_verify_same_decision_without_native_scalars(monkeypatch: pytest.M
     assert fast == ["ok", "rangeproof: proof 2: range proof does not verify"]
     monkeypatch.setattr(ipp_native, "native_scalars", lambda: False)
     assert run() == fast
+
+
+def test_native_rng_equals_the_python_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from circuits.transcript import TranscriptRng
+
+    native_rng = Transcript(b"rng").rng(b"w", _entropy(b"n"))
+    fast = [native_rng.scalars(k) for k in (0, 1, 7, 300)] + [[native_rng.scalar()]]
+    monkeypatch.setattr(native, "available", lambda: False)
+    python_rng = Transcript(b"rng").rng(b"w", _entropy(b"n"))
+    assert isinstance(python_rng, TranscriptRng)
+    assert fast == [python_rng.scalars(k) for k in (0, 1, 7, 300)] + [[python_rng.scalar()]]
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="32-byte key"):
+        native.rng_scalars(b"short", 0, 1)

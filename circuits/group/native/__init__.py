@@ -29,6 +29,7 @@ __all__ = [
     "msm_fixed_raw",
     "msm_raw",
     "mul2_comb8_raw",
+    "rng_scalars",
     "shift_table_bytes",
     "shift_tables",
 ]
@@ -194,6 +195,20 @@ def ipp_scalars(
         raise MemoryError("native range verifier scalars: allocation failed")
     if rc != 1:
         raise ValueError("native range verifier scalars: a scalar is not below n")
+
+
+def rng_scalars(key: bytes, counter: int, count: int) -> tuple[list[int], int]:
+    """circuits.transcript.TranscriptRng.scalars in C: `count` scalars from the 32-byte key
+    and the counter, and the counter after them (the same values as the Python loop)."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    if len(key) != 32 or count < 0 or not 0 <= counter < 1 << 63:
+        raise ValueError("rng: a 32-byte key, a counter below 2^63 and a count >= 0")
+    out = _ffi.new("unsigned char[]", 32 * count + 1)
+    after = int(lib.zks_rng_scalars(key, counter, count, out))
+    raw = bytes(_ffi.buffer(out, 32 * count))
+    return [int.from_bytes(raw[32 * i : 32 * i + 32], "big") for i in range(count)], after
 
 
 def shift_table_bytes() -> int:

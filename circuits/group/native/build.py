@@ -30,6 +30,8 @@ int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
 int zks_ipp_scalars(const unsigned char *u_sq, size_t lg, const unsigned char *consts,
                     const unsigned char *wzz, size_t n_bits, size_t m, unsigned char *g_acc,
                     unsigned char *h_acc);
+uint64_t zks_rng_scalars(const unsigned char *key, uint64_t counter, size_t count,
+                         unsigned char *out);
 size_t zks_shift_table_bytes(void);
 int zks_shift_tables(const unsigned char *points, size_t n, unsigned char *out);
 int zks_msm_fixed(const unsigned char *tables, size_t ntables, const unsigned char *idx,

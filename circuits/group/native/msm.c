@@ -44,6 +44,8 @@ int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
 int zks_ipp_scalars(const unsigned char *u_sq, size_t lg, const unsigned char *consts,
                     const unsigned char *wzz, size_t n_bits, size_t m, unsigned char *g_acc,
                     unsigned char *h_acc);
+uint64_t zks_rng_scalars(const unsigned char *key, uint64_t counter, size_t count,
+                         unsigned char *out);
 size_t zks_shift_table_bytes(void);
 int zks_shift_tables(const unsigned char *points, size_t n, unsigned char *out);
 int zks_msm_fixed(const unsigned char *tables, size_t ntables, const unsigned char *idx,
@@ -1995,4 +1997,107 @@ done:
     free(us);
     free(zj);
     return ret;
+}
+
+/* ------------------------------------------------------------- the prover's blinding RNG */
+
+/* SHA-256 (FIPS 180-4) of one message of at most 55 bytes: a single padded block. */
+static const uint32_t SHA_K[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+    0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+    0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+    0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+    0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+    0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+    0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+    0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+    0xc67178f2};
+
+static inline uint32_t rotr32(uint32_t x, unsigned r) { return (x >> r) | (x << (32 - r)); }
+
+static void sha256_short(unsigned char out[32], const unsigned char *msg, size_t len) {
+    unsigned char block[64];
+    memset(block, 0, sizeof(block));
+    memcpy(block, msg, len); /* len <= 55 */
+    block[len] = 0x80;
+    uint64_t bits = (uint64_t)len * 8;
+    for (int i = 0; i < 8; i++) {
+        block[63 - i] = (unsigned char)(bits >> (8 * i));
+    }
+    uint32_t w[64];
+    for (int i = 0; i < 16; i++) {
+        w[i] = ((uint32_t)block[4 * i] << 24) | ((uint32_t)block[4 * i + 1] << 16) |
+               ((uint32_t)block[4 * i + 2] << 8) | (uint32_t)block[4 * i + 3];
+    }
+    for (int i = 16; i < 64; i++) {
+        uint32_t s0 = rotr32(w[i - 15], 7) ^ rotr32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = rotr32(w[i - 2], 17) ^ rotr32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    static const uint32_t H0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    uint32_t a = H0[0], b = H0[1], c = H0[2], d = H0[3], e = H0[4], f = H0[5], g = H0[6],
+             h = H0[7];
+    for (int i = 0; i < 64; i++) {
+        uint32_t t1 = h + (rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)) + ((e & f) ^ (~e & g)) +
+                      SHA_K[i] + w[i];
+        uint32_t t2 = (rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
+    }
+    const uint32_t r[8] = {H0[0] + a, H0[1] + b, H0[2] + c, H0[3] + d,
+                           H0[4] + e, H0[5] + f, H0[6] + g, H0[7] + h};
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (unsigned char)(r[i] >> 24);
+        out[4 * i + 1] = (unsigned char)(r[i] >> 16);
+        out[4 * i + 2] = (unsigned char)(r[i] >> 8);
+        out[4 * i + 3] = (unsigned char)r[i];
+    }
+}
+
+/*
+ *   uint64_t zks_rng_scalars(const unsigned char *key, uint64_t counter, size_t count,
+ *                            unsigned char *out);
+ *
+ * circuits.transcript.TranscriptRng.scalars in C: `count` scalars (32 bytes big-endian each,
+ * in [1, n)) from the 32-byte key and the counter: each is SHA-256(key || u64_be(ctr)) ||
+ * SHA-256(key || u64_be(ctr + 1)) as a 512-bit big-endian integer mod n, ctr advancing by 2,
+ * a zero result skipped. Returns the counter after the last block used.
+ */
+uint64_t zks_rng_scalars(const unsigned char *key, uint64_t counter, size_t count,
+                         unsigned char *out) {
+    unsigned char msg[40], block[64];
+    memcpy(msg, key, 32);
+    size_t done = 0;
+    while (done < count) {
+        for (int half = 0; half < 2; half++) {
+            uint64_t ctr = counter + (uint64_t)half;
+            for (int i = 0; i < 8; i++) {
+                msg[32 + i] = (unsigned char)(ctr >> (56 - 8 * i));
+            }
+            sha256_short(block + 32 * half, msg, sizeof(msg));
+        }
+        counter += 2;
+        uint64_t t[8], k[4];
+        for (int i = 0; i < 8; i++) {
+            uint64_t word = 0;
+            for (int j = 0; j < 8; j++) {
+                word = (word << 8) | block[(7 - i) * 8 + j];
+            }
+            t[i] = word;
+        }
+        sc_reduce(k, t);
+        if ((k[0] | k[1] | k[2] | k[3]) != 0) {
+            sc_to_be(out + 32 * done, k);
+            done++;
+        }
+    }
+    return counter;
 }
