@@ -72,8 +72,10 @@ Errors (chosen so that the class says who is at fault)
                      != log2(n*m) (check="shape", before any allocation), an identity point or
                      commitment (check="identity"), the combined check (check="rangeproof").
 
-Timing: the prover uses Python integers (variable time) for scalar arithmetic; the
-libsecp256k1 backend's scalar multiplications are constant time.
+Timing: the prover uses Python integers or gmpy2 (variable time) for scalar arithmetic; the
+libsecp256k1 backend's scalar multiplications are constant time, except on the fixed-base tables
+of G and H; the native fast path (circuits.ipp_native, circuits.group.native) is variable time
+throughout (vector commitments, L and R, folds, T_1 and T_2, the RNG's reduction mod n).
 """
 
 from __future__ import annotations
