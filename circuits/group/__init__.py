@@ -121,11 +121,12 @@ class Point:
     03, x < p, x the abscissa of a curve point. The identity has no encoding.
     """
 
-    __slots__ = ("_be", "_v")
+    __slots__ = ("_be", "_enc", "_v")
 
-    def __init__(self, backend: Backend, value: Any) -> None:
+    def __init__(self, backend: Backend, value: Any, encoding: bytes | None = None) -> None:
         self._be = backend
         self._v = value
+        self._enc = encoding  # the compressed encoding, once known (points are immutable)
 
     # construction -------------------------------------------------------------------------
     @classmethod
@@ -155,7 +156,7 @@ class Point:
         if x >= P:
             raise FormatError("point x-coordinate is not canonical (>= p)")
         be = get_backend(backend)
-        return cls(be, be.decode(x, prefix == 3))
+        return cls(be, be.decode(x, prefix == 3), bytes(data))  # canonical: its own encoding
 
     @classmethod
     def from_affine(cls, x: int, y: int, backend: str | None = None) -> Point:
@@ -178,7 +179,10 @@ class Point:
     # encoding -----------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         """33-byte SEC1 compressed encoding; FormatError for the identity."""
-        return self._be.encode(self._v)
+        enc = self._enc
+        if enc is None:
+            enc = self._enc = self._be.encode(self._v)
+        return enc
 
     def affine(self) -> tuple[int, int] | None:
         """(x, y) as integers, or None for the identity."""
