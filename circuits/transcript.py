@@ -128,8 +128,9 @@ class TranscriptRng:
         key, ctr = self._key, self._counter
         native = native_module()
         if native is not None and native.available() and ctr < 1 << 62:
-            out, self._counter = native.rng_scalars(key, ctr, count)
-            return out
+            fast: list[int]
+            fast, self._counter = native.rng_scalars(key, ctr, count)
+            return fast
         out: list[int] = []
         sha, pack, order = hashlib.sha256, struct.Struct(">Q").pack, N
         while len(out) < count:
