@@ -476,23 +476,26 @@ def make_node_proofs(
 
 
 def path_task(
-    nodes: dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]],
+    openings: dict[tuple[int, int], bytes],
     secrets: RoundSecrets,
     params: Params,
     ctx: bytes,
     leaf_index: int,
 ) -> ProofTask:
     """The aggregated proof task of the user at `leaf_index`, its path's openings taken from
-    `nodes` ({(depth, index): store row}, e.g. Store.nodes_in_range)."""
+    `openings` ({(depth, index): opening}, Store.openings_in_range)."""
     values: list[int] = []
     blindings: list[int] = []
-    for depth, index, _left in sibling_positions(leaf_index, params.height):
-        node = nodes.get((depth, index))
-        if node is None:
-            raise ParameterError(f"store is missing node ({depth}, {index})")
-        v, b = unpack_opening(node[2])
-        values += v
-        blindings += b
+    fb = int.from_bytes
+    j = leaf_index
+    for depth in range(params.height, 0, -1):
+        opening = openings.get((depth, j ^ 1))
+        if opening is None:
+            raise ParameterError(f"store is missing node ({depth}, {j ^ 1})")
+        for off in range(0, len(opening), 48):  # unpack_opening, inline
+            values.append(fb(opening[off : off + 16], "big"))
+            blindings.append(fb(opening[off + 16 : off + 48], "big"))
+        j >>= 1
     return ProofTask(
         "path",
         ctx,
@@ -512,9 +515,9 @@ def path_tasks(
     read together (one range query per depth)."""
     for j in range(0, len(leaves), PATH_CHUNK):
         part = leaves[j : j + PATH_CHUNK]
-        nodes = store.nodes_in_range(part[0], part[-1] + 1, params.height)
+        openings = store.openings_in_range(part[0], part[-1] + 1, params.height)
         for li in part:
-            yield path_task(nodes, secrets, params, ctx, li)
+            yield path_task(openings, secrets, params, ctx, li)
 
 
 def make_path_proofs(

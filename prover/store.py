@@ -95,6 +95,10 @@ class _Reads:
         """The leaves in [lo, hi) and every node on or beside their paths (nodes_in_range)."""
         return nodes_in_range(self.db, lo, hi, height)
 
+    def openings_in_range(self, lo: int, hi: int, height: int) -> dict[tuple[int, int], bytes]:
+        """The openings of nodes_in_range's nodes."""
+        return openings_in_range(self.db, lo, hi, height)
+
     def get_nodes(
         self, positions: list[tuple[int, int]]
     ) -> dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]]:
@@ -112,6 +116,8 @@ class Store(_Reads):
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
         self.db = sqlite3.connect(self.path, isolation_level=None)
+        if new:  # before the first table: larger pages insert a tree's rows about 10% faster
+            self.db.execute("PRAGMA page_size=16384")
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache, whatever the size
@@ -406,6 +412,21 @@ def users_in_range(
     return [(k, u, un_ix(li), p) for k, u, li, p in rows]
 
 
+def _range_rows(
+    db: sqlite3.Connection, lo: int, hi: int, height: int, columns: str
+) -> Iterator[tuple[Any, ...]]:
+    """(depth, index, *columns) of the nodes on or beside the paths of the leaves in [lo, hi)
+    (nodes_in_range), one range query per depth."""
+    query = f"SELECT ?, idx, {columns} FROM nodes WHERE depth = ? AND idx >= ? AND idx <= ?"  # noqa: S608
+    fb = int.from_bytes
+    for depth in range(height, 0, -1):
+        shift = height - depth
+        first = (lo >> shift) & ~1  # the left sibling of the first ancestor
+        last = ((hi - 1) >> shift) | 1  # the right sibling of the last one
+        for row in db.execute(query, (depth, depth, ix(first), ix(last))):
+            yield (row[0], fb(row[1], "big"), *row[2:])
+
+
 def nodes_in_range(
     db: sqlite3.Connection, lo: int, hi: int, height: int
 ) -> dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]]:
@@ -413,18 +434,15 @@ def nodes_in_range(
     beside their paths below the root, by (depth, index): one range query per depth. For a
     contiguous range of leaves these are about all the nodes in the ranges (ancestors and their
     siblings), so the paths of many users are read with `height` queries."""
-    out: dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]] = {}
-    query = (
-        "SELECT idx, hash, commitments, opening, proof FROM nodes "
-        "WHERE depth = ? AND idx >= ? AND idx <= ?"
-    )
-    for depth in range(height, 0, -1):
-        shift = height - depth
-        first = (lo >> shift) & ~1  # the left sibling of the first ancestor
-        last = ((hi - 1) >> shift) | 1  # the right sibling of the last one
-        for i, h, c, o, p in db.execute(query, (depth, ix(first), ix(last))):
-            out[depth, un_ix(i)] = (h, c, o, p)
-    return out
+    rows = _range_rows(db, lo, hi, height, "hash, commitments, opening, proof")
+    return {(d, i): (h, c, o, p) for d, i, h, c, o, p in rows}
+
+
+def openings_in_range(
+    db: sqlite3.Connection, lo: int, hi: int, height: int
+) -> dict[tuple[int, int], bytes]:
+    """nodes_in_range's openings alone (the proof tasks' witnesses)."""
+    return {(d, i): o for d, i, o in _range_rows(db, lo, hi, height, "opening")}
 
 
 def open_read_only(path: str | os.PathLike[str]) -> sqlite3.Connection:
