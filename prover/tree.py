@@ -552,6 +552,20 @@ def _compressed(pt: tuple[int, int]) -> bytes:
     return bytes([2 + (y & 1)]) + x.to_bytes(32, "big")
 
 
+def _encode(pts: list[tuple[int, int]]) -> bytes:
+    return b"".join(map(_compressed, pts))
+
+
+def _encode_one(pts: list[tuple[int, int]]) -> bytes:
+    """_encode for one asset."""
+    return _compressed(pts[0])
+
+
+def _pack_one(values: list[int], blindings: list[int]) -> bytes:
+    """pack_opening for one asset."""
+    return values[0].to_bytes(16, "big") + blindings[0].to_bytes(32, "big")
+
+
 def add_affine_many(
     pairs: Sequence[tuple[tuple[int, int], tuple[int, int]]],
 ) -> list[tuple[int, int]]:
@@ -612,18 +626,19 @@ def build_subtree(
     if any(pt is None for pt in points):
         raise FormatError("the identity has no encoding")  # as Point.to_bytes would
     pts: list[tuple[int, int]] = points  # type: ignore[assignment]
+    pack, encode = (_pack_one, _encode_one) if K == 1 else (pack_opening, _encode)
     round_id = secrets.round_id
     real: list[_Level] = []
     for j, ((uid, li, bal), (bl, salt)) in enumerate(zip(leaves, leaf_mat, strict=True)):
         ps = pts[j * K : (j + 1) * K]
         h = leaf_hash(round_id, uid, salt)
-        real.append((li, h, b"".join(map(_compressed, ps)), ps, list(bal), bl))
+        real.append((li, h, encode(ps), ps, list(bal), bl))
     pads: dict[int, list[_Level]] = {}
     base = len(leaves) * K
     zeros = [0] * K
     for j, ((d, i), (bl, h)) in enumerate(zip(positions, pad_mat, strict=True)):
         ps = pts[base + j * K : base + (j + 1) * K]
-        pads.setdefault(d, []).append((i, h, b"".join(map(_compressed, ps)), ps, zeros, bl))
+        pads.setdefault(d, []).append((i, h, encode(ps), ps, zeros, bl))
     rows: list[NodeRow] = []
     node_prefix = framed(TAG_NODE)
     lc = struct.pack(">I", 33 * K)
@@ -650,7 +665,7 @@ def build_subtree(
                         pack_ix(node[0]),
                         node[1],
                         node[2],
-                        pack_opening(node[4], node[5]),
+                        pack(node[4], node[5]),
                         int(both or padding),
                     )
                 )
@@ -668,7 +683,7 @@ def build_subtree(
                 (
                     left[0] >> 1,
                     h,
-                    b"".join(map(_compressed, ps)),
+                    encode(ps),
                     ps,
                     [a + b for a, b in zip(left[4], right[4], strict=True)],
                     [(a + b) % N for a, b in zip(left[5], right[5], strict=True)],
