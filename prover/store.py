@@ -412,19 +412,17 @@ def users_in_range(
     return [(k, u, un_ix(li), p) for k, u, li, p in rows]
 
 
-def _range_rows(
+def _range_queries(
     db: sqlite3.Connection, lo: int, hi: int, height: int, columns: str
-) -> Iterator[tuple[Any, ...]]:
-    """(depth, index, *columns) of the nodes on or beside the paths of the leaves in [lo, hi)
-    (nodes_in_range), one range query per depth."""
-    query = f"SELECT ?, idx, {columns} FROM nodes WHERE depth = ? AND idx >= ? AND idx <= ?"  # noqa: S608
-    fb = int.from_bytes
+) -> Iterator[tuple[int, sqlite3.Cursor]]:
+    """(depth, cursor of (index blob, *columns)) of the nodes on or beside the paths of the
+    leaves in [lo, hi) (nodes_in_range), one range query per depth."""
+    query = f"SELECT idx, {columns} FROM nodes WHERE depth = ? AND idx >= ? AND idx <= ?"  # noqa: S608
     for depth in range(height, 0, -1):
         shift = height - depth
         first = (lo >> shift) & ~1  # the left sibling of the first ancestor
         last = ((hi - 1) >> shift) | 1  # the right sibling of the last one
-        for row in db.execute(query, (depth, depth, ix(first), ix(last))):
-            yield (row[0], fb(row[1], "big"), *row[2:])
+        yield depth, db.execute(query, (depth, ix(first), ix(last)))
 
 
 def nodes_in_range(
@@ -434,15 +432,22 @@ def nodes_in_range(
     beside their paths below the root, by (depth, index): one range query per depth. For a
     contiguous range of leaves these are about all the nodes in the ranges (ancestors and their
     siblings), so the paths of many users are read with `height` queries."""
-    rows = _range_rows(db, lo, hi, height, "hash, commitments, opening, proof")
-    return {(d, i): (h, c, o, p) for d, i, h, c, o, p in rows}
+    out: dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]] = {}
+    fb = int.from_bytes
+    for d, cur in _range_queries(db, lo, hi, height, "hash, commitments, opening, proof"):
+        out.update({(d, fb(i, "big")): (h, c, o, p) for i, h, c, o, p in cur})
+    return out
 
 
 def openings_in_range(
     db: sqlite3.Connection, lo: int, hi: int, height: int
 ) -> dict[tuple[int, int], bytes]:
     """nodes_in_range's openings alone (the proof tasks' witnesses)."""
-    return {(d, i): o for d, i, o in _range_rows(db, lo, hi, height, "opening")}
+    out: dict[tuple[int, int], bytes] = {}
+    fb = int.from_bytes
+    for d, cur in _range_queries(db, lo, hi, height, "opening"):
+        out.update({(d, fb(i, "big")): o for i, o in cur})
+    return out
 
 
 def open_read_only(path: str | os.PathLike[str]) -> sqlite3.Connection:
