@@ -33,7 +33,13 @@ from verifier.formats import (
     parse_statement,
 )
 from verifier.liabilities import verify_audit, verify_inclusion
-from verifier.solvency import MAX_RATIO_PERCENT, MAX_RESERVES, solvency_transcript
+from verifier.solvency import (
+    MAX_RATIO_PERCENT,
+    MAX_RESERVES,
+    SIGNATURE_TAGS,
+    signed_message,
+    solvency_transcript,
+)
 
 OTHER = "2026-12"
 
@@ -239,15 +245,18 @@ def test_statement_sections_that_go_together(rounds: Rounds) -> None:
     for gone in ("reserves", "solvency"):
         doc = rounds.unsigned()
         del doc[gone]
-        assert_format("'reserves' and 'solvency' go together", lambda doc=doc: check_of(doc))
+        err = assert_format("", lambda doc=doc: check_of(doc))
+        assert str(err) == "statement.json: 'reserves' and 'solvency' go together"
     doc = rounds.unsigned()
     del doc["exchange"]
-    assert_format("a statement with reserves must name its exchange", lambda: check_of(doc))
+    err = assert_format("", lambda: check_of(doc))
+    assert str(err) == "statement.json: a statement with reserves must name its exchange"
     for only in ("prices", "total"):
         doc = rounds.unsigned()
         del doc["reserves"], doc["solvency"]
         doc[only] = {}
-        assert_format("'prices' and 'total' need 'reserves'", lambda doc=doc: check_of(doc))
+        err = assert_format("", lambda doc=doc: check_of(doc))
+        assert str(err) == "statement.json: 'prices' and 'total' need 'reserves' and 'solvency'"
 
 
 def test_solvency_numbers_at_their_bounds(rounds: Rounds) -> None:
@@ -282,3 +291,96 @@ def test_solvency_numbers_at_their_bounds(rounds: Rounds) -> None:
             assert_format(f"solvency.{asset}", lambda doc=doc: check_of(doc))
         else:
             assert_check(check, lambda doc=doc: check_of(doc))
+
+
+def test_solvency_exact_messages(rounds: Rounds) -> None:
+    """The messages of the solvency verifier name the field (path) and what is wrong."""
+    doc = rounds.unsigned()
+    err = assert_check("signature", lambda: check_of(doc, exchange_key="11" * 32))
+    assert str(err) == "you pinned an exchange key but the statement is not signed"
+    doc = rounds.doc()
+    doc["signature"] = []
+    err2 = assert_format("signature: expected an object", lambda: check_of(doc))
+    assert str(err2).startswith("signature: ")
+    size = rangeproof.proof_size(32, 1)
+    for raw, text in (
+        ("ff" * size, "solvency.BTC.proof: "),  # right length, not a point
+        ("00" * (size - 1), "solvency.BTC.proof: expected"),  # wrong length
+    ):
+        doc = rounds.unsigned()
+        doc["solvency"]["BTC"]["proof"] = raw
+        err2 = assert_format("solvency.BTC.proof", lambda doc=doc: check_of(doc))
+        assert str(err2).startswith(text), str(err2)
+    with pytest.raises(FormatError) as exc:
+        signed_message({"format": "zk-solvency/statement/v0"})
+    assert str(exc.value) == f"statement.json: format: expected one of {sorted(SIGNATURE_TAGS)}"
+
+
+def test_signature_section_exact_messages(rounds: Rounds) -> None:
+    """Each refusal of the statement's signature names its field or says what was pinned."""
+    signer = rounds.doc()["signature"]["pubkey"]
+    cases: list[tuple[str, Any, str]] = [
+        ("sig", None, "signature: "),  # a key missing
+        ("pubkey", "zz", "signature.pubkey: "),
+        ("sig", "zz", "signature.sig: "),
+    ]
+    for key, value, start in cases:
+        doc = rounds.doc()
+        if value is None:
+            del doc["signature"][key]
+        else:
+            doc["signature"][key] = value
+        err = assert_format("", lambda doc=doc: check_of(doc))
+        assert str(err).startswith(start), str(err)
+    doc = rounds.doc()
+    err = assert_format("", lambda: check_of(doc, exchange_key="zz"))
+    assert str(err).startswith("--exchange-key: "), str(err)
+    other = "ab" * 32
+    assert other != signer
+    err3 = assert_check("signature", lambda: check_of(doc, exchange_key=other))
+    assert str(err3) == "the statement is signed by another key than the one you pinned"
+    doc["snapshot_time"] = "2026-11-01T00:00:01Z"  # changed after signing
+    err3 = assert_check("signature", lambda: check_of(doc, exchange_key=signer))
+    assert str(err3) == "the statement's signature does not verify"
+
+
+def test_solvency_section_paths_in_messages(rounds: Rounds) -> None:
+    """A malformed solvency section is refused with the path of the bad field; a min_ratio
+    without its ratio proof is refused (not silently dropped from what is proven)."""
+
+    def change(doc: dict[str, Any], where: str, value: Any) -> None:
+        *parents, last = where.split(".")
+        obj = doc
+        for key in parents:
+            obj = obj[key]
+        if value is KeyError:
+            del obj[last]
+        else:
+            obj[last] = value
+
+    cases: list[tuple[str, Any, str]] = [
+        ("reserves.assets", [], "statement.json reserves: assets: expected an object"),
+        ("solvency", [], "solvency: expected an object"),
+        ("solvency.ETH", {}, "solvency: "),
+        ("solvency.BTC", [], "solvency.BTC: expected an object"),
+        ("solvency.BTC.extra", 1, "solvency.BTC: "),
+        ("solvency.BTC.ratio_proof", KeyError, "solvency.BTC: "),
+        ("solvency.BTC.ratio_proof", "zz", "solvency.BTC.ratio_proof: "),
+        ("solvency.USDT.disclosed", [], "solvency.USDT.disclosed: expected an object"),
+        ("solvency.USDT.disclosed.extra", 1, "solvency.USDT.disclosed: "),
+        ("solvency.USDT.disclosed.blinding", "zz", "solvency.USDT.disclosed.blinding: "),
+    ]
+    for where, value, start in cases:
+        doc = rounds.unsigned()
+        change(doc, where, value)
+        err = assert_format("", lambda doc=doc: check_of(doc))
+        assert str(err).startswith(start), (where, str(err))
+    doc = rounds.unsigned()
+    doc["solvency"]["BTC"]["reserves"] = 0
+    err2 = assert_check("reserves-sum", lambda: check_of(doc))
+    total = rounds.unsigned()["solvency"]["BTC"]["reserves"]
+    assert str(err2) == (f"solvency.BTC.reserves: 0 is not the sum of the signed wallets ({total})")
+    doc = rounds.unsigned()
+    del doc["reserves"]["assets"]["USDT"]
+    err2 = assert_check("reserves-assets", lambda: check_of(doc))
+    assert str(err2) == "reserves must list exactly the assets of the liabilities tree"
