@@ -375,6 +375,11 @@ def test_solvency_section_paths_in_messages(rounds: Rounds) -> None:
         change(doc, where, value)
         err = assert_format("", lambda doc=doc: check_of(doc))
         assert str(err).startswith(start), (where, str(err))
+    for only in ("prices", "total"):  # with reserves: one without the other is malformed
+        doc = rounds.unsigned()
+        doc[only] = {}
+        err = assert_format("", lambda doc=doc: check_of(doc))
+        assert str(err) == "statement.json: 'prices' and 'total' go together"
     doc = rounds.unsigned()
     doc["solvency"]["BTC"]["reserves"] = 0
     err2 = assert_check("reserves-sum", lambda: check_of(doc))
