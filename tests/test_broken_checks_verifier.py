@@ -389,3 +389,42 @@ def test_solvency_section_paths_in_messages(rounds: Rounds) -> None:
     del doc["reserves"]["assets"]["USDT"]
     err2 = assert_check("reserves-assets", lambda: check_of(doc))
     assert str(err2) == "reserves must list exactly the assets of the liabilities tree"
+
+
+# --- mutmut survivors of verify_audit (docs/MUTATION.md, campaign) ---------------------------
+
+
+def test_audit_counts_and_order_errors(audit: Audit) -> None:
+    """What a valid audit reports is exact; a node at the wrong depth, a node twice, a node
+    whose hash is not that of its children and a node with one child are refused with the
+    check and the position."""
+    st = audit.statement
+    levels = audit.levels()
+    res = verify_audit(st, levels)
+    assert res.nodes == sum(len(level) for level in levels)
+    assert res.proofs == res.nodes - 1
+    height = st.params.height
+
+    bad = audit.levels()
+    bad[0] = [*bad[0], dataclasses.replace(bad[1][0])]  # a depth H-1 node among depth H
+    err = assert_check("audit-order", lambda: verify_audit(st, bad))
+    assert str(err) == f"node at depth {height - 1} where depth {height} was expected"
+
+    bad = audit.levels()
+    first = bad[0][0]
+    bad[0] = [first, *bad[0]]
+    err = assert_check("audit-order", lambda: verify_audit(st, bad))
+    assert str(err) == f"node ({first.depth}, {first.index}) appears twice"
+
+    bad = audit.levels()
+    parent = bad[1][0]
+    bad[1][0] = dataclasses.replace(parent, hash=bytes(32))
+    err = assert_check("audit-tree", lambda: verify_audit(st, bad))
+    assert str(err) == f"hash of node ({parent.depth}, {parent.index}) is not H(children)"
+
+    bad = audit.levels()
+    children = {n.index for n in bad[0]}
+    i = next(i for i in sorted(children) if i ^ 1 in children)
+    bad[0] = [n for n in bad[0] if n.index != (i | 1)]
+    err = assert_check("audit-tree", lambda: verify_audit(st, bad))
+    assert str(err) == f"node ({height - 1}, {i >> 1}) lacks a child"
