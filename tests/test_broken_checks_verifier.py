@@ -428,3 +428,36 @@ def test_audit_counts_and_order_errors(audit: Audit) -> None:
     bad[0] = [n for n in bad[0] if n.index != (i | 1)]
     err = assert_check("audit-tree", lambda: verify_audit(st, bad))
     assert str(err) == f"node ({height - 1}, {i >> 1}) lacks a child"
+
+
+def test_audit_batches_and_proof_errors(audit: Audit) -> None:
+    """With small batches (as in a big tree) a bad proof in the first batch is still found; a
+    node without a proof or with a malformed one is named; an audit/v1 reading counts the
+    childless inner nodes it cannot tell from pruned ones."""
+    st = audit.statement
+    height = st.params.height
+    bad = audit.levels()
+    a, b = bad[0][0], bad[0][1]
+    bad[0][0] = dataclasses.replace(a, range_proof=b.range_proof)
+    err = assert_check("range-proofs", lambda: verify_audit(st, bad, batch=2))
+    assert str(err).startswith("a node's range proof does not verify: ")
+    assert (
+        verify_audit(st, audit.levels(), batch=2).proofs == verify_audit(st, audit.levels()).proofs
+    )
+
+    bad = audit.levels()
+    bad[0][0] = dataclasses.replace(a, range_proof=None)
+    with pytest.raises(FormatError) as exc:
+        verify_audit(st, bad)
+    assert str(exc.value) == f"node ({a.depth}, {a.index}) has no range proof"
+    bad = audit.levels()
+    bad[0][0] = dataclasses.replace(a, range_proof=b"\xff" * len(a.range_proof or b""))
+    err = assert_check("range-proofs", lambda: verify_audit(st, bad))
+    assert str(err).startswith(f"node ({a.depth}, {a.index}): malformed range proof: ")
+
+    stripped = [[dataclasses.replace(n, padding=None) for n in level] for level in audit.levels()]
+    inner_padding = sum(
+        1 for level in audit.levels() for n in level if n.padding is not None and n.depth < height
+    )
+    assert inner_padding > 0
+    assert verify_audit(st, stripped, complete=False).unproven == inner_padding
