@@ -461,3 +461,89 @@ def test_audit_batches_and_proof_errors(audit: Audit) -> None:
     )
     assert inner_padding > 0
     assert verify_audit(st, stripped, complete=False).unproven == inner_padding
+
+
+def test_audit_root_of_another_tree_or_two_roots(audit: Audit) -> None:
+    """A bundle of another tree with the same sums (one leaf's hash changed, every hash above
+    recomputed) is refused: the root's hash must be the statement's, not only its sums. A
+    second, well-formed padding node at depth 0 is refused: the bundle has one root."""
+    from circuits.merkle import commitments_bytes, node_hash_raw, padding_hash
+    from verifier.formats import Padding
+
+    st = audit.statement
+    height = st.params.height
+    levels = audit.levels()
+    i = levels[0][0].index
+    levels[0][0] = dataclasses.replace(levels[0][0], hash=b"\x01" * 32)
+    for k in range(1, height + 1):
+        i >>= 1
+        below = {n.index: n for n in levels[k - 1]}
+        left, right = below[2 * i], below[2 * i + 1]
+        h = node_hash_raw(
+            commitments_bytes(left.commitments),
+            commitments_bytes(right.commitments),
+            left.hash,
+            right.hash,
+        )
+        levels[k] = [dataclasses.replace(n, hash=h) if n.index == i else n for n in levels[k]]
+    err = assert_check("root", lambda: verify_audit(st, levels))
+    assert str(err) == "the bundle's root differs from the statement's"
+
+    levels = audit.levels()
+    salt, blindings = b"\x02" * 32, tuple(range(1, st.params.k + 1))
+    extra = AuditNode(
+        0,
+        1,
+        padding_hash(0, 1, salt),
+        tuple(commit(0, r) for r in blindings),
+        None,
+        Padding(salt, blindings),
+    )
+    levels[-1] = [*levels[-1], extra]
+    err = assert_check("audit-tree", lambda: verify_audit(st, levels))
+    assert str(err) == "the bundle does not reach a single root"
+
+
+def test_inclusion_exact_errors(audit: Audit) -> None:
+    """A zero balance is in range; a bool, an identity leaf, a short path, another round or
+    parameters, and a user id that is not the proof's are refused with exact messages."""
+    st = audit.statement
+    bob = parse_inclusion(audit.rnd.proof_path("bob").read_bytes(), "bob.json")
+    assert bob.balances == (0, 0)
+    assert verify_inclusion(st, bob, user_id="bob").user_id == "bob"
+    proof = parse_inclusion(audit.rnd.proof_path("alice").read_bytes(), "alice.json")
+    bits, height = st.params.bits, st.params.height
+    cases: list[tuple[str, Any, str]] = [
+        (
+            "leaf",
+            dataclasses.replace(proof, balances=(True, 0)),
+            f"a leaf balance is outside [0, 2^{bits})",
+        ),
+        (
+            "leaf",
+            dataclasses.replace(proof, balances=(0, 0), blindings=(0, 0)),
+            "leaf commitment is the identity",
+        ),
+        (
+            "path",
+            dataclasses.replace(proof, siblings=proof.siblings[1:]),
+            f"path has {height - 1} siblings, the tree height is {height}",
+        ),
+        (
+            "round",
+            dataclasses.replace(proof, round_id="2099-01"),
+            f"the proof is for round '2099-01', the statement for {st.round_id!r}",
+        ),
+        (
+            "params",
+            dataclasses.replace(proof, params=dataclasses.replace(proof.params, bits=64)),
+            "the proof's parameters (height, bits, mode, assets, generators) differ from the statement's",
+        ),
+    ]
+    for check, bad, text in cases:
+        err = assert_check(check, lambda bad=bad: verify_inclusion(st, bad))
+        assert str(err) == text
+    err = assert_check("user-id", lambda: verify_inclusion(st, proof, user_id="bob"))
+    assert str(err) == "this proof was made for another user id"
+    err = assert_check("user-id", lambda: verify_inclusion(st, proof, user_id=""))
+    assert str(err).startswith("the user id given is not valid: ")
