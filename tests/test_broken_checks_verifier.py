@@ -105,7 +105,7 @@ def test_solvency_checks_the_roots_range_proof(rounds: Rounds) -> None:
     doc = rounds.unsigned()
     doc["root"]["range_proof"] = rounds.b.statement_json()["root"]["range_proof"]
     err = assert_check("range-proofs", lambda: check_of(doc))
-    assert "root range proof" in str(err)
+    assert str(err).startswith("root range proof does not verify: ")
 
 
 # --- audit -----------------------------------------------------------------------------------
@@ -547,3 +547,40 @@ def test_inclusion_exact_errors(audit: Audit) -> None:
     assert str(err) == "this proof was made for another user id"
     err = assert_check("user-id", lambda: verify_inclusion(st, proof, user_id=""))
     assert str(err).startswith("the user id given is not valid: ")
+
+
+def test_inclusion_proof_errors_named(audit: Audit) -> None:
+    """The range-proof part of an inclusion proof: a proof of the other kind, a malformed
+    path proof, another user's path proof, a malformed root proof, another generator table
+    and an unknown expected asset are refused with exact messages; a valid proof's result
+    names its round, user and leaf."""
+    st = audit.statement
+    assert st.params.mode == "aggregated"
+    proof = parse_inclusion(audit.rnd.proof_path("alice").read_bytes(), "alice.json")
+    res = verify_inclusion(st, proof)
+    assert (res.round_id, res.user_id, res.leaf_index) == (st.round_id, "alice", proof.leaf_index)
+    with pytest.raises(FormatError) as exc:
+        verify_inclusion(st, dataclasses.replace(proof, node_proofs=(b"",)))
+    assert str(exc.value) == "an aggregated proof carries one path proof, no node proofs"
+    raw = proof.path_proof or b""
+    err = assert_check(
+        "range-proofs",
+        lambda: verify_inclusion(st, dataclasses.replace(proof, path_proof=b"\xff" * len(raw))),
+    )
+    assert str(err).startswith("path: malformed range proof: ")
+    bob = parse_inclusion(audit.rnd.proof_path("bob").read_bytes(), "bob.json")
+    err = assert_check(
+        "range-proofs",
+        lambda: verify_inclusion(st, dataclasses.replace(proof, path_proof=bob.path_proof)),
+    )
+    assert str(err).startswith("a sibling's range proof does not verify: ")
+    root = dataclasses.replace(st.root, range_proof=b"\xff" * len(st.root.range_proof))
+    err = assert_check("range-proofs", lambda: verify_audit(dataclasses.replace(st, root=root), []))
+    assert str(err).startswith("root: malformed range proof: ")
+    params = dataclasses.replace(st.params, generators="00" * 32)
+    err = assert_check(
+        "generators", lambda: verify_audit(dataclasses.replace(st, params=params), [])
+    )
+    assert str(err) == "the statement names a generator table other than the pinned one"
+    err = assert_check("expectations", lambda: verify_inclusion(st, proof, expect={"ETH": 1}))
+    assert str(err) == "asset ETH is not in this round"
