@@ -18,33 +18,16 @@ from cffi import FFI
 
 _HERE = Path(__file__).resolve().parent
 
-CDEF = """
-int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
-            unsigned char *out);
-int zks_fold(const unsigned char *lo, const unsigned char *hi, const unsigned char *scalars,
-             size_t n, unsigned char *out);
-size_t zks_comb_table_bytes(void);
-int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out);
-int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
-                  const unsigned char *scalars, size_t n, unsigned char *out);
-int zks_ipp_scalars(const unsigned char *u_sq, size_t lg, const unsigned char *consts,
-                    const unsigned char *wzz, size_t n_bits, size_t m, unsigned char *g_acc,
-                    unsigned char *h_acc);
-uint64_t zks_rng_scalars(const unsigned char *key, uint64_t counter, size_t count,
-                         unsigned char *out);
-size_t zks_shift_table_bytes(void);
-int zks_shift_tables(const unsigned char *points, size_t n, unsigned char *out);
-int zks_msm_fixed(const unsigned char *tables, size_t ntables, const unsigned char *idx,
-                  const unsigned char *scalars, size_t n, unsigned char *out);
-size_t zks_comb8_table_bytes(void);
-int zks_comb8_table(const unsigned char *point, unsigned char *out);
-int zks_mul2_comb8(const unsigned char *table_a, const unsigned char *table_b,
-                   const unsigned char *ka, const unsigned char *kb, size_t n,
-                   unsigned char *out);
-"""
+#: The exported functions, declared once in zks_native.h (its # lines are not for cffi's cdef).
+HEADER = "zks_native.h"
+CDEF = "\n".join(
+    line
+    for line in (_HERE / HEADER).read_text(encoding="utf-8").splitlines()
+    if not line.startswith("#")
+)
 
-#: msm.c, then the files that use its helpers (comb8.c: the tree's commitments).
-SOURCES = ("msm.c", "comb8.c")
+#: The header, msm.c, then the files that use its helpers (comb8.c: the tree's commitments).
+SOURCES = (HEADER, "msm.c", "comb8.c")
 
 ffibuilder = FFI()
 ffibuilder.cdef(CDEF)

@@ -32,24 +32,7 @@
 
 __extension__ typedef unsigned __int128 u128;
 
-/* The exported functions (see the top of this file and zks_fold below). */
-int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
-            unsigned char *out);
-int zks_fold(const unsigned char *lo, const unsigned char *hi, const unsigned char *scalars,
-             size_t n, unsigned char *out);
-size_t zks_comb_table_bytes(void);
-int zks_comb_table(const unsigned char *points, size_t n, unsigned char *out);
-int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
-                  const unsigned char *scalars, size_t n, unsigned char *out);
-int zks_ipp_scalars(const unsigned char *u_sq, size_t lg, const unsigned char *consts,
-                    const unsigned char *wzz, size_t n_bits, size_t m, unsigned char *g_acc,
-                    unsigned char *h_acc);
-uint64_t zks_rng_scalars(const unsigned char *key, uint64_t counter, size_t count,
-                         unsigned char *out);
-size_t zks_shift_table_bytes(void);
-int zks_shift_tables(const unsigned char *points, size_t n, unsigned char *out);
-int zks_msm_fixed(const unsigned char *tables, size_t ntables, const unsigned char *idx,
-                  const unsigned char *scalars, size_t n, unsigned char *out);
+/* The exported functions are declared in zks_native.h, which build.py puts first. */
 
 /* A field element: value = sum v[i] 2^(52 i), congruent mod p, not necessarily reduced.
  * Bounds (checked with -DZKS_CHECK_BOUNDS): fe_mul/fe_sqr outputs have limbs < 2^53; inputs
