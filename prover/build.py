@@ -40,6 +40,7 @@ from prover.snapshot import SnapshotSummary, iter_snapshot, overflow_advice, val
 from prover.store import Store, StoreReader, ix, pack_balances
 from prover.store import unpack_balances as unpack_balances
 from prover.tree import (
+    DERIVATION,
     L_SNAPSHOT_KEY,
     DerivedSecrets,
     Node,
@@ -138,6 +139,7 @@ def _meta_key(cfg: BuildConfig, summary: SnapshotSummary, secrets: RoundSecrets)
         "round_up": cfg.round_up,
         "fingerprint": secrets.fingerprint(),
         "inputs": secrets.inputs.hex(),
+        "derivation": DERIVATION,
     }
 
 

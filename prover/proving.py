@@ -9,8 +9,8 @@ output is byte-identical for any number or kind of workers.
 A subtree task names the leaves under one node at the split depth. Local workers (forked from
 the coordinator) read those leaves from the store and derive the secrets themselves with the
 round secrets they inherited at the fork; nothing secret is pickled. A Dask worker instead gets
-the leaves and a `DerivedSecrets` with exactly the blindings and salts its subtree needs, never
-a key (see DerivedSecrets). Either way the worker returns the subtree's node rows and its top
+the leaves, their blindings and salts, and the tree key of its subtree's top node, from which it
+derives its padding nodes' secrets and nothing else (see DerivedSecrets). Either way the worker returns the subtree's node rows and its top
 node, and the coordinator commits them and joins the tops into the root.
 """
 

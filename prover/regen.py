@@ -16,7 +16,7 @@ from prover.layout import PRIVATE_DIR, STORE_NAME, RoundLayout
 from prover.proving import Pool
 from prover.secrets import load_master_secret
 from prover.store import Store
-from prover.tree import RoundSecrets
+from prover.tree import DERIVATION, RoundSecrets
 from verifier.formats import (
     AUDIT_HEADER,
     AuditNode,
@@ -70,6 +70,12 @@ def export_audit(out: Path, secret_path: str, bundle: Path, workers: int) -> int
     if bundle.exists():
         raise ParameterError(f"{bundle}: already exists")
     store, secrets, params, round_id = open_round(out, secret_path)
+    if store.get_meta("key").get("derivation") != DERIVATION:
+        store.close()
+        raise FormatError(
+            f"{out}: built by an older version (padding secrets derived without tree keys): "
+            "export its audit bundle with that version, or build the round again"
+        )
     tmp = bundle.parent / f".{bundle.name}.partial"
     try:
         with Pool(workers) as pool:

@@ -8,6 +8,17 @@ Every per-round, per-user and per-padding secret is derived from the master secr
     okm  = HKDF-Expand(prk, info, length)                                      (RFC 5869, Expand)
 
 so that distinct (label, round, parts) never share an info string and rounds don't link.
+A build passes its inputs digest (prover.tree.inputs_digest) as p_1 of every derivation.
+
+Padding secrets come from a tree of keys instead (prover.tree, docs/PROTOCOL.md 6.6), so that
+a worker can be given the key of its subtree alone:
+
+    K(0, 0)                       = HKDF-Expand(prk, info("tree-key", round, inputs), 32)
+    K(d+1, 2i) || K(d+1, 2i+1)    = BLAKE2b-512(key = K(d, i), msg = "children")
+    r_a of padding node (d, i)    = int(BLAKE2b-512(key = K(d, i), msg = "pad-blinding" || u8(a))) mod n, 0 -> 1
+    pad_salt of node (d, i)       = BLAKE2b-256(key = K(d, i), msg = "pad-hash")
+
+(BLAKE2b of RFC 7693 in keyed mode, 64- or 32-byte digest; messages ASCII, unframed.)
 The secret never appears in a repr, an error message, a log or a pickle.
 """
 

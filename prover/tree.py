@@ -8,7 +8,8 @@ time instead (build_subtree): the same nodes, with batched commitments, derivati
 point additions.
 
     leaf:    C_a = Com(v_a, b_a), b_a and salt derived from the master secret, the round and id
-    padding: C_a = Com(0, r_a), r_a and its hash derived from the secret, the round and position
+    padding: C_a = Com(0, r_a), r_a and its hash derived from the node's tree key (a key per
+             node, each node's from its parent's, the root's from the master secret and round)
     parent:  C_a = C_a(left) + C_a(right); h = H("node" | C(left) | C(right) | h(left) | h(right))
 """
 
@@ -49,6 +50,15 @@ L_PAD_BLINDING = b"pad-blinding"
 L_PAD_HASH = b"pad-hash"
 L_PROOF_ENTROPY = b"proof-entropy"
 L_FINGERPRINT = b"fingerprint"
+#: Label of the root's tree key (docs/PROTOCOL.md 6.6), from which every node's key descends.
+L_TREE_KEY = b"tree-key"
+#: Message of a node key's children derivation: BLAKE2b-512(key = K(d, i), "children").
+M_CHILDREN = b"children"
+#: Version of the secrets' derivation, recorded in the store: a build or store made with
+#: another (v1: padding secrets keyed by the master secret directly) is not resumed.
+DERIVATION = "v2-tree-keys"
+#: Node keys RoundSecrets.node_key keeps (the chains of the nodes asked recently).
+_KEY_CACHE = 1 << 16
 #: Label of the key of the snapshot's data digest (prover.snapshot, docs/PROTOCOL.md 6.6).
 L_SNAPSHOT_KEY = b"snapshot-digest-key"
 #: Tag of the build's inputs digest, a part of every derivation (docs/PROTOCOL.md 6.6).
@@ -64,6 +74,97 @@ def inputs_digest(data_digest: bytes, params: dict[str, Any], round_up: bool) ->
     return framed_hash(TAG_INPUTS, data_digest, canonical(params), bytes([bool(round_up)]))
 
 
+def child_keys(key: bytes) -> tuple[bytes, bytes]:
+    """(K(d + 1, 2i), K(d + 1, 2i + 1)) = BLAKE2b-512(key = K(d, i), "children"), split in two."""
+    out = hashlib.blake2b(M_CHILDREN, key=key).digest()
+    return out[:32], out[32:]
+
+
+def keys_below(
+    depth: int, index: int, key: bytes, targets: Sequence[tuple[int, int]]
+) -> list[bytes]:
+    """The tree keys of the nodes `targets` (depth, index), all strictly below node
+    (depth, index) whose key is `key`: each of their ancestors' children derived once.
+    A target outside that subtree: ParameterError."""
+    need: set[tuple[int, int]] = set()
+    for d, i in targets:
+        if not depth < d <= 64 or i >> (d - depth) != index or i >> d:
+            raise ParameterError(f"node ({d}, {i}) is not below node ({depth}, {index})")
+        while d > depth + 1:
+            d -= 1
+            i >>= 1
+            if (d, i) in need:
+                break
+            need.add((d, i))
+    keys = {(depth, index): key}
+    blake = hashlib.blake2b
+    # parents before children (by depth); the subtree's top first
+    for d, i in [(depth, index), *sorted(need)] if targets else []:
+        out = blake(M_CHILDREN, key=keys[d, i]).digest()
+        keys[d + 1, 2 * i] = out[:32]
+        keys[d + 1, 2 * i + 1] = out[32:]
+    return [keys[t] for t in targets]
+
+
+def pad_material_from_keys(
+    positions: Sequence[tuple[int, int]], keys: Sequence[bytes], assets: int
+) -> list[tuple[list[int], bytes]]:
+    """[(r_a for each asset, padding hash)] of padding nodes from their tree keys:
+    r_a = BLAKE2b-512(key = K, "pad-blinding" || u8(a)) mod n (0 becomes 1),
+    pad_salt = BLAKE2b-256(key = K, "pad-hash"), hash = padding_hash(d, i, pad_salt)."""
+    blake, sha = hashlib.blake2b, hashlib.sha256
+    fb = int.from_bytes
+    blindings = [
+        [fb(blake(m, key=key).digest(), "big") % N or 1 for key in keys]
+        for m in (L_PAD_BLINDING + bytes([a]) for a in range(assets))
+    ]
+    salts = [blake(L_PAD_HASH, key=key, digest_size=32).digest() for key in keys]
+    ph = framed(TAG_PADDING) + b"\0\0\0\x09"
+    pack = struct.Struct(">BQ").pack
+    hashes = [
+        sha(ph + pack(d, i) + b"\0\0\0\x20" + salt).digest()
+        for (d, i), salt in zip(positions, salts, strict=True)
+    ]
+    return [(list(bl), h) for bl, h in zip(zip(*blindings, strict=True), hashes, strict=True)]
+
+
+def subtree_pads(
+    top: tuple[int, int, bytes], leaf_indices: Sequence[int], height: int, assets: int
+) -> tuple[list[tuple[int, int]], list[tuple[list[int], bytes]]]:
+    """padding_positions(leaf_indices, height, top depth) and their pad_material, from the key
+    of the subtree's top node `top` (depth, index, key): the keys derived a level at a time,
+    each real node's children once."""
+    depth, index, key = top
+    shift = height - depth
+    if not leaf_indices or any(li >> shift != index for li in leaf_indices):
+        raise ParameterError(f"the leaves are not all below node ({depth}, {index})")
+    real = np.asarray(leaf_indices, dtype=np.uint64)
+    blake = hashlib.blake2b
+    cur = [(index, key)]
+    levels: list[tuple[list[tuple[int, int]], list[bytes]]] = []
+    for d in range(depth + 1, height + 1):
+        level = real >> np.uint64(height - d)
+        ids = level[np.concatenate(([True], level[1:] != level[:-1]))].tolist()
+        nxt: list[tuple[int, bytes]] = []
+        pads: list[tuple[int, int]] = []
+        keys: list[bytes] = []
+        j, n = 0, len(ids)
+        for i, k in cur:
+            out = blake(M_CHILDREN, key=k).digest()
+            for c, ck in ((2 * i, out[:32]), (2 * i + 1, out[32:])):
+                if j < n and ids[j] == c:
+                    nxt.append((c, ck))
+                    j += 1
+                else:
+                    pads.append((d, c))
+                    keys.append(ck)
+        levels.append((pads, keys))
+        cur = nxt
+    positions = [p for pads, _k in reversed(levels) for p in pads]
+    keys = [k for _p, ks in reversed(levels) for k in ks]
+    return positions, pad_material_from_keys(positions, keys, assets)
+
+
 def _expand_scalar(hm: Callable[[bytes], bytes], info: bytes) -> int:
     """RoundSecrets._scalar from the HMAC `hm`: HKDF-Expand's T(1) || T(2) of `info`, mod n
     (0 becomes 1)."""
@@ -77,10 +178,12 @@ class RoundSecrets:
     neither do two builds of one round id from different data. Redacted repr; not picklable.
 
     The derivations are those of `MasterSecret.derive` (prover/secrets.py), computed here from
-    the HMAC states keyed once with the master's extracted key: the same bytes, faster,
-    which matters when a 1,000,000-user tree derives some 30,000,000 padding secrets."""
+    the HMAC states keyed once with the master's extracted key: the same bytes, faster.
+    Padding secrets come from the nodes' tree keys (node_key): K(0, 0) = derive("tree-key"),
+    each node's children's keys from its own (child_keys), so that a subtree's key yields the
+    secrets of that subtree and of nothing else (DerivedSecrets)."""
 
-    __slots__ = ("_inputs", "_k", "_master", "_prefix", "_prk", "round_id")
+    __slots__ = ("_inputs", "_k", "_keys", "_master", "_prefix", "_prk", "_tree", "round_id")
 
     def __init__(self, master: MasterSecret, round_id: str, assets: int, inputs: bytes) -> None:
         if not isinstance(inputs, bytes) or len(inputs) != 32:
@@ -98,6 +201,8 @@ class RoundSecrets:
                 hashlib.sha256(bytes(b ^ 0x5C for b in key)),
             )
         self._prefix = framed(validate_round_id(round_id).encode("ascii"), inputs)
+        self._tree = self._derive(L_TREE_KEY)
+        self._keys: dict[tuple[int, int], bytes] = {(0, 0): self._tree}
 
     def __repr__(self) -> str:
         return f"RoundSecrets(round={self.round_id!r}, <redacted>)"
@@ -149,13 +254,36 @@ class RoundSecrets:
     def leaf_salt(self, uid: str) -> bytes:
         return self._derive(L_LEAF_SALT, uid.encode())
 
+    def node_key(self, depth: int, index: int) -> bytes:
+        """K(depth, index), the node's tree key: its ancestors' keys derived from the nearest
+        one known (the keys of the nodes asked recently are kept, up to _KEY_CACHE)."""
+        if not 0 <= depth <= 64 or not 0 <= index < 1 << depth:
+            raise ParameterError(f"no node ({depth}, {index})")
+        keys = self._keys
+        key = keys.get((depth, index))
+        if key is not None:
+            return key
+        path = []
+        d, i = depth, index
+        while (d, i) not in keys:
+            path.append((d, i))
+            d, i = d - 1, i >> 1
+        key = keys[d, i]
+        for d, i in reversed(path):
+            left, right = child_keys(key)
+            keys[d, i & ~1] = left
+            keys[d, i | 1] = right
+            key = right if i & 1 else left
+        if len(keys) > _KEY_CACHE:
+            self._keys = {(0, 0): self._tree}
+        return key
+
     def pad_blindings(self, depth: int, index: int) -> list[int]:
-        pos = struct.pack(">BQ", depth, index)
-        return [self._scalar(L_PAD_BLINDING, pos, bytes([a])) for a in range(self._k)]
+        return self.pad_material([(depth, index)])[0][0]
 
     def pad_salt(self, depth: int, index: int) -> bytes:
         """The salt of a padding node's hash (given to auditors with the node's opening)."""
-        return self._derive(L_PAD_HASH, struct.pack(">BQ", depth, index))
+        return hashlib.blake2b(L_PAD_HASH, key=self.node_key(depth, index), digest_size=32).digest()
 
     def pad_hash(self, depth: int, index: int) -> bytes:
         return padding_hash(depth, index, self.pad_salt(depth, index))
@@ -194,24 +322,22 @@ class RoundSecrets:
         return out
 
     def pad_material(self, positions: Sequence[tuple[int, int]]) -> list[tuple[list[int], bytes]]:
-        """[(pad_blindings(d, i), pad_hash(d, i))] for (d, i) in positions: the same bytes,
-        fewer Python calls (as leaf_material)."""
-        hm = self._hmac()
-        if hm is None:
-            return [(self.pad_blindings(d, i), self.pad_hash(d, i)) for d, i in positions]
-        pb = framed(L_PAD_BLINDING) + self._prefix + b"\0\0\0\x09"
-        ps = framed(L_PAD_HASH) + self._prefix + b"\0\0\0\x09"
-        ph = framed(TAG_PADDING) + b"\0\0\0\x09"
-        assets = [b"\0\0\0\x01" + bytes([a]) for a in range(self._k)]
-        pack = struct.Struct(">BQ").pack
-        sha = hashlib.sha256
-        out = []
-        for d, i in positions:
-            pos = pack(d, i)
-            blindings = [_expand_scalar(hm, pb + pos + a) for a in assets]
-            salt = hm(ps + pos + b"\x01")
-            out.append((blindings, sha(ph + pos + b"\0\0\0\x20" + salt).digest()))
-        return out
+        """[(pad_blindings(d, i), pad_hash(d, i))] for (d, i) in positions (pad_material_from_keys:
+        the keys of many positions derived together, each ancestor's children once)."""
+        if len(positions) < 8:
+            keys = [self.node_key(d, i) for d, i in positions]
+        else:
+            keys = keys_below(0, 0, self._tree, positions)
+        return pad_material_from_keys(positions, keys, self._k)
+
+    def subtree_pads(
+        self, leaf_indices: Sequence[int], height: int, top_depth: int
+    ) -> tuple[list[tuple[int, int]], list[tuple[list[int], bytes]]]:
+        """The padding positions of the subtree over these leaves and their material
+        (subtree_pads, from node_key of its top)."""
+        top = leaf_indices[0] >> (height - top_depth) if leaf_indices else 0
+        key = self.node_key(top_depth, top)
+        return subtree_pads((top_depth, top, key), leaf_indices, height, self._k)
 
     def proof_entropy(self, kind: bytes, depth: int, index: int) -> bytes:
         """Entropy for a range proof's blinding RNG: secret-derived, so reruns are
@@ -220,37 +346,38 @@ class RoundSecrets:
 
 
 class DerivedSecrets:
-    """The secrets one subtree needs and nothing else: leaf blindings and salts of its users,
-    blindings and hashes of its padding nodes, derived by the coordinator.
+    """The secrets one subtree needs and nothing else: the leaf blindings and salts of its users
+    (derived by the coordinator) and the tree key of its top node, from which the worker
+    derives its padding nodes' secrets (keys_below).
 
-    This is what a Dask worker receives instead of a key. The v1 derivations are keyed by the
-    master secret itself (HKDF info = label | round | position), so no narrower key yields them:
-    sending a key would hand every worker the secrets of every round. A worker given a
-    DerivedSecrets learns the openings of its own subtree's nodes (which it computes anyway)
-    and nothing about other subtrees or rounds. Redacted repr; picklable by design."""
+    This is what a Dask worker receives instead of the master secret: the top's key yields the
+    keys of the nodes below it and nothing else (each key is a PRF output of its parent's, so
+    no key above or beside it can be computed from it). A worker given a DerivedSecrets learns
+    the openings of its own subtree's nodes (which it computes anyway) and nothing about other
+    subtrees or rounds. Redacted repr; picklable by design."""
 
-    __slots__ = ("_k", "_leaves", "_pads", "round_id")
+    __slots__ = ("_k", "_leaves", "_top", "round_id")
 
     def __init__(
         self,
         round_id: str,
         assets: int,
         leaves: dict[str, tuple[list[int], bytes]],
-        pads: dict[tuple[int, int], tuple[list[int], bytes]],
+        top: tuple[int, int, bytes],
     ) -> None:
         self.round_id = round_id
         self._k = assets
         self._leaves = leaves
-        self._pads = pads
+        self._top = top  # (depth, index, K(depth, index))
 
     def __repr__(self) -> str:
         return f"DerivedSecrets(round={self.round_id!r}, <redacted>)"
 
     def __getstate__(self) -> tuple[object, ...]:
-        return (self.round_id, self._k, self._leaves, self._pads)
+        return (self.round_id, self._k, self._leaves, self._top)
 
     def __setstate__(self, state: tuple[object, ...]) -> None:
-        self.round_id, self._k, self._leaves, self._pads = state  # type: ignore[assignment]
+        self.round_id, self._k, self._leaves, self._top = state  # type: ignore[assignment]
 
     @classmethod
     def for_subtree(
@@ -260,18 +387,37 @@ class DerivedSecrets:
         height: int,
         top_depth: int,
     ) -> DerivedSecrets:
-        """leaves: (user id, leaf index) of one subtree's users, in index order."""
+        """leaves: (user id, leaf index) of one subtree's users (all under one node at
+        `top_depth`), in index order."""
+        tops = {li >> (height - top_depth) for _uid, li in leaves}
+        if len(tops) != 1:
+            raise ParameterError("a subtree's leaves must be under one node at its top depth")
+        (top,) = tops
         uids = [uid for uid, _ in leaves]
         leaf_part = dict(zip(uids, secrets.leaf_material(uids), strict=True))
-        positions = padding_positions([li for _, li in leaves], height, top_depth)
-        pads = dict(zip(positions, secrets.pad_material(positions), strict=True))
-        return cls(secrets.round_id, secrets._k, leaf_part, pads)
+        return cls(
+            secrets.round_id,
+            secrets._k,
+            leaf_part,
+            (top_depth, top, secrets.node_key(top_depth, top)),
+        )
 
     def leaf_material(self, uids: Sequence[str]) -> list[tuple[list[int], bytes]]:
         return [self._leaves[u] for u in uids]
 
     def pad_material(self, positions: Sequence[tuple[int, int]]) -> list[tuple[list[int], bytes]]:
-        return [self._pads[p] for p in positions]
+        """As RoundSecrets.pad_material, for positions below the subtree's top only
+        (ParameterError otherwise)."""
+        keys = keys_below(*self._top, positions)
+        return pad_material_from_keys(positions, keys, self._k)
+
+    def subtree_pads(
+        self, leaf_indices: Sequence[int], height: int, top_depth: int
+    ) -> tuple[list[tuple[int, int]], list[tuple[list[int], bytes]]]:
+        """As RoundSecrets.subtree_pads, for this subtree only (ParameterError otherwise)."""
+        if top_depth != self._top[0]:
+            raise ParameterError(f"these secrets are those of a subtree at depth {self._top[0]}")
+        return subtree_pads(self._top, leaf_indices, height, self._k)
 
     def leaf_blindings(self, uid: str) -> list[int]:
         return list(self._leaves[uid][0])
@@ -280,10 +426,10 @@ class DerivedSecrets:
         return self._leaves[uid][1]
 
     def pad_blindings(self, depth: int, index: int) -> list[int]:
-        return list(self._pads[depth, index][0])
+        return self.pad_material([(depth, index)])[0][0]
 
     def pad_hash(self, depth: int, index: int) -> bytes:
-        return self._pads[depth, index][1]
+        return self.pad_material([(depth, index)])[0][1]
 
 
 def padding_positions(
@@ -611,9 +757,8 @@ def build_subtree(
     K, H = assets, height
     if not leaves:
         raise ValueError("a subtree needs at least one leaf")
-    positions = padding_positions([li for _u, li, _b in leaves], H, top_depth)
+    positions, pad_mat = secrets.subtree_pads([li for _u, li, _b in leaves], H, top_depth)
     leaf_mat = secrets.leaf_material([uid for uid, _li, _b in leaves])
-    pad_mat = secrets.pad_material(positions)
     values: list[int] = []
     blindings: list[int] = []
     for (_uid, _li, bal), (bl, _salt) in zip(leaves, leaf_mat, strict=True):

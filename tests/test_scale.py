@@ -5,6 +5,7 @@ and never publishes a half-built round; the store survives a reopen."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import signal
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from circuits.errors import ParameterError
+from circuits.errors import FormatError, ParameterError
+from circuits.group import N
 from circuits.merkle import padding_hash
 from prover.build import BuildConfig, build, staging_dir
 from prover.proving import Pool, SubtreeTask, run_subtree
@@ -97,9 +99,16 @@ def test_fast_derivations_equal_master_derive() -> None:
             b"pad-blinding", ROUND, INPUTS, b"\x01" * 9, b"\x00", length=length
         )
     assert rs.leaf_salt("ü") == master.derive(b"leaf-salt", ROUND, INPUTS, "ü".encode())
-    assert rs.pad_salt(3, 5) == master.derive(
-        b"pad-hash", ROUND, INPUTS, b"\x03" + (5).to_bytes(8, "big")
-    )
+    # padding: the node's tree key, from the root's down (docs/PROTOCOL.md 6.6), written out
+    key = master.derive(b"tree-key", ROUND, INPUTS)
+    for bit in (1, 0, 1):  # node (3, 5) = 0b101: right, left, right
+        key = hashlib.blake2b(b"children", key=key).digest()[32 * bit : 32 * bit + 32]
+    assert rs.node_key(3, 5) == key
+    assert rs.pad_salt(3, 5) == hashlib.blake2b(b"pad-hash", key=key, digest_size=32).digest()
+    assert rs.pad_blindings(3, 5) == [
+        int.from_bytes(hashlib.blake2b(b"pad-blinding" + bytes([a]), key=key).digest(), "big") % N
+        for a in (0, 1)
+    ]
     assert rs.pad_hash(3, 5) == padding_hash(3, 5, rs.pad_salt(3, 5))
     assert rs.fingerprint() == master.derive(b"fingerprint", ROUND, INPUTS, length=16).hex()
     with pytest.raises(TypeError):
@@ -183,6 +192,68 @@ def test_derived_secrets_build_the_same_subtree() -> None:
         (local_top,) = b.finish()
     assert sorted(remote.rows) == sorted(local_rows)  # the store sorts them
     assert remote.top[2] == local_top.hash and remote.top[:2] == (top, 3)
+
+
+def test_derived_secrets_hold_only_their_subtree_key() -> None:
+    """A Dask worker's secrets: its leaves' blindings and salts and the tree key of its
+    subtree's top; no master, HKDF or round key, no key above or beside its subtree."""
+    import pickle
+
+    master = MasterSecret(SECRET)
+    rs = RoundSecrets(master, ROUND, 1, INPUTS)
+    H, top = 12, 3
+    leaves = [(f"u{i}", (5 << (H - top)) + li) for i, li in enumerate((1, 7, 200, 511))]
+    derived = DerivedSecrets.for_subtree(rs, leaves, H, top)
+    uids = [u for u, _ in leaves]
+    material = dict(zip(uids, rs.leaf_material(uids), strict=True))
+    assert derived.__getstate__() == (ROUND, 1, material, (top, 5, rs.node_key(top, 5)))
+    raw = pickle.dumps(derived)
+    others = [
+        master._prk,
+        rs._tree,
+        master.round_key(ROUND),
+        master.derive(b"tree-key", ROUND, INPUTS),
+    ]
+    others += [rs.node_key(d, 5 >> (top - d)) for d in range(top)]  # its ancestors
+    others += [rs.node_key(top, s) for s in range(8) if s != 5]  # the other subtrees
+    for key in others:
+        assert key not in raw
+    # its padding secrets are the round's; any node outside its subtree is refused
+    positions, material = derived.subtree_pads([li for _u, li in leaves], H, top)
+    assert material == rs.pad_material(positions)
+    assert derived.pad_blindings(H, 5 << (H - top)) == rs.pad_blindings(H, 5 << (H - top))
+    for d, i in ((top, 5), (top, 4), (top + 1, 2 * 4 + 1), (H, 6 << (H - top)), (1, 1)):
+        with pytest.raises(ParameterError, match=rf"node \({d}, {i}\) is not below node \(3, 5\)"):
+            derived.pad_material([(d, i)])
+    with pytest.raises(ParameterError, match=r"not all below node \(3, 5\)"):
+        derived.subtree_pads([6 << (H - top)], H, top)
+    with pytest.raises(ParameterError, match="subtree at depth 3"):
+        derived.subtree_pads([5 << (H - top)], H, 2)
+    with pytest.raises(ParameterError, match="one node at its top depth"):
+        DerivedSecrets.for_subtree(rs, [("a", 0), ("b", 1 << (H - 1))], H, top)
+
+
+def test_node_keys_cached_or_not_and_any_split_give_the_same_padding() -> None:
+    rs = RoundSecrets(MasterSecret(SECRET), ROUND, 2, INPUTS)
+    H = 10
+    leaves = sorted(random.Random(5).sample(range(1 << H), 40))
+    reference = rs.pad_material(padding_positions(leaves, H, 0))
+    for top in (0, 1, 4, 9):
+        got: list[object] = []
+        subtrees = sorted({li >> (H - top) for li in leaves})
+        for sub in subtrees:
+            part = [li for li in leaves if li >> (H - top) == sub]
+            got += zip(*rs.subtree_pads(part, H, top), strict=True)
+        above = padding_positions(subtrees, top, 0)  # the coordinator's, above the split
+        got += zip(above, rs.pad_material(above), strict=True)
+        assert sorted(got) == sorted(zip(padding_positions(leaves, H, 0), reference, strict=True))
+    fresh = RoundSecrets(MasterSecret(SECRET), ROUND, 2, INPUTS)
+    for d, i in ((H, 1000), (3, 2), (H, 1001), (1, 0)):  # one at a time, through the cache
+        assert fresh.pad_material([(d, i)]) == rs.pad_material([(d, i), (1, 1)])[:1]
+        assert fresh.node_key(d, i) == rs.node_key(d, i)
+    for d, i in ((-1, 0), (3, 8), (65, 0)):
+        with pytest.raises(ParameterError, match=rf"no node \({d}, {i}\)"):
+            rs.node_key(d, i)
 
 
 def test_choose_top_depth() -> None:
@@ -400,6 +471,41 @@ def test_other_inputs_restart_cleanly(tmp_path: Path) -> None:
     assert res.out == out and _outputs(out) == _outputs(ref.out)
     with pytest.raises(ParameterError):
         build(_cfg(tmp_path, other, "out", workers=1), master)  # published: never overwritten
+
+
+def test_a_build_of_the_v1_derivation_is_not_resumed(tmp_path: Path) -> None:
+    """A half-built store whose key lacks the tree-key derivation (an older version's) is
+    restarted, not resumed with other padding secrets; export-audit refuses such a round."""
+    from prover.build import open_round_store
+    from prover.regen import export_audit
+    from prover.snapshot import validate_snapshot
+
+    snap = _snapshot(tmp_path / "s.csv", 10)
+    master = MasterSecret(SECRET)
+    cfg = _cfg(tmp_path, snap, "out")
+    summary = validate_snapshot(snap, cfg.assets, bits=64, max_users=32, round_up=False)
+    rs = RoundSecrets(master, ROUND, 1, inputs_of(cfg, summary))
+    st = open_round_store(cfg, summary, rs)
+    key = st.get_meta("key")
+    assert key["derivation"] == "v2-tree-keys"
+    del key["derivation"]
+    st.set_meta("key", key)
+    st.set_meta("phase", "tree")
+    st.set_meta("tree_top", 2)
+    st.close()
+    st = open_round_store(cfg, summary, rs)
+    assert st.get_meta("phase") == "users" and st.get_meta("tree_top") is None
+    assert st.get_meta("key")["derivation"] == "v2-tree-keys"
+    st.close()
+    res = build(_cfg(tmp_path, snap, "out", workers=1), master)
+    secret = tmp_path / "master.key"
+    secret.write_bytes(SECRET)
+    secret.chmod(0o600)
+    with Store(res.out / "private" / "state.sqlite") as st:
+        st.set_meta("key", key)  # as a v1 build would have left it
+    with pytest.raises(FormatError, match=r"out: built by an older version \(padding secrets"):
+        export_audit(res.out, str(secret), tmp_path / "bundle", 1)
+    assert not (tmp_path / "bundle").exists()
 
 
 # -- the store ---------------------------------------------------------------------------------
