@@ -930,3 +930,27 @@ def test_audit_header() -> None:
     assert err(parse_audit_header, padded + b" ", st, "b.json") == (
         f"b.json: {MAX_AUDIT_HEADER_BYTES + 1} bytes, more than the limit of {MAX_AUDIT_HEADER_BYTES}"
     )
+
+
+def test_binary_truncated_in_each_length_field() -> None:
+    data = PR.to_binary()
+    u = end(PR, "round")
+    a = end(PR, "user")
+    assert pb_err(data[:9]) == "p.bin: truncated at byte 9 (reading round length)"
+    assert pb_err(data[: u + 1]) == f"p.bin: truncated at byte {u} (reading user id length)"
+    assert pb_err(data[:a]) == f"p.bin: truncated at byte {a} (reading asset length)"
+    assert pb_err(data[: a + 2]) == f"p.bin: truncated at byte {a + 1} (reading asset)"
+
+
+def test_binary_leaf_index_uses_all_64_bits() -> None:
+    pr = proof(params(height=64), index=(1 << 64) - 1)
+    data = pr.to_binary()
+    assert data == layout(pr)
+    assert parse_inclusion_binary(data, "p.bin") == pr
+
+
+def test_top_level_must_be_an_object_everywhere() -> None:
+    top = "(top level): expected an object, got array"
+    assert err(parse_inclusion_json, b"[]", "p.json") == top
+    assert err(parse_audit_line, b"[]", P3, "a") == top
+    assert err(parse_audit_header, b"[]", statement(), "b.json") == top
