@@ -9,8 +9,9 @@ measured in this run, each with its goal and whether it is met, in targets.csv.
                               user, counted, x one node proof) over one aggregated proof: <= 1
     tree_users_per_cpu_s      the build's tree phase with the store, users per CPU-second, one
                               process (proofs stubbed)                           goal >= 1,500
-    publish_ms_per_user       the build's publishing phase per user: CPU with one worker, wall
-                              with two (files written by the workers); baseline 0.806 ms
+    publish_ms_per_user       the build's publishing phase per user on two workers (files written
+                              by the workers, in parallel), wall clock; the one-worker CPU in the
+                              note; baseline 0.806 ms (one worker, serial)
     build_speedup_2_workers   a whole build (tree, real proofs, publishing) on 2 workers over 1
                               worker, wall clock                                 goal >= 1.8
     dask_speedup_2_workers    the same on a Dask LocalCluster of 2 workers over 1 worker: >= 1.7
@@ -37,7 +38,6 @@ import argparse
 import contextlib
 import os
 import resource
-import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -115,7 +115,12 @@ def _build(
     tmp: Path, users: int, workers: int, stub: bool, client: Any = None, mode: str = "aggregated"
 ) -> dict[str, Any]:
     """Build a synthetic round (H = 32, K = 1); phase seconds, wall and CPU seconds, and the
-    proofs asked (by kind) when `stub` (then all but one proof are copies of a real one)."""
+    proofs asked (by kind) when `stub` (then all but one proof are copies of a real one).
+
+    The round folder is left in `tmp` (deleted with it at the end of the run): on a journal-less
+    ext4 (this VM's disk), creating a file scans the inode bitmap past every inode freed in the
+    last seconds to minutes (ext4's `recently_deleted`), so deleting a build's thousands of
+    files would bill their deletion to the next build's publishing."""
     from prover.build import BuildConfig, build
     from prover.secrets import MasterSecret
 
@@ -141,7 +146,6 @@ def _build(
         res = build(cfg, MasterSecret(SECRET))
     wall = time.perf_counter() - wall0
     cpu, kids = time.process_time() - cpu0, _children_cpu() - kids0
-    shutil.rmtree(out)
     return {
         "phases": dict(res.seconds),
         "wall": wall,
@@ -153,7 +157,8 @@ def _build(
 
 def _file_ms(tmp: Path, count: int, size: int = 7700) -> float:
     """CPU ms (this process, kernel included) to create one file of `size` bytes, mode 0600,
-    in a fresh folder of `tmp`: the part of publishing that is the file system's."""
+    in a fresh folder of `tmp`: the part of publishing that is the file system's (the files
+    are left for the end of the run, see _build)."""
     folder = tmp / f"files-{time.time_ns()}"
     folder.mkdir()
     data = b"x" * size
@@ -162,9 +167,7 @@ def _file_ms(tmp: Path, count: int, size: int = 7700) -> float:
         fd = os.open(folder / f"{i:064x}.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.write(fd, data)
         os.close(fd)
-    ms = (time.process_time() - cpu0) / count * 1e3
-    shutil.rmtree(folder)
-    return ms
+    return (time.process_time() - cpu0) / count * 1e3
 
 
 def _row(target: str, value: float, goal: str, met: bool, note: str) -> dict[str, Any]:
@@ -338,14 +341,13 @@ def run(args: argparse.Namespace) -> int:
             pub1 = one["phases"]["publish"] / users * 1e3
             two = _build(tmp, users, 2, stub=True)
             pub2 = two["phases"]["publish"] / users * 1e3
-            best = min(pub1, pub2)
             rows.append(
                 _row(
                     "publish_ms_per_user",
-                    best,
+                    pub2,
                     f"<= {PUBLISH_BASELINE_MS / 3:.3f}",
-                    best <= PUBLISH_BASELINE_MS / 3,
-                    f"1 worker {pub1:.3f} ms CPU, 2 workers {pub2:.3f} ms wall; "
+                    pub2 <= PUBLISH_BASELINE_MS / 3,
+                    f"2 workers {pub2:.3f} ms wall, 1 worker {pub1:.3f} ms CPU; "
                     f"creating a file alone {_file_ms(tmp, users):.3f} ms CPU here; "
                     f"baseline {PUBLISH_BASELINE_MS} ms",
                 )

@@ -10,8 +10,9 @@ per depth (they share most of their nodes), and each chunk's files are written b
 
 Each file's SHA-256 goes to the store (table `files`), and the manifest combines them in
 user-key order: the files and the manifest equal a serial run's byte for byte. A file's JSON
-is made from the stored bytes (no point is decoded) and equals
-`prover.build.inclusion_proof(...).to_json_bytes()` (tests/test_publishing.py).
+text is assembled from the stored bytes (no point is decoded, no dict is encoded: the keys are
+written in canonical order) and equals `prover.build.inclusion_proof(...).to_json_bytes()`
+(tests/test_publishing.py), and is hashed once.
 """
 
 from __future__ import annotations
@@ -28,17 +29,17 @@ from circuits.errors import ParameterError
 from circuits.group import N
 from prover import proving
 from prover.proving import Pool
-from prover.store import Store, StoreReader, nodes_in_range, users_in_range
+from prover.store import Store, StoreReader, ix, range_queries, users_in_range
 from prover.tree import RoundSecrets
-from verifier.formats import INCLUSION_FORMAT, Params
+from verifier.formats import INCLUSION_FORMAT, Params, canonical
 
 #: Users per chunk at most.
 CHUNK = 512
 
-#: A node as read from the store: (hash, commitments, opening, proof).
-NodeData = tuple[bytes, bytes, bytes, bytes | None]
 #: A user as read from the store: (user_key, user_id, leaf index, path proof).
 UserData = tuple[bytes, str, int, bytes | None]
+#: One depth's nodes by index blob: [hash, commitments] (and the range proof or None, per-node).
+Level = dict[bytes, list[Any]]
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class ChunkData:
     """What a chunk's files are made of, read by the coordinator (for a Dask worker)."""
 
     users: list[UserData]
-    nodes: dict[tuple[int, int], NodeData]
+    levels: list[Level]  # depth H first, down to depth 1 (read_chunk)
+    openings: dict[bytes, bytes]  # the users' leaf openings, by leaf index blob
     salts: list[bytes]  # the users' leaf salts, in the order of `users`
 
 
@@ -70,20 +72,41 @@ class PublishTask:
 
 def write_file(path: Path, data: bytes, mode: int = 0o644) -> str:
     """Write `data` to a new file with permissions `mode`; its SHA-256 hex digest."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
+    _create(path, data, mode)
     return hashlib.sha256(data).hexdigest()
 
 
+def _create(path: Path | str, data: bytes, mode: int) -> None:
+    """Write `data` to a new file (open, write, close: no buffered file object)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
 def read_chunk(
-    db: Any, height: int, lo: int, hi: int, salts: Callable[[list[UserData]], list[bytes]]
+    db: Any, params: Params, lo: int, hi: int, salts: Callable[[list[UserData]], list[bytes]]
 ) -> ChunkData:
-    """The rows of the users with lo <= leaf index < hi, their paths' nodes and their leaf salts
-    (`salts(users)`)."""
+    """The rows of the users with lo <= leaf index < hi, the nodes on or beside their paths (one
+    range query per depth), the users' leaf openings and their leaf salts (`salts(users)`)."""
     users = users_in_range(db, lo, hi)
-    nodes = nodes_in_range(db, lo, hi, height) if users else {}
-    return ChunkData(users, nodes, salts(users))
+    if not users:
+        return ChunkData(users, [], {}, [])
+    columns = "hash, commitments, proof" if params.mode == "per-node" else "hash, commitments"
+    levels: list[Level] = [
+        {i: rest for i, *rest in cur}
+        for _depth, cur in range_queries(db, lo, hi, params.height, columns)
+    ]
+    openings = dict(
+        db.execute(
+            "SELECT idx, opening FROM nodes WHERE depth = ? AND idx >= ? AND idx < ?",
+            (params.height, ix(lo), ix(hi)),
+        )
+    )
+    return ChunkData(users, levels, openings, salts(users))
 
 
 def leaf_salts(secrets: RoundSecrets) -> Callable[[list[UserData]], list[bytes]]:
@@ -91,79 +114,72 @@ def leaf_salts(secrets: RoundSecrets) -> Callable[[list[UserData]], list[bytes]]
     return lambda users: [secrets.leaf_salt(uid) for _k, uid, _li, _p in users]
 
 
-def proof_json(
-    params: Params,
-    params_json: dict[str, Any],
-    round_id: str,
-    user: UserData,
-    salt: bytes,
-    nodes: dict[tuple[int, int], NodeData],
-) -> bytes:
-    """A user's proof file: `InclusionProof.to_json_bytes()` of the proof that
-    prover.build.inclusion_proof assembles, made from the stored bytes."""
-    _key, uid, leaf_index, path_proof = user
-    H, K = params.height, params.k
-    leaf = nodes.get((H, leaf_index))
-    if leaf is None:
-        raise ParameterError("store is missing the user's leaf")
-    opening = leaf[2]
-    siblings = []
-    node_proofs = []
-    j = leaf_index
-    for depth in range(H, 0, -1):
-        node = nodes.get((depth, j ^ 1))
-        if node is None:
-            raise ParameterError(f"store is missing node ({depth}, {j ^ 1})")
-        h, cb, _op, proof = node
-        siblings.append(
-            {"commitments": [cb[33 * k : 33 * k + 33].hex() for k in range(K)], "hash": h.hex()}
-        )
-        if params.mode == "per-node":
-            if proof is None:
-                raise ParameterError(f"store is missing the proof of node ({depth}, {j ^ 1})")
-            node_proofs.append(proof.hex())
-        j >>= 1
-    doc: dict[str, Any] = {
-        "format": INCLUSION_FORMAT,
-        "leaf": {
-            "balances": [int.from_bytes(opening[48 * k : 48 * k + 16], "big") for k in range(K)],
-            "blindings": [
-                (int.from_bytes(opening[48 * k + 16 : 48 * k + 48], "big") % N)
-                .to_bytes(32, "big")
-                .hex()
-                for k in range(K)
-            ],
-            "index": leaf_index,
-            "salt": salt.hex(),
-        },
-        "params": params_json,
-        "round": round_id,
-        "siblings": siblings,
-        "user_id": uid,
-    }
-    if params.mode == "aggregated":
-        if path_proof is None:
-            raise ParameterError("store is missing the user's path proof")
-        doc["path_proof"] = path_proof.hex()
-    else:
-        doc["node_proofs"] = node_proofs
-    # = verifier.formats.canonical + newline, as InclusionProof.to_json_bytes
-    return (
-        json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
-    ).encode()
-
-
 def chunk_files(task: PublishTask, data: ChunkData) -> Iterator[tuple[bytes, bytes]]:
-    """(user_key, file bytes) of the chunk's users."""
-    pj = task.params.to_json()
-    for user, salt in zip(data.users, data.salts, strict=True):
-        yield user[0], proof_json(task.params, pj, task.round_id, user, salt, data.nodes)
+    """(user_key, file bytes) of the chunk's users: `InclusionProof.to_json_bytes()` of the proof
+    that prover.build.inclusion_proof assembles, written as canonical JSON (sorted keys, no
+    spaces, UTF-8, then a newline) from the stored bytes."""
+    params = task.params
+    K, per_node = params.k, params.mode == "per-node"
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    # the keys in sorted order: format, leaf, node_proofs | (params, path_proof), round,
+    # siblings, user_id; leaf: balances, blindings, index, salt
+    head = '{"format":' + dumps(INCLUSION_FORMAT) + ',"leaf":{"balances":['
+    tail_params = ',"params":' + canonical(params.to_json()).decode() + ","
+    round_json = dumps(task.round_id)
+    for (key, uid, leaf_index, path_proof), salt in zip(data.users, data.salts, strict=True):
+        opening = data.openings.get(ix(leaf_index))
+        if opening is None:
+            raise ParameterError("store is missing the user's leaf")
+        siblings = []
+        node_proofs = []
+        j = leaf_index
+        for depth, level in zip(range(params.height, 0, -1), data.levels, strict=True):
+            node = level.get((j ^ 1).to_bytes(8, "big"))
+            if node is None:
+                raise ParameterError(f"store is missing node ({depth}, {j ^ 1})")
+            if per_node:
+                if node[2] is None:
+                    raise ParameterError(f"store is missing the proof of node ({depth}, {j ^ 1})")
+                node_proofs.append(node[2].hex())
+            comms = node[1].hex()
+            if K > 1:  # K 33-byte encodings
+                comms = '","'.join(comms[i : i + 66] for i in range(0, len(comms), 66))
+            siblings.append(f'{{"commitments":["{comms}"],"hash":"{node[0].hex()}"}}')
+            j >>= 1
+        balances = ",".join(str(int.from_bytes(opening[48 * k : 48 * k + 16])) for k in range(K))
+        blindings = '","'.join(
+            (int.from_bytes(opening[48 * k + 16 : 48 * k + 48]) % N).to_bytes(32).hex()
+            for k in range(K)
+        )
+        parts = [
+            head,
+            balances,
+            '],"blindings":["',
+            blindings,
+            f'"],"index":{leaf_index},"salt":"{salt.hex()}"}}',
+        ]
+        if per_node:
+            parts += [',"node_proofs":["', '","'.join(node_proofs), '"]', tail_params]
+        else:
+            if path_proof is None:
+                raise ParameterError("store is missing the user's path proof")
+            parts += [tail_params, '"path_proof":"', path_proof.hex(), '",']
+        parts += [
+            '"round":',
+            round_json,
+            ',"siblings":[',
+            ",".join(siblings),
+            '],"user_id":',
+            dumps(uid),
+            "}\n",
+        ]
+        yield key, "".join(parts).encode()
 
 
 def _write(folder: Path, files: Iterator[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     out = []
     for key, raw in files:
-        write_file(folder / f"{key.hex()}.json", raw, 0o600)
+        _create(os.path.join(folder, key.hex() + ".json"), raw, 0o600)
         out.append((key, hashlib.sha256(raw).digest()))
     return out
 
@@ -185,7 +201,7 @@ def run_publish(task: PublishTask) -> tuple[list[tuple[bytes, bytes]], list[tupl
         raise RuntimeError("publish task without secrets (workers must fork from the build)")
     reader = StoreReader(task.store)
     try:
-        data = read_chunk(reader.db, task.params.height, task.lo, task.hi, salts)
+        data = read_chunk(reader.db, task.params, task.lo, task.hi, salts)
     finally:
         reader.close()
     return _write(folder, chunk_files(task, data)), []
@@ -213,12 +229,14 @@ def write_user_proofs(
     store.begin()
     store.clear_files()
     store.commit()
-    folder, path, H = str(proofs_dir), str(store.path), params.height
+    folder, path = str(proofs_dir), str(store.path)
     salts = leaf_salts(secrets)
     if pool.dask is None and pool.workers == 1:
         for lo, hi in ranges:
             task = PublishTask(None, folder, params, round_id, lo, hi)
-            done = _write(proofs_dir, chunk_files(task, read_chunk(store.db, H, lo, hi, salts)))
+            done = _write(
+                proofs_dir, chunk_files(task, read_chunk(store.db, params, lo, hi, salts))
+            )
             _record(store, done, advance)
     else:
         shared = pool.dask is None
@@ -239,7 +257,7 @@ def write_user_proofs(
                     given = salts(users_in_range(store.db, lo, hi))
                     yield PublishTask(path, folder, params, round_id, lo, hi, salts=given)
                 else:
-                    data = read_chunk(store.db, H, lo, hi, salts)
+                    data = read_chunk(store.db, params, lo, hi, salts)
                     yield PublishTask(None, folder, params, round_id, lo, hi, data)
 
         for done, left in pool.imap_unordered(run_publish, tasks()):

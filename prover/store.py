@@ -89,14 +89,8 @@ class _Reads:
         """(user_key, user_id, leaf index, path proof) with lo <= leaf index < hi, in order."""
         return users_in_range(self.db, lo, hi)
 
-    def nodes_in_range(
-        self, lo: int, hi: int, height: int
-    ) -> dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]]:
-        """The leaves in [lo, hi) and every node on or beside their paths (nodes_in_range)."""
-        return nodes_in_range(self.db, lo, hi, height)
-
     def openings_in_range(self, lo: int, hi: int, height: int) -> dict[tuple[int, int], bytes]:
-        """The openings of nodes_in_range's nodes."""
+        """The openings of the nodes on or beside the paths of the leaves in [lo, hi)."""
         return openings_in_range(self.db, lo, hi, height)
 
     def get_nodes(
@@ -412,11 +406,13 @@ def users_in_range(
     return [(k, u, un_ix(li), p) for k, u, li, p in rows]
 
 
-def _range_queries(
+def range_queries(
     db: sqlite3.Connection, lo: int, hi: int, height: int, columns: str
 ) -> Iterator[tuple[int, sqlite3.Cursor]]:
     """(depth, cursor of (index blob, *columns)) of the nodes on or beside the paths of the
-    leaves in [lo, hi) (nodes_in_range), one range query per depth."""
+    leaves in [lo, hi), depth `height` first, one range query per depth. For a contiguous range
+    of leaves these are about all the nodes in the ranges (ancestors and their siblings), so the
+    paths of many users are read with `height` queries."""
     query = f"SELECT idx, {columns} FROM nodes WHERE depth = ? AND idx >= ? AND idx <= ?"  # noqa: S608
     for depth in range(height, 0, -1):
         shift = height - depth
@@ -425,27 +421,14 @@ def _range_queries(
         yield depth, db.execute(query, (depth, ix(first), ix(last)))
 
 
-def nodes_in_range(
-    db: sqlite3.Connection, lo: int, hi: int, height: int
-) -> dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]]:
-    """(hash, commitments, opening, proof) of the leaves in [lo, hi) and of every node on or
-    beside their paths below the root, by (depth, index): one range query per depth. For a
-    contiguous range of leaves these are about all the nodes in the ranges (ancestors and their
-    siblings), so the paths of many users are read with `height` queries."""
-    out: dict[tuple[int, int], tuple[bytes, bytes, bytes, bytes | None]] = {}
-    fb = int.from_bytes
-    for d, cur in _range_queries(db, lo, hi, height, "hash, commitments, opening, proof"):
-        out.update({(d, fb(i, "big")): (h, c, o, p) for i, h, c, o, p in cur})
-    return out
-
-
 def openings_in_range(
     db: sqlite3.Connection, lo: int, hi: int, height: int
 ) -> dict[tuple[int, int], bytes]:
-    """nodes_in_range's openings alone (the proof tasks' witnesses)."""
+    """The openings of the nodes on or beside the paths of the leaves in [lo, hi) (the proof
+    tasks' witnesses), by (depth, index): one range query per depth."""
     out: dict[tuple[int, int], bytes] = {}
     fb = int.from_bytes
-    for d, cur in _range_queries(db, lo, hi, height, "opening"):
+    for d, cur in range_queries(db, lo, hi, height, "opening"):
         out.update({(d, fb(i, "big")): o for i, o in cur})
     return out
 

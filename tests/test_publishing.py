@@ -24,9 +24,11 @@ ROUND = "2026-11"
 def _round(tmp: Path, mode: str, users: int = 9) -> tuple[Path, Path]:
     rng = random.Random(11)
     snap = tmp / "s.csv"
+    # ids the JSON text must escape (quote, backslash) or keep as UTF-8 (ensure_ascii=False)
+    ids = [f"u-{i}" for i in range(users - 3)] + ['"q""uote"', "back\\slash/", "zoë 東京"]
     lines = ["user_id,BTC,ETH"] + [
-        f"u-{i},{rng.randrange(10**6) / 10**8:.8f},{rng.randrange(10**6) / 10**8:.8f}"
-        for i in range(users)
+        f"{uid},{rng.randrange(10**6) / 10**8:.8f},{rng.randrange(10**6) / 10**8:.8f}"
+        for uid in ids
     ]
     snap.write_text("\n".join(lines) + "\n")
     key = tmp / "key"
@@ -60,6 +62,9 @@ def test_files_equal_assembled_proofs(tmp_path: Path, mode: str) -> None:
             assert raw.endswith(b"}\n") and b"\n" not in raw[:-1]  # compact
             # a file written by an older build (indented) reads the same
             assert parse_inclusion(dumps(proof.to_json()), f.name) == proof
+        text = b"".join(f.read_bytes() for f in files).decode()
+        for escaped in ('"user_id":"q\\"uote"', '"user_id":"back\\\\slash/"', '"zoë 東京"'):
+            assert escaped in text
         # chunks of leaf ranges: every user exactly once, in leaf order
         ranges = list(store.leaf_boundaries(4))
         assert [len(store.users_in_range(lo, hi)) for lo, hi in ranges] == [4, 4, 1]
@@ -67,7 +72,7 @@ def test_files_equal_assembled_proofs(tmp_path: Path, mode: str) -> None:
         # a Dask worker without the coordinator's disk gets the rows and hands the files back;
         # one on a shared disk gets only the salts and writes the files
         lo, hi = ranges[0][0], ranges[-1][1]
-        data = read_chunk(store.db, params.height, lo, hi, leaf_salts(secrets))
+        data = read_chunk(store.db, params, lo, hi, leaf_salts(secrets))
         task = PublishTask(None, str(out / "users"), params, round_id, lo, hi, data)
         written, back = run_publish(task)
         assert written == []
