@@ -17,7 +17,7 @@ def dask_setup(worker: Any) -> None:
     real = proving.run_task
 
     def run_task(task: Any) -> bytes:
-        shape = (task.kind, task.bits, len(task.values))
+        shape = (task.kind, task.bits, len(task.openings))
         proof = _made.get(shape)
         if proof is None:
             proof = _made[shape] = real(task)

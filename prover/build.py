@@ -307,16 +307,7 @@ def _run_phases(
             raise ParameterError("self-check failed: the root does not open to the snapshot totals")
         for k in range(K):
             open_check(Point.from_bytes(cbytes[33 * k : 33 * k + 33]), values[k], blindings[k])
-        task = ProofTask(
-            "root",
-            ctx,
-            0,
-            0,
-            cfg.bits,
-            tuple(values),
-            tuple(blindings),
-            secrets.proof_entropy(b"root", 0, 0),
-        )
+        task = ProofTask("root", ctx, 0, 0, cfg.bits, opening, secrets.proof_entropy(b"root", 0, 0))
         (proof,) = list(pool.map([task]))
         store.begin()
         store.set_meta("root_proof", proof.hex())
@@ -452,21 +443,18 @@ def make_node_proofs(
         if not todo:
             break
         after = (todo[-1][0], todo[-1][1])
-        tasks = []
-        for depth, index, opening in todo:
-            values, blindings = unpack_opening(opening)
-            tasks.append(
-                ProofTask(
-                    "node",
-                    ctx,
-                    depth,
-                    index,
-                    params.bits,
-                    tuple(values),
-                    tuple(blindings),
-                    secrets.proof_entropy(b"node", depth, index),
-                )
+        tasks = [
+            ProofTask(
+                "node",
+                ctx,
+                depth,
+                index,
+                params.bits,
+                opening,
+                secrets.proof_entropy(b"node", depth, index),
             )
+            for depth, index, opening in todo
+        ]
         proofs = list(pool.map(tasks))
         store.begin()
         store.set_node_proofs((p, t.depth, ix(t.index)) for p, t in zip(proofs, tasks, strict=True))
@@ -478,25 +466,22 @@ def make_node_proofs(
 
 
 def path_task(
-    openings: dict[tuple[int, int], bytes],
+    openings: list[dict[bytes, bytes]],
     secrets: RoundSecrets,
     params: Params,
     ctx: bytes,
     leaf_index: int,
 ) -> ProofTask:
-    """The aggregated proof task of the user at `leaf_index`, its path's openings taken from
-    `openings` ({(depth, index): opening}, Store.openings_in_range)."""
-    values: list[int] = []
-    blindings: list[int] = []
-    fb = int.from_bytes
+    """The aggregated proof task of the user at `leaf_index`: its siblings' openings, from the
+    leaf up, taken from `openings` (Store.openings_in_range: one {index blob: opening} per depth,
+    depth H first) and joined as stored."""
+    path = []
     j = leaf_index
-    for depth in range(params.height, 0, -1):
-        opening = openings.get((depth, j ^ 1))
+    for depth, level in zip(range(params.height, 0, -1), openings, strict=True):
+        opening = level.get((j ^ 1).to_bytes(8, "big"))
         if opening is None:
             raise ParameterError(f"store is missing node ({depth}, {j ^ 1})")
-        for off in range(0, len(opening), 48):  # unpack_opening, inline
-            values.append(fb(opening[off : off + 16], "big"))
-            blindings.append(fb(opening[off + 16 : off + 48], "big"))
+        path.append(opening)
         j >>= 1
     return ProofTask(
         "path",
@@ -504,8 +489,7 @@ def path_task(
         params.height,
         leaf_index,
         params.bits,
-        tuple(values),
-        tuple(blindings),
+        b"".join(path),
         secrets.proof_entropy(b"path", params.height, leaf_index),
     )
 

@@ -1,8 +1,8 @@
 """Parallel work of a build, in a process pool using every core by default (or on Dask):
 subtrees of the liabilities tree and range proofs.
 
-A proof task is plain data (kind, context, position, n, openings, entropy), so it pickles to any
-worker; the worker rebuilds the transcript from the context and position, exactly as the
+A proof task is plain data (kind, context, position, n, openings as stored, entropy), so it
+pickles to any worker; the worker rebuilds the transcript from the context and position, exactly as the
 verifier will, and returns the proof bytes. Entropy is secret-derived per position, so the
 output is byte-identical for any number or kind of workers.
 
@@ -29,7 +29,7 @@ from circuits import rangeproof
 from circuits.merkle import next_pow2, node_transcript, path_transcript, root_transcript
 from circuits.transcript import Transcript
 from prover.store import NodeRow, read_leaves
-from prover.tree import DerivedSecrets, RoundSecrets, build_subtree
+from prover.tree import DerivedSecrets, RoundSecrets, build_subtree, unpack_opening
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,13 +44,16 @@ _inherited: RoundSecrets | None = None
 
 @dataclass(frozen=True)
 class ProofTask:
+    """`openings`: the openings of the values to prove, as stored (prover.tree.pack_opening:
+    48 bytes each, a 16-byte value then a 32-byte blinding), so that a task pickles as a few
+    byte strings and the worker, not the coordinator, turns them into integers."""
+
     kind: str  # "root" | "node" | "path"
     context: bytes
     depth: int
     index: int
     bits: int
-    values: tuple[int, ...]
-    blindings: tuple[int, ...]
+    openings: bytes
     entropy: bytes
 
 
@@ -65,12 +68,12 @@ def task_transcript(kind: str, context: bytes, depth: int, index: int) -> Transc
 
 
 def run_task(task: ProofTask) -> bytes:
-    """Prove task.values in [0, 2^n), padded to a power of two with the public opening (0, 1),
-    whose commitment is H."""
-    m = next_pow2(len(task.values))
-    pad = m - len(task.values)
-    values = list(task.values) + [0] * pad
-    blindings = list(task.blindings) + [1] * pad
+    """Prove the task's values in [0, 2^n), padded to a power of two with the public opening
+    (0, 1), whose commitment is H."""
+    values, blindings = unpack_opening(task.openings)
+    pad = next_pow2(len(values)) - len(values)
+    values += [0] * pad
+    blindings += [1] * pad
     entropy = task.entropy
     proof, _ = rangeproof.prove(
         values,

@@ -89,7 +89,7 @@ class _Reads:
         """(user_key, user_id, leaf index, path proof) with lo <= leaf index < hi, in order."""
         return users_in_range(self.db, lo, hi)
 
-    def openings_in_range(self, lo: int, hi: int, height: int) -> dict[tuple[int, int], bytes]:
+    def openings_in_range(self, lo: int, hi: int, height: int) -> list[dict[bytes, bytes]]:
         """The openings of the nodes on or beside the paths of the leaves in [lo, hi)."""
         return openings_in_range(self.db, lo, hi, height)
 
@@ -423,14 +423,11 @@ def range_queries(
 
 def openings_in_range(
     db: sqlite3.Connection, lo: int, hi: int, height: int
-) -> dict[tuple[int, int], bytes]:
+) -> list[dict[bytes, bytes]]:
     """The openings of the nodes on or beside the paths of the leaves in [lo, hi) (the proof
-    tasks' witnesses), by (depth, index): one range query per depth."""
-    out: dict[tuple[int, int], bytes] = {}
-    fb = int.from_bytes
-    for d, cur in range_queries(db, lo, hi, height, "opening"):
-        out.update({(d, fb(i, "big")): o for i, o in cur})
-    return out
+    tasks' witnesses), one {index blob: opening} per depth, depth `height` first: one range
+    query per depth."""
+    return [dict(cur) for _d, cur in range_queries(db, lo, hi, height, "opening")]
 
 
 def open_read_only(path: str | os.PathLike[str]) -> sqlite3.Connection:

@@ -38,7 +38,7 @@ from circuits.merkle import (
 from circuits.pedersen import commit
 from prover.proving import ProofTask, run_task
 from prover.store import Store
-from prover.tree import unpack_opening
+from prover.tree import pack_opening, unpack_opening
 from verifier.formats import (
     InclusionProof,
     Root,
@@ -152,9 +152,8 @@ def forged_statement(
     h, cs = path_root(proof)
     assert [commit(v, b) for v, b in zip(values, blindings, strict=True)] == cs
     ctx = st.params.digest(st.round_id)
-    task = ProofTask(
-        "root", ctx, 0, 0, st.params.bits, tuple(values), tuple(b % N for b in blindings), b"e" * 32
-    )
+    opening = pack_opening(values, [b % N for b in blindings])
+    task = ProofTask("root", ctx, 0, 0, st.params.bits, opening, b"e" * 32)
     forged = Statement(
         st.round_id, st.snapshot_time, st.params, Root(h, tuple(cs), run_task(task)), st.exchange
     )
