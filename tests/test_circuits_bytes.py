@@ -327,19 +327,39 @@ def _expected() -> list[Point]:
 @pytest.mark.parametrize("path", ["native", "no native", "python backend", "no comb8"])
 def test_commit_many_equals_commit(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """commit_many / commit_many_affine (the prover's batch) equal commit one by one, on the
-    native comb and on every fallback; the identity (0, 0) comes out as the identity."""
-    if path == "no native":
+    native comb (tables built afresh, no commitment computed one by one) and on every
+    fallback (the python backend never calls the native module); the identity (0, 0) comes
+    out as the identity."""
+    native = pedersen.native
+    want = _expected()
+
+    def refuse(*_args: object) -> None:
+        raise AssertionError("this path must not be taken")
+
+    if path == "native":
+        if native is None or not native.available():
+            pytest.skip("native module not built")
+        monkeypatch.setattr(pedersen, "_tables", [])
+        with monkeypatch.context() as m:
+            m.setattr(pedersen, "commit", refuse)
+            assert pedersen.commit_many(VALUES, BLINDS) == want
+            assert pedersen.commit_many_affine(VALUES, BLINDS) == [p.affine() for p in want]
+        assert len(pedersen._tables) == 2
+    elif path == "no native":
         monkeypatch.setattr(pedersen, "native", None)
     elif path == "python backend":
         set_default_backend("python")
-    elif path == "no comb8" and pedersen.native is not None:
+        want = [p.on("python") for p in want]
+        if native is not None:
+            monkeypatch.setattr(native, "mul2_comb8_raw", refuse)
+            monkeypatch.setattr(native, "comb8_table", refuse)
+    elif path == "no comb8" and native is not None:
 
         def old_module(_xy: bytes) -> bytes:
             raise RuntimeError("compiled before comb8")
 
         monkeypatch.setattr(pedersen, "_tables", [])
-        monkeypatch.setattr(pedersen.native, "comb8_table", old_module)
-    want = _expected()
+        monkeypatch.setattr(native, "comb8_table", old_module)
     assert pedersen.commit_many(VALUES, BLINDS) == want
     assert pedersen.commit_many_affine(VALUES, BLINDS) == [p.affine() for p in want]
     with_identity = pedersen.commit_many([0, 3], [0, 4])
@@ -348,7 +368,7 @@ def test_commit_many_equals_commit(path: str, monkeypatch: pytest.MonkeyPatch) -
     assert pedersen.commit_many([], []) == [] == pedersen.commit_many_affine([], [])
     if path == "no comb8":
         assert pedersen._tables == []
-    for bad in (([1, 2], [1]), ([1], [1, 2])):
+    for bad in (([1, 2], [1]), ([1], [1, 2]), ([1], []), ([], [1])):
         with pytest.raises(ValueError, match=r"^commit_many needs as many blindings as values$"):
             pedersen.commit_many(*bad)
         with pytest.raises(ValueError, match=r"^commit_many needs as many blindings as values$"):
