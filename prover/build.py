@@ -27,6 +27,7 @@ from circuits.pedersen import open_check
 from prover.layout import RoundLayout
 from prover.proving import (
     DASK_PROOFS,
+    TASKS_PER_WORKER,
     Pool,
     ProofTask,
     SubtreeResult,
@@ -412,10 +413,10 @@ def _build_tree(
 
 def proof_batch(pool: Pool, total: int) -> int:
     """Proofs made and committed together: a few per worker at least (on Dask, enough for
-    4 tasks of DASK_PROOFS per worker), at most BATCH per worker, and about a twentieth of the
-    work, so that a killed build loses little of it."""
+    TASKS_PER_WORKER tasks of DASK_PROOFS per worker), at most BATCH per worker, and about a
+    twentieth of the work, so that a killed build loses little of it."""
     w = max(1, pool.workers)
-    least = 4 * w * (DASK_PROOFS if pool.dask is not None else 1)
+    least = w * (TASKS_PER_WORKER * DASK_PROOFS if pool.dask is not None else 4)
     return max(least, min(BATCH * w, -(-total // 20)))
 
 
@@ -435,33 +436,55 @@ def make_node_proofs(
     ctx = params.digest(round_id)
     total = store.count_missing_proofs(all_nodes)
     bar = Progress("node proofs", total, progress)
-    made = 0
-    after: tuple[int, int] | None = None
     batch = proof_batch(pool, total)
-    while True:
-        todo = store.nodes_without_proof(batch, all_nodes, after)
-        if not todo:
-            break
-        after = (todo[-1][0], todo[-1][1])
-        tasks = [
-            ProofTask(
-                "node",
-                ctx,
-                depth,
-                index,
-                params.bits,
-                opening,
-                secrets.proof_entropy(b"node", depth, index),
-            )
-            for depth, index, opening in todo
-        ]
-        proofs = list(pool.map(tasks))
+
+    def batches() -> Iterator[list[ProofTask]]:
+        after: tuple[int, int] | None = None
+        while todo := store.nodes_without_proof(batch, all_nodes, after):
+            after = (todo[-1][0], todo[-1][1])
+            yield [
+                ProofTask(
+                    "node",
+                    ctx,
+                    depth,
+                    index,
+                    params.bits,
+                    opening,
+                    secrets.proof_entropy(b"node", depth, index),
+                )
+                for depth, index, opening in todo
+            ]
+
+    def save(tasks: list[ProofTask], proofs: list[bytes]) -> None:
         store.begin()
         store.set_node_proofs((p, t.depth, ix(t.index)) for p, t in zip(proofs, tasks, strict=True))
         store.commit()
-        made += len(tasks)
         bar.advance(len(tasks))
+
+    made = prove_pipelined(pool, batches(), save)
     bar.close()
+    return made
+
+
+def prove_pipelined(
+    pool: Pool,
+    batches: Iterator[list[ProofTask]],
+    save: Callable[[list[ProofTask], list[bytes]], None],
+) -> int:
+    """Prove the batches' tasks and `save` each batch's proofs, in order; the number of tasks.
+    A batch is handed to the pool (Pool.map submits at once) before the previous batch's proofs
+    are awaited, so the workers have work while the coordinator reads the next batch and
+    commits the last one: the batches do not wait for each other's slowest task."""
+    made = 0
+    in_flight: tuple[list[ProofTask], Iterator[bytes]] | None = None
+    for tasks in batches:
+        started = (tasks, pool.map(tasks))
+        if in_flight is not None:
+            save(in_flight[0], list(in_flight[1]))
+        in_flight = started
+        made += len(tasks)
+    if in_flight is not None:
+        save(in_flight[0], list(in_flight[1]))
     return made
 
 
@@ -520,19 +543,23 @@ def make_path_proofs(
     ctx = params.digest(round_id)
     total = store.count_users()
     bar = Progress("path proofs", total, progress)
-    after = -1
     batch = proof_batch(pool, total)
-    while True:
-        todo = store.users_without_proof(batch, after)
-        if not todo:
-            break
-        after = todo[-1][1]
-        tasks = list(path_tasks(store, secrets, params, ctx, [li for _k, li in todo]))
-        proofs = list(pool.map(tasks))
+    keys: dict[int, bytes] = {}  # leaf index -> user key, of the batches in flight
+
+    def batches() -> Iterator[list[ProofTask]]:
+        after = -1
+        while todo := store.users_without_proof(batch, after):
+            after = todo[-1][1]
+            keys.update((li, k) for k, li in todo)
+            yield list(path_tasks(store, secrets, params, ctx, [li for _k, li in todo]))
+
+    def save(tasks: list[ProofTask], proofs: list[bytes]) -> None:
         store.begin()
-        store.set_user_proofs((p, k) for p, (k, _li) in zip(proofs, todo, strict=True))
+        store.set_user_proofs((p, keys.pop(t.index)) for p, t in zip(proofs, tasks, strict=True))
         store.commit()
-        bar.advance(len(todo))
+        bar.advance(len(tasks))
+
+    prove_pipelined(pool, batches(), save)
     bar.close()
 
 

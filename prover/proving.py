@@ -34,8 +34,11 @@ from prover.tree import DerivedSecrets, RoundSecrets, build_subtree, unpack_open
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Proofs per Dask task at most (Pool.map).
+#: Proofs per Dask task at most (Pool.map): a Dask task costs its scheduler about a millisecond.
 DASK_PROOFS = 16
+#: Tasks per worker (at least, unless a task would hold one proof) in one Pool.map: the last
+#: tasks of a map then leave the workers unevenly busy for little time.
+TASKS_PER_WORKER = 8
 
 # The round secrets of the build in progress, set by the coordinator before its worker
 # processes fork, so that they inherit them without any pickling (RoundSecrets refuses it).
@@ -227,20 +230,16 @@ class Pool:
                 yield fut.result()
 
     def map(self, tasks: Sequence[ProofTask]) -> Iterator[bytes]:
+        """The tasks' proofs, in order. On Dask or processes the tasks are submitted when map is
+        called, so a caller can prepare its next batch while these are proven."""
+        chunk = max(1, min(DASK_PROOFS, len(tasks) // (TASKS_PER_WORKER * self.workers)))
         if self.dask is not None:
-            # a Dask task costs the scheduler about a millisecond: up to 16 proofs a task
-            chunk = max(1, min(DASK_PROOFS, len(tasks) // (4 * max(self.workers, 1))))
             batches = [list(tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)]
             futures = self.dask.map(run_batch, batches, pure=False)  # type: ignore[attr-defined]
-            for fut in futures:
-                yield from fut.result()
-            return
+            return (proof for fut in futures for proof in fut.result())
         if self._ex is None:
-            for t in tasks:
-                yield run_task(t)
-            return
-        chunk = max(1, min(16, len(tasks) // (4 * self.workers)))
-        yield from self._ex.map(run_task, tasks, chunksize=chunk)
+            return (run_task(t) for t in tasks)
+        return self._ex.map(run_task, tasks, chunksize=chunk)
 
     def close(self) -> None:
         global _inherited
@@ -254,14 +253,3 @@ class Pool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def chunks(items: Iterable[ProofTask], size: int) -> Iterator[list[ProofTask]]:
-    buf: list[ProofTask] = []
-    for it in items:
-        buf.append(it)
-        if len(buf) >= size:
-            yield buf
-            buf = []
-    if buf:
-        yield buf

@@ -1,0 +1,46 @@
+"""Proof batches (prover.build.prove_pipelined): each batch is handed to the pool before the
+previous batch's proofs are awaited and saved, the proofs are saved in batch order with their
+own tasks, and the count is every task."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from prover.build import prove_pipelined
+
+
+class _Pool:
+    """Records when batches are submitted and when their proofs are taken."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def map(self, tasks: list[Any]) -> Iterator[bytes]:
+        self.log.append(f"submit {tasks[0]}")
+        return (f"proof {t}".encode() for t in tasks)
+
+
+def test_next_batch_is_submitted_before_the_last_is_saved() -> None:
+    log: list[str] = []
+    saved: list[tuple[list[Any], list[bytes]]] = []
+
+    def save(tasks: list[Any], proofs: list[bytes]) -> None:
+        log.append(f"save {tasks[0]}")
+        saved.append((tasks, proofs))
+
+    batches = iter([[1, 2], [3], [4, 5, 6]])
+    made = prove_pipelined(_Pool(log), batches, save)  # type: ignore[arg-type]
+    assert made == 6
+    assert log == ["submit 1", "submit 3", "save 1", "submit 4", "save 3", "save 4"]
+    assert saved == [
+        ([1, 2], [b"proof 1", b"proof 2"]),
+        ([3], [b"proof 3"]),
+        ([4, 5, 6], [b"proof 4", b"proof 5", b"proof 6"]),
+    ]
+
+
+def test_no_batches() -> None:
+    log: list[str] = []
+    assert prove_pipelined(_Pool(log), iter([]), lambda t, p: log.append("save")) == 0  # type: ignore[arg-type]
+    assert log == []
