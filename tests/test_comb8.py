@@ -1,7 +1,7 @@
 """The 8-bit fixed-base comb of the tree's commitments (native comb8.c through
 circuits.pedersen.commit_many / commit_many_affine): equal to `commit` for scalars whose signed
 8-bit digits carry through every window, the largest ones, zero on either side; the identity and
-bad input are refused as documented."""
+bad input are refused as documented. Also the tree's native level sums (zks_add_pairs)."""
 
 from __future__ import annotations
 
@@ -45,3 +45,32 @@ def test_comb8_identity_and_bad_input() -> None:
         native.mul2_comb8_raw(ta[:-1], tb, zero, zero, 1)
     with pytest.raises(ValueError):
         native.comb8_table(bytes(64))  # not a point
+
+
+def test_add_pairs_native_equals_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tree's level sums (native zks_add_pairs): the same as affine additions in Python,
+    a doubling included; a sum that is the identity and bad points refused."""
+    from circuits.errors import FormatError
+    from circuits.group import Point
+    from prover import tree
+
+    g = Point.generator()
+    rng = random.Random(9)
+    pts = [g * rng.randrange(1, N) for _ in range(40)] + [g * 5, g * 5, g, g * (N - 2)]
+    xy = [tree._xy64(p.affine()) for p in pts]
+    pairs = [xy[j] + xy[j + 1] for j in range(0, len(xy), 2)]
+    expected = [tree._xy64((pts[j] + pts[j + 1]).affine()) for j in range(0, len(pts), 2)]
+    assert tree.native_add_pairs()
+    assert tree.add_pairs(pairs) == expected  # native: (5 G) + (5 G) a doubling, G + (-2 G)
+    assert native.add_pairs_raw(b"", 0) == b""
+    with monkeypatch.context() as m:
+        m.setattr(tree, "native_add_pairs", lambda: False)
+        assert tree.add_pairs(pairs) == expected  # add_affine_many
+        with pytest.raises(FormatError, match="identity"):
+            tree.add_pairs([xy[0] + tree._xy64((-pts[0]).affine())])
+    with pytest.raises(FormatError, match="identity"):
+        tree.add_pairs([xy[0] + tree._xy64((-pts[0]).affine())])
+    with pytest.raises(ValueError, match="not on the curve"):
+        native.add_pairs_raw(xy[0] + bytes(64), 1)
+    with pytest.raises(ValueError, match="does not match the count"):
+        native.add_pairs_raw(pairs[0], 2)

@@ -306,3 +306,27 @@ def mul2_comb8_raw(
         raise ValueError("mul2 buffers do not match the count")
     out = _ffi.new("unsigned char[]", 64 * count + 1)
     return _fold_result(lib.zks_mul2_comb8(table_a, table_b, ka, kb, count, out), out, count)
+
+
+def add_pairs_available() -> bool:
+    """Whether the compiled module has zks_add_pairs (a module built before it has not)."""
+    lib = _load()
+    return lib is not None and hasattr(lib, "zks_add_pairs")
+
+
+def add_pairs_raw(pairs: bytes, count: int) -> bytes | None:
+    """A_i + B_i of `count` pairs of points (128 bytes each: x || y of A, then of B) as 64-byte
+    x || y, with one inversion for all; None if some sum is the identity. ValueError if a
+    point is invalid. VARIABLE TIME (the tree builder's public-size sums)."""
+    lib = _load()
+    if count < 0 or len(pairs) != 128 * count:
+        raise ValueError("add_pairs buffer does not match the count")
+    out = _ffi.new("unsigned char[]", 64 * count + 1)
+    rc = lib.zks_add_pairs(pairs, count, out)
+    if rc == 1:
+        return bytes(_ffi.buffer(out, 64 * count))
+    if rc == 0:
+        return None
+    if rc == -2:
+        raise ValueError("add_pairs: a point is not on the curve")
+    raise MemoryError("add_pairs: allocation failed")

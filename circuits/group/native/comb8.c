@@ -127,3 +127,63 @@ done:
     free(res);
     return ret;
 }
+
+/*
+ *   int zks_add_pairs(const unsigned char *pairs, size_t n, unsigned char *out);
+ *
+ * out_i = A_i + B_i for n pairs of affine points (pairs: n x 128 bytes x_A || y_A || x_B || y_B,
+ * big-endian), with one inversion for all (sum_lists_affine: additions and doublings), as n
+ * 64-byte x || y into out: a level of the tree builder (prover.tree.build_subtree). Returns 1;
+ * 0 if some sum is the identity (out undefined); -1 on allocation failure; -2 on invalid
+ * input (a coordinate >= p or a point off the curve). VARIABLE TIME.
+ */
+int zks_add_pairs(const unsigned char *pairs, size_t n, unsigned char *out) {
+    if (n == 0) {
+        return 1;
+    }
+    if (pairs == NULL || out == NULL) {
+        return -2;
+    }
+    if (n > MAX_TERMS) {
+        return -1;
+    }
+    int ret = -1;
+    ge *buf = (ge *)malloc(2 * n * sizeof(ge));
+    size_t *start = (size_t *)malloc(n * sizeof(size_t));
+    size_t *len = (size_t *)malloc(n * sizeof(size_t));
+    fe *den = (fe *)malloc(n * sizeof(fe));
+    fe *pre = (fe *)malloc(n * sizeof(fe));
+    unsigned char *kind = (unsigned char *)malloc(n);
+    if (buf == NULL || start == NULL || len == NULL || den == NULL || pre == NULL ||
+        kind == NULL) {
+        goto done;
+    }
+    for (size_t i = 0; i < 2 * n; i++) {
+        if (!ge_parse(&buf[i], pairs + 64 * i)) {
+            ret = -2;
+            goto done;
+        }
+    }
+    for (size_t L = 0; L < n; L++) {
+        start[L] = 2 * L;
+        len[L] = 2;
+    }
+    sum_lists_affine(buf, start, len, n, den, pre, kind);
+    for (size_t L = 0; L < n; L++) {
+        if (len[L] == 0) {
+            ret = 0;
+            goto done;
+        }
+        fe_to_be(out + 64 * L, &buf[start[L]].x); /* fe_to_be normalizes */
+        fe_to_be(out + 64 * L + 32, &buf[start[L]].y);
+    }
+    ret = 1;
+done:
+    free(buf);
+    free(start);
+    free(len);
+    free(den);
+    free(pre);
+    free(kind);
+    return ret;
+}

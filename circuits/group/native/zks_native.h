@@ -26,3 +26,4 @@ int zks_comb8_table(const unsigned char *point, unsigned char *out);
 int zks_mul2_comb8(const unsigned char *table_a, const unsigned char *table_b,
                    const unsigned char *ka, const unsigned char *kb, size_t n,
                    unsigned char *out);
+int zks_add_pairs(const unsigned char *pairs, size_t n, unsigned char *out);
