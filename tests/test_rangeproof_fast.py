@@ -118,7 +118,7 @@ def test_comb_fold_matches_the_plain_fold() -> None:
     from circuits.generators import vec_xy
 
     rng = random.Random(6)
-    for size in (1, 2, 7, 40):
+    for size in (1, 2, 7, 40, 70):  # 70: more than one chunk of summed outputs
         lo, hi = vec_xy(b"G", size), vec_xy(b"H", size)
         ks = b"".join(
             rng.choice([0, 1, 2, N - 1, rng.randrange(N)]).to_bytes(32, "big") for _ in range(size)
@@ -128,7 +128,9 @@ def test_comb_fold_matches_the_plain_fold() -> None:
         assert native.fold_comb_raw(lo, tables, ks, size) == native.fold_raw(lo, hi, ks, size)
     g = _xy(Point.generator())
     tables = native.comb_tables(g, 1)
-    assert native.fold_comb_raw(g, tables, (N - 1).to_bytes(32, "big"), 1) is None
+    assert native.fold_comb_raw(g, tables, (N - 1).to_bytes(32, "big"), 1) is None  # G - G
+    two_g = _xy(Point.generator() + Point.generator())
+    assert native.fold_comb_raw(g, tables, (1).to_bytes(32, "big"), 1) == two_g  # a doubling
     with pytest.raises(ValueError, match="not on secp256k1"):
         native.comb_tables(g[:63] + bytes([g[63] ^ 1]), 1)
     with pytest.raises(ValueError, match="do not match"):

@@ -62,10 +62,6 @@ static const uint64_t ORDER[4] = {
 static const uint64_t PRIME[4] = {
     0xFFFFFFFEFFFFFC2FULL, 0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL};
 
-/* p - 2, the Fermat inversion exponent, little-endian 64-bit limbs. */
-static const uint64_t P_MINUS_2[4] = {
-    0xFFFFFFFEFFFFFC2DULL, 0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL, 0xFFFFFFFFFFFFFFFFULL};
-
 #ifdef ZKS_CHECK_BOUNDS
 /* Test builds only: abort on a limb outside its bound (independent of NDEBUG). */
 #define ZKS_REQUIRE(cond) ((cond) ? (void)0 : abort())
@@ -257,17 +253,49 @@ static inline int fe_equal(const fe *a, const fe *b) {
     return fe_is_zero(&d);
 }
 
-/* r = a^(p-2) = 1/a for a != 0 (Fermat); r = 0 for a = 0. */
-static void fe_inv(fe *r, const fe *a) {
-    fe acc;
-    fe_set_int(&acc, 1);
-    for (int bit = 255; bit >= 0; bit--) {
-        fe_sqr(&acc, &acc);
-        if ((P_MINUS_2[bit / 64] >> (bit % 64)) & 1) {
-            fe_mul(&acc, &acc, a);
-        }
+/* r = a^(2^k) for k >= 1 (k squarings). */
+static void fe_sqr_n(fe *r, const fe *a, int k) {
+    fe_sqr(r, a);
+    for (int i = 1; i < k; i++) {
+        fe_sqr(r, r);
     }
-    *r = acc;
+}
+
+/* r = a^(p-2) = 1/a for a != 0 (Fermat); r = 0 for a = 0. The addition chain of
+ * libsecp256k1's field inversion: 255 squarings and 15 multiplications, with
+ * x_k = a^(2^k - 1) and p - 2 = (2^223 - 1) 2^33 + (2^22 - 1) 2^10 + 2^5 + 3 * 2^2 + 1. */
+static void fe_inv(fe *r, const fe *a) {
+    fe x2, x3, x6, x9, x11, x22, x44, x88, x176, x220, x223, t;
+    fe_sqr(&x2, a);
+    fe_mul(&x2, &x2, a);
+    fe_sqr(&x3, &x2);
+    fe_mul(&x3, &x3, a);
+    fe_sqr_n(&x6, &x3, 3);
+    fe_mul(&x6, &x6, &x3);
+    fe_sqr_n(&x9, &x6, 3);
+    fe_mul(&x9, &x9, &x3);
+    fe_sqr_n(&x11, &x9, 2);
+    fe_mul(&x11, &x11, &x2);
+    fe_sqr_n(&x22, &x11, 11);
+    fe_mul(&x22, &x22, &x11);
+    fe_sqr_n(&x44, &x22, 22);
+    fe_mul(&x44, &x44, &x22);
+    fe_sqr_n(&x88, &x44, 44);
+    fe_mul(&x88, &x88, &x44);
+    fe_sqr_n(&x176, &x88, 88);
+    fe_mul(&x176, &x176, &x88);
+    fe_sqr_n(&x220, &x176, 44);
+    fe_mul(&x220, &x220, &x44);
+    fe_sqr_n(&x223, &x220, 3);
+    fe_mul(&x223, &x223, &x3);
+    fe_sqr_n(&t, &x223, 23);
+    fe_mul(&t, &t, &x22);
+    fe_sqr_n(&t, &t, 5);
+    fe_mul(&t, &t, a);
+    fe_sqr_n(&t, &t, 3);
+    fe_mul(&t, &t, &x2);
+    fe_sqr_n(&t, &t, 2);
+    fe_mul(r, &t, a);
 }
 
 /* Big-endian 32 bytes -> 64-bit little-endian limbs (no reduction). */
@@ -1377,38 +1405,18 @@ static unsigned char comb_scalar(int d[2 * COMB_WINDOWS], const uint64_t k[4]) {
     return (unsigned char)(n0 | (n1 << 1));
 }
 
-/* a += k P for the point P of table t, k given by comb_scalar's digits d and signs neg. */
-static void comb_add(gej *a, const unsigned char *t, const int *d, unsigned char neg,
-                     const fe *beta) {
-    for (int half_i = 0; half_i < 2; half_i++) {
-        const int negh = (neg >> half_i) & 1;
-        for (int j = 0; j < COMB_WINDOWS; j++) {
-            int v = d[half_i * COMB_WINDOWS + j];
-            if (v == 0) {
-                continue;
-            }
-            ge e;
-            memcpy(&e, t + (size_t)(j * COMB_ENTRIES + (v < 0 ? -v : v) - 1) * sizeof(ge),
-                   sizeof(ge));
-            if (half_i == 1) {
-                fe_mul(&e.x, &e.x, beta);
-            }
-            if ((v < 0) != negh) {
-                fe zero;
-                fe_set_int(&zero, 0);
-                fe_sub(&e.y, &zero, &e.y);
-            }
-            gej_add_ge(a, a, &e);
-        }
-    }
-}
+/* Outputs of zks_fold_comb summed together: their lists (lo_i and up to 2 COMB_WINDOWS table
+ * entries each, 80 bytes an entry) take about 350 kB. */
+#define FOLD_COMB_CHUNK 64
 
 /*
  *   int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
  *                     const unsigned char *scalars, size_t n, unsigned char *out);
  *
- * zks_fold with the hi points given by their tables (zks_comb_table): out_i = lo_i + k_i hi_i,
- * about 62 mixed additions per point and no doublings. Same returns as zks_fold.
+ * zks_fold with the hi points given by their tables (zks_comb_table): out_i = lo_i + k_i hi_i
+ * as the sum of lo_i and about 62 table entries, no doublings; the lists of a chunk of
+ * outputs summed together in affine coordinates (sum_lists_affine: one batched inversion per
+ * level, about half the cost of mixed Jacobian additions). Same returns as zks_fold.
  * VARIABLE TIME.
  */
 int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
@@ -1423,16 +1431,22 @@ int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
         return -1;
     }
     int ret = -1;
-    gej *acc = (gej *)calloc(n, sizeof(gej)); /* calloc: gcc cannot see every entry is set */
-    fe *zs = (fe *)malloc(n * sizeof(fe));
-    ge *res = (ge *)malloc(n * sizeof(ge));
+    const size_t per = 1 + 2 * COMB_WINDOWS; /* entries of one output's list, at most */
+    const size_t total = FOLD_COMB_CHUNK * per;
+    ge *buf = (ge *)malloc(total * sizeof(ge));
+    fe *den = (fe *)malloc((total / 2 + 1) * sizeof(fe));
+    fe *pre = (fe *)malloc((total / 2 + 1) * sizeof(fe));
+    unsigned char *kind = (unsigned char *)malloc(total / 2 + 1);
+    size_t start[FOLD_COMB_CHUNK], len[FOLD_COMB_CHUNK];
     int *dig = (int *)malloc(n * 2 * COMB_WINDOWS * sizeof(int));
     unsigned char *neg = (unsigned char *)malloc(n);
-    if (acc == NULL || zs == NULL || res == NULL || dig == NULL || neg == NULL) {
+    if (buf == NULL || den == NULL || pre == NULL || kind == NULL || dig == NULL ||
+        neg == NULL) {
         goto done;
     }
-    fe beta;
+    fe beta, zero;
     fe_from_limbs(&beta, BETA);
+    fe_set_int(&zero, 0);
     /* digits first, so that the table entries of the next points can be prefetched (the
      * tables of many points do not fit in the caches) */
     for (size_t i = 0; i < n; i++) {
@@ -1444,48 +1458,75 @@ int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
         }
         neg[i] = comb_scalar(dig + i * 2 * COMB_WINDOWS, k);
     }
-    for (size_t i = 0; i < n; i++) {
-        if (i + COMB_AHEAD < n) {
-            const unsigned char *tp = tables + (i + COMB_AHEAD) * COMB_POINTS * sizeof(ge);
-            const int *dp = dig + (i + COMB_AHEAD) * 2 * COMB_WINDOWS;
-            for (int j = 0; j < 2 * COMB_WINDOWS; j++) {
-                int v = dp[j];
-                if (v != 0) {
-                    const unsigned char *e =
-                        tp + (size_t)((j % COMB_WINDOWS) * COMB_ENTRIES + (v < 0 ? -v : v) - 1) *
-                                 sizeof(ge);
-                    __builtin_prefetch(e);
-                    __builtin_prefetch(e + sizeof(ge) - 1);
+    for (size_t c0 = 0; c0 < n; c0 += FOLD_COMB_CHUNK) {
+        const size_t cn = n - c0 < FOLD_COMB_CHUNK ? n - c0 : FOLD_COMB_CHUNK;
+        for (size_t L = 0; L < cn; L++) {
+            const size_t i = c0 + L;
+            if (i + COMB_AHEAD < n) {
+                const unsigned char *tp = tables + (i + COMB_AHEAD) * COMB_POINTS * sizeof(ge);
+                const int *dp = dig + (i + COMB_AHEAD) * 2 * COMB_WINDOWS;
+                for (int j = 0; j < 2 * COMB_WINDOWS; j++) {
+                    int v = dp[j];
+                    if (v != 0) {
+                        const unsigned char *e =
+                            tp + (size_t)((j % COMB_WINDOWS) * COMB_ENTRIES + (v < 0 ? -v : v) -
+                                          1) *
+                                     sizeof(ge);
+                        __builtin_prefetch(e);
+                        __builtin_prefetch(e + sizeof(ge) - 1);
+                    }
                 }
             }
+            ge *s = buf + L * per;
+            start[L] = L * per;
+            if (!ge_parse(&s[0], lo + 64 * i)) {
+                ret = -2;
+                goto done;
+            }
+            size_t cnt = 1;
+            const unsigned char *t = tables + i * COMB_POINTS * sizeof(ge);
+            const int *d = dig + i * 2 * COMB_WINDOWS;
+            for (int half_i = 0; half_i < 2; half_i++) {
+                const int negh = (neg[i] >> half_i) & 1;
+                for (int j = 0; j < COMB_WINDOWS; j++) {
+                    int v = d[half_i * COMB_WINDOWS + j];
+                    if (v == 0) {
+                        continue;
+                    }
+                    ge *e = &s[cnt++];
+                    memcpy(e,
+                           t + (size_t)(j * COMB_ENTRIES + (v < 0 ? -v : v) - 1) * sizeof(ge),
+                           sizeof(ge));
+                    if (half_i == 1) {
+                        fe_mul(&e->x, &e->x, &beta); /* lambda (x, y) = (beta x, y) */
+                    }
+                    if ((v < 0) != negh) {
+                        fe_sub(&e->y, &zero, &e->y);
+                        fe_weak(&e->y);
+                    }
+                }
+            }
+            len[L] = cnt;
         }
-        ge l;
-        if (!ge_parse(&l, lo + 64 * i)) {
-            ret = -2;
-            goto done;
+        sum_lists_affine(buf, start, len, cn, den, pre, kind);
+        for (size_t L = 0; L < cn; L++) {
+            if (len[L] == 0) { /* lo_i + k_i hi_i is infinity */
+                ret = 0;
+                goto done;
+            }
+            ge r = buf[start[L]];
+            fe_normalize(&r.x);
+            fe_normalize(&r.y);
+            fe_to_be(out + 64 * (c0 + L), &r.x);
+            fe_to_be(out + 64 * (c0 + L) + 32, &r.y);
         }
-        gej *a = &acc[i];
-        a->x = l.x;
-        a->y = l.y;
-        fe_set_int(&a->z, 1);
-        a->inf = 0;
-        comb_add(a, tables + i * COMB_POINTS * sizeof(ge), dig + i * 2 * COMB_WINDOWS, neg[i],
-                 &beta);
-        if (a->inf) {
-            ret = 0;
-            goto done;
-        }
-    }
-    gej_to_ge_batch(res, acc, n, zs);
-    for (size_t i = 0; i < n; i++) {
-        fe_to_be(out + 64 * i, &res[i].x);
-        fe_to_be(out + 64 * i + 32, &res[i].y);
     }
     ret = 1;
 done:
-    free(acc);
-    free(zs);
-    free(res);
+    free(buf);
+    free(den);
+    free(pre);
+    free(kind);
     free(dig);
     free(neg);
     return ret;
