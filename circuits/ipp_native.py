@@ -23,8 +23,8 @@ from circuits.group import N, Point, get_backend, native_module
 native = native_module()
 
 __all__ = [
-    "IppGenerators",
-    "NativeGenerators",
+    "IppProver",
+    "NativeIpp",
     "available",
     "blinded_vector_commit",
     "native_scalars",
@@ -165,75 +165,70 @@ def _fold_slow(lo: bytes, hi: bytes, ks: Sequence[int]) -> bytes:
     return b"".join(out)
 
 
-class IppGenerators(Protocol):
-    """The generators of an inner-product argument as (factor f_i, base P_i), G_i = f_i*P_i
-    (circuits.rangeproof._ipp_prove): the two multi-scalar multiplications of a round and the
-    fold to the next round."""
+class IppProver(Protocol):
+    """An inner-product argument in progress (circuits.rangeproof._ipp_prove): the vectors a, b
+    of length n and the generators G_vec, H' as (factor f_i, base P_i), G_i = f_i*P_i."""
 
-    def cross(
-        self, a: list[int], b: list[int], G: Point, k_L: int, k_R: int
-    ) -> tuple[Point, Point]:
-        """L = <a_lo, G_hi> + <b_hi, H_lo> + k_L*G,  R = <a_hi, G_lo> + <b_lo, H_hi> + k_R*G
-        (lo, hi: the halves of a and b)."""
+    def cross(self, w: int, G: Point) -> tuple[Point, Point]:
+        """With lo, hi the halves, c_L = <a_lo, b_hi> and c_R = <a_hi, b_lo>:
+        L = <a_lo, G_hi> + <b_hi, H_lo> + c_L*w*G,  R = <a_hi, G_lo> + <b_lo, H_hi> + c_R*w*G."""
         ...
 
     def fold(self, u: int, u_inv: int) -> None:
-        """G' = u^-1*G_lo + u*G_hi,  H' = u*H_lo + u^-1*H_hi."""
+        """a' = u*a_lo + u^-1*a_hi,  b' = u^-1*b_lo + u*b_hi, and while the halves hold more
+        than one element the generators: G' = u^-1*G_lo + u*G_hi,  H' = u*H_lo + u^-1*H_hi."""
+        ...
+
+    def final(self) -> tuple[int, int]:
+        """a and b once they hold one element each."""
         ...
 
 
-class NativeGenerators:
-    """IppGenerators for G_vec = g_vec(n), H_vec = h_vec(n) with H factors `h_factors` (their
-    inverses `h_factors_inv`) on packed 64-byte affine buffers and the native module."""
+class NativeIpp:
+    """IppProver for G_vec = g_vec(n), H_vec = h_vec(n), the H factors y^-i (y_inv = y^-1),
+    on the native module: a, b and the H factors as packed 32-byte scalars (each round's
+    scalars in C), the generator bases as packed 64-byte affine points."""
 
-    def __init__(self, n: int, h_factors: list[int], h_factors_inv: list[int]) -> None:
+    def __init__(
+        self, a: Sequence[int], b: Sequence[int], h_factors: Sequence[int], y_inv: int
+    ) -> None:
+        n = self.n = len(a)
+        self.a = bytearray(_scalars(a))
+        self.b = bytearray(_scalars(b))
+        self.hf = bytearray(_scalars(h_factors))
+        self.y_inv = y_inv
         self.gP = vec_xy(b"G", n)
         self.hP = vec_xy(b"H", n)
         self.gf = 1  # the factor of every G'_i (uniform: G_vec starts with factors 1)
-        self.hf = list(h_factors)
-        self.hf_inv = list(h_factors_inv)
         self.g_xy = b""
         self.tables = _first_fold_tables(n)  # for the first fold only
         self.fixed = _fixed.get(n)  # for the first round's L and R only
 
-    def cross(
-        self, a: list[int], b: list[int], G: Point, k_L: int, k_R: int
-    ) -> tuple[Point, Point]:
-        h = len(a) // 2
-        a_lo, a_hi, b_lo, b_hi = a[:h], a[h:], b[:h], b[h:]
-        cut = 64 * h
-        gP, hP, gf, hf = self.gP, self.hP, self.gf, self.hf
+    def cross(self, w: int, G: Point) -> tuple[Point, Point]:
+        n = self.n
+        cut = 32 * n  # 64 bytes a point, n / 2 points
+        gP, hP = self.gP, self.hP
         if not self.g_xy:
             self.g_xy = _xy(G)
-        sc_l = _scalars(
-            [
-                *(x * gf % N for x in a_lo),
-                *(x * f % N for x, f in zip(b_hi, hf[:h], strict=True)),
-                k_L,
-            ]
-        )
-        sc_r = _scalars(
-            [
-                *(x * gf % N for x in a_hi),
-                *(x * f % N for x, f in zip(b_lo, hf[h:], strict=True)),
-                k_R,
-            ]
-        )
+        sc_l, sc_r = native.ipp_cross(self.a, self.b, self.hf, n, _scalars([self.gf, w]))
         fixed, self.fixed = self.fixed, None  # the bases are G_vec, H_vec only before a fold
         if fixed is not None and fixed.g_xy == self.g_xy:
-            L = native.msm_fixed_raw(fixed.tables, fixed.idx_l, sc_l, 2 * h + 1)
-            R = native.msm_fixed_raw(fixed.tables, fixed.idx_r, sc_r, 2 * h + 1)
+            L = native.msm_fixed_raw(fixed.tables, fixed.idx_l, sc_l, n + 1)
+            R = native.msm_fixed_raw(fixed.tables, fixed.idx_r, sc_r, n + 1)
         else:
-            L = native.msm_raw(gP[cut:] + hP[:cut] + self.g_xy, sc_l, 2 * h + 1)
-            R = native.msm_raw(gP[:cut] + hP[cut:] + self.g_xy, sc_r, 2 * h + 1)
+            L = native.msm_raw(gP[cut:] + hP[:cut] + self.g_xy, sc_l, n + 1)
+            R = native.msm_raw(gP[:cut] + hP[cut:] + self.g_xy, sc_r, n + 1)
         return _point(L), _point(R)
 
     def fold(self, u: int, u_inv: int) -> None:
-        h = len(self.hf) // 2
+        n = self.n
+        h = self.n = n // 2
+        native.ipp_fold_scalars(self.a, self.b, self.hf, n, _scalars([u, u_inv]))
+        if h == 1:
+            return  # the last round: no generators needed after it
         cut = 64 * h
-        hf, hf_inv = self.hf, self.hf_inv
         c_g = u * u % N  # u^2 f_hi / f_lo with f_hi = f_lo
-        c_h = u_inv * u_inv % N * hf[h] % N * hf_inv[0] % N  # u^-2 f_hi_i / f_lo_i, any i
+        c_h = u_inv * u_inv % N * pow(self.y_inv, h, N) % N  # u^-2 f_hi_i / f_lo_i = u^-2 y^-h
         lo = self.gP[:cut] + self.hP[:cut]
         hi = self.gP[cut:] + self.hP[cut:]
         ks = [c_g] * h + [c_h] * h
@@ -246,5 +241,6 @@ class NativeGenerators:
             folded = _fold_slow(lo, hi, ks)
         self.gP, self.hP = folded[:cut], folded[cut:]
         self.gf = u_inv * self.gf % N
-        self.hf = [u * f % N for f in hf[:h]]
-        self.hf_inv = [u_inv * f % N for f in hf_inv[:h]]
+
+    def final(self) -> tuple[int, int]:
+        return int.from_bytes(self.a[:32], "big"), int.from_bytes(self.b[:32], "big")

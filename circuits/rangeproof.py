@@ -97,7 +97,7 @@ from circuits.group import (
     scalar_from_bytes,
     scalar_to_bytes,
 )
-from circuits.ipp_native import IppGenerators
+from circuits.ipp_native import IppProver
 from circuits.pedersen import commit_many
 from circuits.transcript import Entropy, Transcript, TranscriptRng
 
@@ -428,27 +428,32 @@ def prove(
 
     y_inv = mpz(_inv(int(y)))
     h_factors = _powers(y_inv, nm)
-    gens: IppGenerators
+    ipp: IppProver
     if fast:
-        gens = ipp_native.NativeGenerators(nm, h_factors, y_pows)
+        ipp = ipp_native.NativeIpp(l_vec, r_vec, h_factors, y_inv)
     else:
-        gens = _PointGenerators(G_vec, H_vec, h_factors, y_pows)
-    L, R, a, b = _ipp_prove(transcript, w, G, gens, l_vec, r_vec)
+        ipp = _PointIpp(l_vec, r_vec, G_vec, H_vec, h_factors, y_pows)
+    L, R, a, b = _ipp_prove(transcript, w, G, ipp, nm)
     proof = RangeProof(A, S, T1, T2, t_x, t_x_blinding, e_blinding, tuple(L), tuple(R), a, b)
     return proof, commitments
 
 
-class _PointGenerators:
-    """The reference IppGenerators on Point objects (any backend)."""
+class _PointIpp:
+    """The reference IppProver: a, b as integers, the generators as Point objects (any
+    backend)."""
 
     def __init__(
         self,
+        a: list[int],
+        b: list[int],
         G_vec: Sequence[Point],
         H_vec: Sequence[Point],
         h_factors: list[int],
         h_factors_inv: list[int],
     ) -> None:
         n = len(G_vec)
+        self.a = list(a)
+        self.b = list(b)
         self.gP = list(G_vec)
         self.hP = list(H_vec)
         self.gf = [1] * n
@@ -456,11 +461,12 @@ class _PointGenerators:
         self.hf = list(h_factors)
         self.hf_inv = list(h_factors_inv)
 
-    def cross(
-        self, a: list[int], b: list[int], G: Point, k_L: int, k_R: int
-    ) -> tuple[Point, Point]:
+    def cross(self, w: int, G: Point) -> tuple[Point, Point]:
+        a, b = self.a, self.b
         h = len(a) // 2
         a_lo, a_hi, b_lo, b_hi = a[:h], a[h:], b[:h], b[h:]
+        k_L = _inner_mpz(a_lo, b_hi) * w % _N
+        k_R = _inner_mpz(a_hi, b_lo) * w % _N
         gP, hP, gf, hf = self.gP, self.hP, self.gf, self.hf
         L = msm(
             [
@@ -481,7 +487,12 @@ class _PointGenerators:
         return L, R
 
     def fold(self, u: int, u_inv: int) -> None:
-        h = len(self.gP) // 2
+        h = len(self.a) // 2
+        a_lo, a_hi, b_lo, b_hi = self.a[:h], self.a[h:], self.b[:h], self.b[h:]
+        self.a = [(u * lo + u_inv * hi) % _N for lo, hi in zip(a_lo, a_hi, strict=True)]
+        self.b = [(u_inv * lo + u * hi) % _N for lo, hi in zip(b_lo, b_hi, strict=True)]
+        if h == 1:
+            return  # the last round: no generators needed after it
         u2 = u * u % N
         u2_inv = u_inv * u_inv % N
         gf, gf_inv, hf, hf_inv = self.gf, self.gf_inv, self.hf, self.hf_inv
@@ -498,52 +509,40 @@ class _PointGenerators:
         self.hf = [u * f % N for f in hf[:h]]
         self.hf_inv = [u_inv * f % N for f in hf_inv[:h]]
 
+    def final(self) -> tuple[int, int]:
+        return int(self.a[0]), int(self.b[0])
+
 
 def _ipp_prove(
-    transcript: Transcript,
-    w: int,
-    G: Point,
-    gens: IppGenerators,
-    a_vec: list[int],
-    b_vec: list[int],
+    transcript: Transcript, w: int, G: Point, ipp: IppProver, n: int
 ) -> tuple[list[Point], list[Point], int, int]:
-    """Inner-product argument for P = <a, G_vec> + <b, H'> + <a, b>*Q, Q = w*G, H'_i = f_i*H_i.
+    """Inner-product argument for P = <a, G_vec> + <b, H'> + <a, b>*Q, Q = w*G, H'_i = f_i*H_i,
+    with a, b of length n held by `ipp`.
 
     Each round (n' = half the length, lo/hi the halves, u the round challenge):
       c_L = <a_lo, b_hi>,  c_R = <a_hi, b_lo>
       L = <a_lo, G_hi> + <b_hi, H_lo> + c_L*Q,   R = <a_hi, G_lo> + <b_lo, H_hi> + c_R*Q
       a' = u*a_lo + u^-1*a_hi,  b' = u^-1*b_lo + u*b_hi
       G' = u^-1*G_lo + u*G_hi,  H' = u*H_lo + u^-1*H_hi
-    `gens` holds the generators as (factor f_i, base P_i) with G_i = f_i*P_i, so one fold costs
+    `ipp` holds the generators as (factor f_i, base P_i) with G_i = f_i*P_i, so one fold costs
     one scalar multiplication per point:  G'_i = (u^-1 f_lo) * (P_lo + (u^2 f_hi / f_lo) * P_hi)
-    (IppGenerators). The last round needs no fold.
+    (IppProver). The last round needs no fold of the generators.
     """
-    n = len(a_vec)
     transcript.append_message(b"dom-sep", IPP_LABEL)
     transcript.append_u64(b"n", n)
-    a = list(a_vec)
-    b = list(b_vec)
     L_out: list[Point] = []
     R_out: list[Point] = []
     while n > 1:
-        h = n // 2
-        a_lo, a_hi = a[:h], a[h:]
-        b_lo, b_hi = b[:h], b[h:]
-        c_L = _inner_mpz(a_lo, b_hi)
-        c_R = _inner_mpz(a_hi, b_lo)
-        L, R = gens.cross(a, b, G, c_L * w % _N, c_R * w % _N)
+        L, R = ipp.cross(w, G)
         transcript.append_point(b"L", L)
         transcript.append_point(b"R", R)
         L_out.append(L)
         R_out.append(R)
         u = mpz(transcript.challenge_scalar(b"u"))
-        u_inv = mpz(_inv(int(u)))
-        a = [(u * lo + u_inv * hi) % _N for lo, hi in zip(a_lo, a_hi, strict=True)]
-        b = [(u_inv * lo + u * hi) % _N for lo, hi in zip(b_lo, b_hi, strict=True)]
-        if h > 1:
-            gens.fold(u, u_inv)
-        n = h
-    return L_out, R_out, int(a[0]), int(b[0])
+        ipp.fold(u, mpz(_inv(int(u))))
+        n //= 2
+    a, b = ipp.final()
+    return L_out, R_out, a, b
 
 
 # ------------------------------------------------------------------------------------------

@@ -314,3 +314,67 @@ def test_native_rng_equals_the_python_loop(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.undo()
     with pytest.raises(ValueError, match="32-byte key"):
         native.rng_scalars(b"short", 0, 1)
+
+
+def _sc(ks: list[int]) -> bytes:
+    return b"".join(k.to_bytes(32, "big") for k in ks)
+
+
+def _ints(buf: bytes | bytearray, count: int) -> list[int]:
+    return [int.from_bytes(buf[32 * i : 32 * i + 32], "big") for i in range(count)]
+
+
+@pytest.mark.parametrize("n", [2, 8, 64])
+def test_native_inner_product_scalars_match_python(n: int) -> None:
+    rng = random.Random(n)
+    h = n // 2
+    for edge in (False, True):
+        pick = (lambda: rng.choice([0, 1, N - 1, N - 2])) if edge else (lambda: rng.randrange(N))
+        a, b, hf = ([pick() for _ in range(n + 2)] for _ in range(3))  # a prefix of n is used
+        gf, w, u = pick(), pick(), pick() or 1
+        u_inv = pow(u, -1, N)
+        sc_l, sc_r = native.ipp_cross(_sc(a), _sc(b), _sc(hf), n, _sc([gf, w]))
+        c_l = sum(x * y for x, y in zip(a[:h], b[h:n], strict=True)) * w % N
+        c_r = sum(x * y for x, y in zip(a[h:n], b[:h], strict=True)) * w % N
+        assert _ints(sc_l, n + 1) == [
+            *(x * gf % N for x in a[:h]),
+            *(x * f % N for x, f in zip(b[h:n], hf[:h], strict=True)),
+            c_l,
+        ]
+        assert _ints(sc_r, n + 1) == [
+            *(x * gf % N for x in a[h:n]),
+            *(x * f % N for x, f in zip(b[:h], hf[h:n], strict=True)),
+            c_r,
+        ]
+        ba, bb, bh = bytearray(_sc(a)), bytearray(_sc(b)), bytearray(_sc(hf))
+        native.ipp_fold_scalars(ba, bb, bh, n, _sc([u, u_inv]))
+        assert _ints(ba, n + 2) == [
+            *((u * x + u_inv * y) % N for x, y in zip(a[:h], a[h:n], strict=True)),
+            *a[h:],
+        ]
+        assert _ints(bb, n + 2) == [
+            *((u_inv * x + u * y) % N for x, y in zip(b[:h], b[h:n], strict=True)),
+            *b[h:],
+        ]
+        assert _ints(bh, n + 2) == [*(u * f % N for f in hf[:h]), *hf[h:]]
+
+
+def test_native_inner_product_scalars_reject_bad_input() -> None:
+    one, big = _sc([1]), N.to_bytes(32, "big")
+    with pytest.raises(ValueError, match="n must be even"):
+        native.ipp_cross(one * 3, one * 3, one * 3, 3, one * 2)
+    with pytest.raises(ValueError, match="n must be even"):
+        native.ipp_cross(one * 2, one, one * 2, 2, one * 2)
+    with pytest.raises(ValueError, match="gf_w is two scalars"):
+        native.ipp_cross(one * 2, one * 2, one * 2, 2, one)
+    with pytest.raises(ValueError, match="not below n"):
+        native.ipp_cross(one + big, one * 2, one * 2, 2, one * 2)
+    with pytest.raises(ValueError, match="not below n"):
+        native.ipp_cross(one * 2, one * 2, one * 2, 2, one + big)
+    buf = bytearray(one * 4)
+    with pytest.raises(ValueError, match="u_uinv is two scalars"):
+        native.ipp_fold_scalars(buf, bytearray(buf), bytearray(buf), 4, one)
+    with pytest.raises(ValueError, match="not below n"):
+        native.ipp_fold_scalars(bytearray(big * 2), buf, bytearray(buf), 2, one * 2)
+    with pytest.raises(ValueError, match="n must be even"):
+        native.ipp_fold_scalars(buf, bytearray(buf), bytearray(buf), 0, one * 2)

@@ -24,6 +24,8 @@ __all__ = [
     "comb_tables",
     "fold_comb_raw",
     "fold_raw",
+    "ipp_cross",
+    "ipp_fold_scalars",
     "ipp_scalars",
     "msm",
     "msm_fixed_raw",
@@ -195,6 +197,51 @@ def ipp_scalars(
         raise MemoryError("native range verifier scalars: allocation failed")
     if rc != 1:
         raise ValueError("native range verifier scalars: a scalar is not below n")
+
+
+def _ipp_buffers(n: int, *vectors: bytes | bytearray) -> None:
+    if n < 2 or n % 2 or any(len(v) < 32 * n for v in vectors):
+        raise ValueError("inner-product scalars: n must be even and the buffers hold n scalars")
+
+
+def ipp_cross(
+    a: bytes | bytearray, b: bytes | bytearray, hf: bytes | bytearray, n: int, gf_w: bytes
+) -> tuple[bytes, bytes]:
+    """The scalars of one round's L and R in the range prover's inner-product argument, from
+    the first n scalars of a, b and hf (32 bytes big-endian each, < n) and gf_w = gf || w:
+    a_lo gf || b_hi hf_lo || w <a_lo, b_hi> and a_hi gf || b_lo hf_hi || w <a_hi, b_lo>
+    (n + 1 scalars each; see zks_ipp_cross in msm.c). Raises ValueError on invalid input."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    _ipp_buffers(n, a, b, hf)
+    if len(gf_w) != 64:
+        raise ValueError("inner-product scalars: gf_w is two scalars")
+    sc_l = _ffi.new("unsigned char[]", 32 * (n + 1))
+    sc_r = _ffi.new("unsigned char[]", 32 * (n + 1))
+    rc = lib.zks_ipp_cross(
+        _ffi.from_buffer(a), _ffi.from_buffer(b), _ffi.from_buffer(hf), n, gf_w, sc_l, sc_r
+    )
+    if rc != 1:
+        raise ValueError("native inner-product scalars: a scalar is not below n")
+    return bytes(_ffi.buffer(sc_l)), bytes(_ffi.buffer(sc_r))
+
+
+def ipp_fold_scalars(a: bytearray, b: bytearray, hf: bytearray, n: int, u_uinv: bytes) -> None:
+    """The scalar half of one round's fold, in place on the first n / 2 scalars of a, b, hf:
+    a_i = u a_i + u^-1 a_(h+i), b_i = u^-1 b_i + u b_(h+i), hf_i = u hf_i, u_uinv = u || u^-1
+    (zks_ipp_fold_scalars in msm.c). Raises ValueError on invalid input."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    _ipp_buffers(n, a, b, hf)
+    if len(u_uinv) != 64:
+        raise ValueError("inner-product scalars: u_uinv is two scalars")
+    rc = lib.zks_ipp_fold_scalars(
+        *(_ffi.from_buffer(v, require_writable=True) for v in (a, b, hf)), n, u_uinv
+    )
+    if rc != 1:
+        raise ValueError("native inner-product scalars: a scalar is not below n")
 
 
 def rng_scalars(key: bytes, counter: int, count: int) -> tuple[list[int], int]:

@@ -2023,6 +2023,107 @@ done:
     return ret;
 }
 
+/* ------------------------------------------------ the range prover's inner-product scalars */
+
+/* r = a b + c d mod n */
+static void sc_mul2_add(uint64_t r[4], const uint64_t a[4], const uint64_t b[4],
+                        const uint64_t c[4], const uint64_t d[4]) {
+    uint64_t s[4], t[4];
+    sc_mul(s, a, b);
+    sc_mul(t, c, d);
+    sc_add(r, s, t);
+}
+
+/*
+ *   int zks_ipp_cross(const unsigned char *a, const unsigned char *b, const unsigned char *hf,
+ *                     size_t n, const unsigned char *gf_w, unsigned char *sc_l,
+ *                     unsigned char *sc_r);
+ *
+ * The scalars of one round's L and R in the range prover's inner-product argument
+ * (circuits/ipp_native.py, NativeIpp): with h = n / 2 and lo, hi the halves of a, b and hf
+ * (n scalars each), gf_w = gf || w (2 scalars),
+ *   sc_l = a_lo gf || b_hi hf_lo || w <a_lo, b_hi>
+ *   sc_r = a_hi gf || b_lo hf_hi || w <a_hi, b_lo>     (n + 1 scalars each)
+ * All scalars 32 bytes big-endian, inputs below n. Returns 1, or -2 on invalid input (n odd
+ * or 0, a scalar not below n). Variable time.
+ */
+int zks_ipp_cross(const unsigned char *a, const unsigned char *b, const unsigned char *hf,
+                  size_t n, const unsigned char *gf_w, unsigned char *sc_l,
+                  unsigned char *sc_r) {
+    if (a == NULL || b == NULL || hf == NULL || gf_w == NULL || sc_l == NULL ||
+        sc_r == NULL || n == 0 || n % 2 != 0) {
+        return -2;
+    }
+    const size_t h = n / 2;
+    uint64_t c[2][4];
+    if (!sc_read(c, gf_w, 2)) {
+        return -2;
+    }
+    uint64_t c_l[4] = {0, 0, 0, 0}, c_r[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < h; i++) {
+        uint64_t v[6][4], t[4];
+        if (!sc_read(&v[0], a + 32 * i, 1) || !sc_read(&v[1], a + 32 * (h + i), 1) ||
+            !sc_read(&v[2], b + 32 * i, 1) || !sc_read(&v[3], b + 32 * (h + i), 1) ||
+            !sc_read(&v[4], hf + 32 * i, 1) || !sc_read(&v[5], hf + 32 * (h + i), 1)) {
+            return -2;
+        }
+        sc_mul(t, v[0], c[0]); /* a_lo gf */
+        sc_to_be(sc_l + 32 * i, t);
+        sc_mul(t, v[3], v[4]); /* b_hi hf_lo */
+        sc_to_be(sc_l + 32 * (h + i), t);
+        sc_mul(t, v[1], c[0]); /* a_hi gf */
+        sc_to_be(sc_r + 32 * i, t);
+        sc_mul(t, v[2], v[5]); /* b_lo hf_hi */
+        sc_to_be(sc_r + 32 * (h + i), t);
+        sc_mul(t, v[0], v[3]);
+        sc_add(c_l, c_l, t);
+        sc_mul(t, v[1], v[2]);
+        sc_add(c_r, c_r, t);
+    }
+    sc_mul(c_l, c_l, c[1]);
+    sc_mul(c_r, c_r, c[1]);
+    sc_to_be(sc_l + 32 * n, c_l);
+    sc_to_be(sc_r + 32 * n, c_r);
+    return 1;
+}
+
+/*
+ *   int zks_ipp_fold_scalars(unsigned char *a, unsigned char *b, unsigned char *hf, size_t n,
+ *                            const unsigned char *u_uinv);
+ *
+ * The scalar half of one round's fold, in place on the first h = n / 2 entries of a, b, hf
+ * (n scalars each, as zks_ipp_cross), u_uinv = u || u^-1:
+ *   a_i = u a_i + u^-1 a_(h+i),  b_i = u^-1 b_i + u b_(h+i),  hf_i = u hf_i.
+ * Returns 1, or -2 on invalid input (n odd or 0, a scalar not below n; the buffers are then
+ * unspecified). Variable time.
+ */
+int zks_ipp_fold_scalars(unsigned char *a, unsigned char *b, unsigned char *hf, size_t n,
+                         const unsigned char *u_uinv) {
+    if (a == NULL || b == NULL || hf == NULL || u_uinv == NULL || n == 0 || n % 2 != 0) {
+        return -2;
+    }
+    const size_t h = n / 2;
+    uint64_t u[2][4];
+    if (!sc_read(u, u_uinv, 2)) {
+        return -2;
+    }
+    for (size_t i = 0; i < h; i++) {
+        uint64_t v[5][4], t[4];
+        if (!sc_read(&v[0], a + 32 * i, 1) || !sc_read(&v[1], a + 32 * (h + i), 1) ||
+            !sc_read(&v[2], b + 32 * i, 1) || !sc_read(&v[3], b + 32 * (h + i), 1) ||
+            !sc_read(&v[4], hf + 32 * i, 1)) {
+            return -2;
+        }
+        sc_mul2_add(t, u[0], v[0], u[1], v[1]);
+        sc_to_be(a + 32 * i, t);
+        sc_mul2_add(t, u[1], v[2], u[0], v[3]);
+        sc_to_be(b + 32 * i, t);
+        sc_mul(t, u[0], v[4]);
+        sc_to_be(hf + 32 * i, t);
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------- the prover's blinding RNG */
 
 /* SHA-256 (FIPS 180-4) of one message of at most 55 bytes: a single padded block. */

@@ -15,6 +15,11 @@ int zks_fold_comb(const unsigned char *lo, const unsigned char *tables,
 int zks_ipp_scalars(const unsigned char *u_sq, size_t lg, const unsigned char *consts,
                     const unsigned char *wzz, size_t n_bits, size_t m, unsigned char *g_acc,
                     unsigned char *h_acc);
+int zks_ipp_cross(const unsigned char *a, const unsigned char *b, const unsigned char *hf,
+                  size_t n, const unsigned char *gf_w, unsigned char *sc_l,
+                  unsigned char *sc_r);
+int zks_ipp_fold_scalars(unsigned char *a, unsigned char *b, unsigned char *hf, size_t n,
+                         const unsigned char *u_uinv);
 uint64_t zks_rng_scalars(const unsigned char *key, uint64_t counter, size_t count,
                          unsigned char *out);
 size_t zks_shift_table_bytes(void);
