@@ -1,6 +1,7 @@
 """Proof batches (prover.build.prove_pipelined): each batch is handed to the pool before the
 previous batch's proofs are awaited and saved, the proofs are saved in batch order with their
-own tasks, and the count is every task."""
+own tasks, and the count is every task. Tasks of a map (prover.proving.task_sizes): every
+proof once, at most DASK_PROOFS a task, shrinking to one proof at the end."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from prover.build import prove_pipelined
+from prover.proving import DASK_PROOFS, task_sizes
 
 
 class _Pool:
@@ -44,3 +46,19 @@ def test_no_batches() -> None:
     log: list[str] = []
     assert prove_pipelined(_Pool(log), iter([]), lambda t, p: log.append("save")) == 0  # type: ignore[arg-type]
     assert log == []
+
+
+def test_task_sizes() -> None:
+    assert task_sizes(0, 2) == []
+    assert task_sizes(5, 2) == [1, 1, 1, 1, 1]
+    assert task_sizes(32, 2) == [8, 6, 4, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1]
+    for n, workers in ((128, 1), (128, 2), (1000, 3), (16384, 64)):
+        sizes = task_sizes(n, workers)
+        assert sum(sizes) == n
+        assert sizes[0] == DASK_PROOFS and max(sizes) == DASK_PROOFS
+        assert sizes == sorted(sizes, reverse=True)  # shrinking
+        assert sizes[-1] == 1
+        left = n
+        for size in sizes:  # never more than a (2 x workers)-th of what is left, but one
+            assert size == 1 or size <= left // (2 * workers)
+            left -= size
