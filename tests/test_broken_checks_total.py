@@ -252,3 +252,11 @@ def test_total_commitment_and_difference() -> None:
     s = Scaling(0, (2, 3))
     assert total_commitment(s, [g, g * 5]) == g * 17
     assert total_difference(100, 3, g * 17) == g * (100 - 51)
+
+
+def test_a_proof_that_does_not_decode_is_named() -> None:
+    raw = bytearray(bytes.fromhex(BASE.extra["total"]["proof"]))
+    raw[0:33] = b"\x02" + b"\xff" * 32  # x >= p: not a point
+    with pytest.raises(FormatError) as e:
+        parse_total(edited(BASE, "total", proof=raw.hex()), BASE_RES)
+    assert str(e.value) == "total.proof: point x-coordinate is not canonical (>= p)"
