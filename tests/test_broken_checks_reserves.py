@@ -48,3 +48,37 @@ def test_funds_of_one_kind_add_up() -> None:
     got = verify_reserves(parse(doc), exchange=EXCHANGE, round_id=ROUND)
     assert got.covered["USDT"] == 0
     assert got.funds["USDT"] == {"protection": 1_050_000_000}
+
+
+def _set(asset: str, i: int, value: Any) -> Any:
+    return lambda d: d["assets"][asset]["wallets"].__setitem__(i, value)
+
+
+EXACT: list[tuple[Any, str]] = [
+    (_set("BTC", 1, []), "assets.BTC.wallets[1]: expected an object, got array"),
+    (lambda d: w(d, "BTC", 1).update(x=1), "assets.BTC.wallets[1]: unknown key 'x'"),
+    (lambda d: w(d, "BTC", 1).update(address=5),
+     "assets.BTC.wallets[1].address: expected a string, got integer"),
+    (lambda d: w(d, "BTC", 1).update(address=""),
+     "assets.BTC.wallets[1].address: string of 0 UTF-8 bytes, expected 1 to 128"),
+    (lambda d: w(d, "BTC", 1).update(address="1"),
+     "assets.BTC.wallets[1].address: bad base58check address (alphabet or checksum)"),
+    (lambda d: w(d, "BTC", 1).update(scheme=""),
+     "assets.BTC.wallets[1].scheme: string of 0 UTF-8 bytes, expected 1 to 32"),
+    (lambda d: w(d, "BTC", 1).update(scheme="b" * 33),
+     "assets.BTC.wallets[1].scheme: string of 33 UTF-8 bytes, expected 1 to 32"),
+    (lambda d: w(d, "BTC", 1).update(scheme="b"),
+     "assets.BTC.wallets[1].scheme: 'b' is not one of bip322-simple, btc-signmessage, eip191, "
+     "bip340"),
+    (lambda d: w(d, "BTC", 3).update(pubkey="zz"),
+     "assets.BTC.wallets[3].pubkey: expected 64 hex characters (32 bytes), got 2"),
+    (lambda d: w(d, "ETH", 0).update(signature="A"),
+     "assets.ETH.wallets[0].signature: EIP-191 signature must be 0x130 lowercase hex digits"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "message"), EXACT, ids=[m for _, m in EXACT])
+def test_exact_messages(change: Any, message: str) -> None:
+    with pytest.raises(FormatError) as e:
+        parse(mutated(change))
+    assert str(e.value) == "reserves.json: " + message
