@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
-from test_reserves_v2 import BASE, EXCHANGE, ROUND, mutated, parse, w
+from test_reserves_v2 import BASE, EXCHANGE, ROUND, USDT, mutated, parse, w
 
 from circuits.errors import FormatError
 from verifier.ownership import btcsig
@@ -74,6 +75,97 @@ EXACT: list[tuple[Any, str]] = [
      "assets.BTC.wallets[3].pubkey: expected 64 hex characters (32 bytes), got 2"),
     (lambda d: w(d, "ETH", 0).update(signature="A"),
      "assets.ETH.wallets[0].signature: EIP-191 signature must be 0x130 lowercase hex digits"),
+    (lambda d: w(d, "BTC", 1).update(fund=5),
+     "assets.BTC.wallets[1].fund: expected a string, got integer"),
+    (lambda d: w(d, "BTC", 1).update(fund=""),
+     "assets.BTC.wallets[1].fund: string of 0 UTF-8 bytes, expected 1 to 16"),
+    (lambda d: w(d, "BTC", 1).update(fund="i" * 17),
+     "assets.BTC.wallets[1].fund: string of 17 UTF-8 bytes, expected 1 to 16"),
+    (lambda d: w(d, "BTC", 1).update(fund="i"),
+     "assets.BTC.wallets[1].fund: 'i' is not one of insurance, protection"),
+    (lambda d: d.update(round="r" * 65),
+     "round: string of 65 UTF-8 bytes, expected 1 to 64"),
+    (lambda d: d.update(exchange=5),
+     'exchange: expected a string, got integer'),
+    (lambda d: d.update(exchange="e"*129),
+     'exchange: string of 129 UTF-8 bytes, expected 1 to 128'),
+    (lambda d: d.update(round="2026/11"),
+     'round: round id must be 1 to 64 characters of A-Z a-z 0-9 . _ : -'),
+    (lambda d: d.update(round=5),
+     'round: expected a string, got integer'),
+    (lambda d: d.update(assets={f"A{i}": d["assets"]["BTC"] for i in range(257)}),
+     'assets: 257 assets, expected 1 to 256'),
+    (lambda d: d.update(assets=[]),
+     'assets: expected an object, got array'),
+    (lambda d: d["assets"].update({"b-c": d["assets"]["BTC"]}),
+     'assets.b-c: asset symbol must be 1 to 16 characters of A-Z 0-9'),
+    (lambda d: d["assets"].update(BTC=[]),
+     'assets.BTC: expected an object, got array'),
+    (lambda d: d["assets"]["BTC"].update(chain=5),
+     'assets.BTC.chain: expected a string, got integer'),
+    (lambda d: d["assets"]["BTC"].update(chain="c"*33),
+     'assets.BTC.chain: string of 33 UTF-8 bytes, expected 1 to 32'),
+    (lambda d: d["assets"]["BTC"].update(chain="x"),
+     "assets.BTC.chain: 'x' is not one of bitcoin, bitcoin-testnet, bitcoin-regtest, ethereum"),
+    (lambda d: d["assets"]["BTC"].pop("block_hash"),
+     "assets.BTC: missing key 'block_hash'"),
+    (lambda d: d["assets"]["BTC"].update(block_height=-1),
+     'assets.BTC.block_height: integer -1 out of range [0, 18446744073709551615]'),
+    (lambda d: d["assets"]["BTC"].update(block_height=1<<64),
+     'assets.BTC.block_height: integer 18446744073709551616 out of range [0, 18446744073709551615]'),
+    (lambda d: d["assets"]["BTC"].update(block_hash="A"*64),
+     'assets.BTC.block_hash: expected 64 lowercase hex digits'),
+    (lambda d: d["assets"]["ETH"].update(block_hash="ab"*32),
+     'assets.ETH.block_hash: expected 0x + 64 lowercase hex digits'),
+    (lambda d: d["assets"]["ETH"].update(block_hash="0x"+"ab"*32+"a"),
+     'assets.ETH.block_hash: string of 67 UTF-8 bytes, expected 1 to 66'),
+    (lambda d: d["assets"]["BTC"].update(block_hash="a"*63),
+     'assets.BTC.block_hash: expected 64 lowercase hex digits'),
+    (lambda d: d["assets"]["BTC"].update(block_hash=""),
+     'assets.BTC.block_hash: string of 0 UTF-8 bytes, expected 1 to 66'),
+    (lambda d: d["assets"]["USDT"].update(chain_decimals=256),
+     'assets.USDT.chain_decimals: integer 256 out of range [0, 255]'),
+    (lambda d: d["assets"]["USDT"].update(chain_decimals=-1),
+     'assets.USDT.chain_decimals: integer -1 out of range [0, 255]'),
+    (lambda d: d["assets"]["BTC"].update(chain_decimals=7),
+     'assets.BTC.chain_decimals: bitcoin has 8 decimals, not 7'),
+    (lambda d: d["assets"]["ETH"].update(chain_decimals=17),
+     'assets.ETH.chain_decimals: ether has 18 decimals, not 17'),
+    (lambda d: d["assets"]["ETH"].update(chain_id=0),
+     'assets.ETH.chain_id: integer 0 out of range [1, 18446744073709551615]'),
+    (lambda d: d["assets"]["ETH"].update(chain_id=1<<64),
+     'assets.ETH.chain_id: integer 18446744073709551616 out of range [1, 18446744073709551615]'),
+    (lambda d: d["assets"]["USDT"].update(token=5),
+     'assets.USDT.token: expected a string, got integer'),
+    (lambda d: d["assets"]["USDT"].update(token=USDT+"0"),
+     'assets.USDT.token: string of 43 UTF-8 bytes, expected 1 to 42'),
+    (lambda d: d["assets"]["USDT"].update(token="0x12"),
+     'assets.USDT.token: not an ethereum address (0x followed by 40 hex digits)'),
+    (lambda d: d["assets"]["BTC"].update(wallets=[]),
+     'assets.BTC.wallets: array of 0 elements, expected 1 to 50000'),
+    (lambda d: d["assets"]["BTC"].update(wallets={}),
+     'assets.BTC.wallets: expected an array, got object'),
+    (lambda d: w(d,"BTC",0).update(balance=-1),
+     'assets.BTC.wallets[0].balance: integer -1 out of range [0, 340282366920938463463374607431768211455]'),
+    (lambda d: w(d,"BTC",0).update(balance=1<<128),
+     'assets.BTC.wallets[0].balance: integer 340282366920938463463374607431768211456 out of range [0, 340282366920938463463374607431768211455]'),
+    (lambda d: w(d,"BTC",0).update(signature="a"*12001),
+     'assets.BTC.wallets[0].signature: string of 12001 UTF-8 bytes, expected 1 to 12000'),
+    (lambda d: d.pop("format"),
+     "missing key 'format': a v1 reserves file? v2 statements need format 'zk-solvency/reserves/v2'"),
+    (lambda d: d.update(format="x"),
+     "format: expected 'zk-solvency/reserves/v2', got 'x'"),
+    (lambda d: d.update(format=5),
+     'format: expected a string, got integer'),
+    (lambda d: d.update(format="f"*65),
+     'format: string of 65 UTF-8 bytes, expected 1 to 64'),
+    (lambda d: (d.pop("format"), d.pop("assets")),
+     "(top level): missing key 'format'"),
+    (lambda d: d.update(exchange="a\u2028b"),
+     'exchange contains a line break'),
+    (lambda d: w(d,"BTC",0).update(address="a"*129),
+     'assets.BTC.wallets[0].address: string of 129 UTF-8 bytes, expected 1 to 128'),
+
 ]  # fmt: skip
 
 
@@ -82,3 +174,21 @@ def test_exact_messages(change: Any, message: str) -> None:
     with pytest.raises(FormatError) as e:
         parse(mutated(change))
     assert str(e.value) == "reserves.json: " + message
+
+
+ACCEPTED: list[Any] = [
+    lambda d: d["assets"]["BTC"].update(block_height=0),
+    lambda d: d["assets"]["BTC"].update(block_height=(1 << 64) - 1),
+    lambda d: d["assets"]["ETH"].update(chain_id=(1 << 64) - 1),
+    lambda d: d["assets"]["USDT"].update(chain_decimals=0),
+    lambda d: d["assets"]["USDT"].update(chain_decimals=255),
+    lambda d: d.update(exchange="e" * 128),
+    lambda d: d.update(round="r" * 64),
+    lambda d: d.update(assets={f"A{i}": d["assets"]["BTC"] for i in range(256)}),
+    lambda d: w(d, "BTC", 0).update(balance=0),
+]
+
+
+@pytest.mark.parametrize("change", ACCEPTED)
+def test_edges_that_parse(change: Any) -> None:
+    parse(mutated(change))
