@@ -4,12 +4,19 @@ message."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from typing import Any
 
+import base58
 import pytest
+from test_ownership import CORE_VALID, EIP55, SIMPLE, _p2wpkh_vector, _witness_sig
 
-from circuits.errors import FormatError
+from circuits.errors import FormatError, VerificationError
 from verifier.ownership import btcsig
+from verifier.ownership.bitcoin import decode_address, encode_p2wpkh, hash160
+from verifier.ownership.ethereum import checksum_address, parse_address, recover_eip191
+from verifier.ownership.verify import check_wallet_form, verify_ownership
 
 DER_ERROR = "ECDSA signature is not strict DER (BIP-66)"
 
@@ -96,3 +103,243 @@ def test_signmessage_digest_by_hand(size: int) -> None:
         length = b"\xfe" + size.to_bytes(4, "little")
     pre = b"\x18Bitcoin Signed Message:\n" + length + msg
     assert btcsig.signmessage_digest(msg) == hashlib.sha256(hashlib.sha256(pre).digest()).digest()
+
+
+# --- every refusal, exact ------------------------------------------------------------------------
+
+P2WPKH_ADDR, P2WPKH_MSG, P2WPKH_SIG = _p2wpkh_vector()
+_TR = next(v for v in SIMPLE if v["type"] == "p2tr")
+P2TR_ADDR, P2TR_MSG, P2TR_SIG = _TR["address"], _TR["message"], _TR["bip322_signatures"][0]
+P2PKH, P2PKH_SIG, P2PKH_MSG = CORE_VALID[0][1], CORE_VALID[0][2], CORE_VALID[0][3]
+ETH = EIP55[4]
+DER, KEY = btcsig.decode_simple(P2WPKH_SIG)
+(SIG64,) = btcsig.decode_simple(P2TR_SIG)
+NOT_A_POINT = b"\x02" + bytes(32)  # x = 0: 7 is not a square mod p
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def _vo(chain: str, scheme: str, address: str, message: str, signature: str) -> Any:
+    return lambda: verify_ownership(chain, scheme, address, message, signature)
+
+
+def _btc(address: str, chain: str = "bitcoin") -> Any:
+    return decode_address(address, chain)
+
+
+NET = "address is for another network (prefix 'bc', chain bitcoin-testnet uses 'tb')"
+ONLY = "(P2WPKH, P2TR or P2PKH only)"
+BECH = (
+    "bad bech32/bech32m address (checksum, length, padding or the checksum variant of its "
+    "witness version)"
+)
+SCHEMES = "bip322-simple, btc-signmessage, eip191, bip340"
+NOT_ETH = "not an ethereum address (0x followed by 40 hex digits)"
+NO_SUM = f"address has no EIP-55 checksum: write it as {ETH}"
+
+#: (what, call, error class, check of a VerificationError, exact message)
+REFUSED: list[tuple[str, Any, type[Exception], str | None, str]] = [
+    ("91 chars", lambda: decode_address("1" * 91, "bitcoin"), FormatError, None,
+     "not a bitcoin address (1 to 90 characters)"),
+    ("not a str", lambda: decode_address(5, "bitcoin"), FormatError, None,
+     "not a bitcoin address (1 to 90 characters)"),
+    ("empty", lambda: decode_address("", "bitcoin"), FormatError, None,
+     "not a bitcoin address (1 to 90 characters)"),
+    ("non-ascii", lambda: decode_address("bc1é", "bitcoin"), FormatError, None,
+     "not a bitcoin address (characters outside base58/bech32)"),
+    ("space", lambda: decode_address("bc1 q", "bitcoin"), FormatError, None,
+     "not a bitcoin address (characters outside base58/bech32)"),
+    ("chain", lambda: decode_address(P2PKH, "litecoin"), FormatError, None,
+     "chain 'litecoin' is not a bitcoin chain"),
+    ("payload", lambda: decode_address(base58.b58encode_check(bytes(20)).decode(), "bitcoin"),
+     FormatError, None, "base58check payload of 20 bytes, expected 21"),
+    ("p2sh", lambda: decode_address("3B5fQsEXEaV8v6U3ejYc8XaKXAkyQj2MjV", "bitcoin"),
+     FormatError, None, f"P2SH addresses are not supported {ONLY}"),
+    ("version", lambda: decode_address("mpLQjfK79b7CCV4VMJWEWAj5Mpx8Up5zxB", "bitcoin"),
+     FormatError, None, "address version byte 0x6f is not P2PKH on bitcoin (0x00)"),
+    ("uppercase", lambda: decode_address("BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4", "bitcoin"),
+     FormatError, None, "bech32 address must be lowercase"),
+    ("network", lambda: decode_address(P2TR_ADDR, "bitcoin-testnet"), FormatError, None, NET),
+    ("checksum", lambda: decode_address(P2TR_ADDR[:-1] + "q", "bitcoin"), FormatError, None,
+     BECH),
+    ("p2wsh", lambda: decode_address(
+        "tb1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3q0sl5k7", "bitcoin-testnet"),
+     FormatError, None, f"P2WSH addresses are not supported {ONLY}"),
+    ("v2", lambda: decode_address("bc1zw508d6qejxtdg4y5r3zarvaryvaxxpcs", "bitcoin"),
+     FormatError, None, f"witness version 2 with a 16-byte program is not supported {ONLY}"),
+    ("eth in btc", lambda: decode_address(ETH, "bitcoin"), FormatError, None,
+     "an ethereum address, not a bitcoin address"),
+    ("eth short", lambda: parse_address(ETH[:-1]), FormatError, None, NOT_ETH),
+    ("eth long", lambda: parse_address(ETH + "0"), FormatError, None, NOT_ETH),
+    ("eth prefix", lambda: parse_address("00" + ETH[2:]), FormatError, None, NOT_ETH),
+    ("eth non-hex", lambda: parse_address(ETH[:-1] + "g"), FormatError, None, NOT_ETH),
+    ("eth int", lambda: parse_address(5), FormatError, None, NOT_ETH),  # type: ignore[arg-type]
+    ("eth lower", lambda: parse_address(ETH.lower()), FormatError, None, NO_SUM),
+    ("eth upper", lambda: parse_address("0x" + ETH[2:].upper()), FormatError, None, NO_SUM),
+    ("eth mixed", lambda: parse_address(ETH[:-1] + "D"), FormatError, None,
+     "EIP-55 checksum mismatch (mixed-case spelling differs)"),
+    ("19 bytes", lambda: checksum_address(bytes(19)), FormatError, None,
+     "an ethereum address is 20 bytes"),
+    ("scheme", lambda: check_wallet_form("bitcoin", "x", P2PKH, None, None), FormatError, None,
+     f"scheme: 'x' is not one of {SCHEMES}"),
+    ("no pubkey", lambda: check_wallet_form("bitcoin", "bip340", P2TR_ADDR, None, None),
+     FormatError, None, "pubkey: required with scheme bip340"),
+    ("pubkey", lambda: check_wallet_form("bitcoin", "bip322-simple", P2TR_ADDR, None, bytes(32)),
+     FormatError, None, "pubkey: only scheme bip340 carries a pubkey, not bip322-simple"),
+    ("eth scheme", lambda: check_wallet_form("ethereum", "bip322-simple", ETH, None, None),
+     FormatError, None, "scheme: bip322-simple is not an ethereum scheme (use eip191)"),
+    ("eip191 on btc", lambda: check_wallet_form("bitcoin", "eip191", P2PKH, None, None),
+     FormatError, None, "scheme: eip191 is for ethereum wallets, not bitcoin"),
+    ("kind", lambda: check_wallet_form("bitcoin", "btc-signmessage", P2TR_ADDR, None, None),
+     FormatError, None,
+     "address: scheme btc-signmessage needs a P2PKH address, this is a P2TR address"),
+    ("kinds", lambda: check_wallet_form("bitcoin", "bip322-simple", P2PKH, None, None),
+     FormatError, None,
+     "address: scheme bip322-simple needs a P2WPKH or P2TR address, this is a P2PKH address"),
+    ("bip340 kind", lambda: check_wallet_form("bitcoin", "bip340", P2WPKH_ADDR, None, bytes(32)),
+     FormatError, None, "address: scheme bip340 needs a P2TR address, this is a P2WPKH address"),
+    ("bip340 sig", lambda: check_wallet_form("bitcoin", "bip340", P2TR_ADDR, "00" * 63, bytes(32)),
+     FormatError, None, "signature: BIP-340 signature must be 128 lowercase hex digits"),
+    ("bip340 upper", lambda: check_wallet_form("bitcoin", "bip340", P2TR_ADDR, "AB" * 64,
+                                               bytes(32)),
+     FormatError, None, "signature: BIP-340 signature must be 128 lowercase hex digits"),
+    ("eip191 sig", lambda: check_wallet_form("ethereum", "eip191", ETH, "0x" + "00" * 64, None),
+     FormatError, None, "signature: EIP-191 signature must be 0x130 lowercase hex digits"),
+    ("eip191 prefix", lambda: check_wallet_form("ethereum", "eip191", ETH, "00" * 66, None),
+     FormatError, None, "signature: EIP-191 signature must be 0x130 lowercase hex digits"),
+    ("eip191 upper", lambda: check_wallet_form("ethereum", "eip191", ETH, "0x" + "AB" * 65, None),
+     FormatError, None, "signature: EIP-191 signature must be 0x130 lowercase hex digits"),
+    ("sm base64", lambda: check_wallet_form("bitcoin", "btc-signmessage", P2PKH, "!!", None),
+     FormatError, None, "signature: signmessage signature is not valid base64"),
+    ("sm size", lambda: check_wallet_form("bitcoin", "btc-signmessage", P2PKH, _b64(bytes(64)),
+                                          None),
+     FormatError, None, "signature: signmessage signature is 64 bytes, expected 65"),
+    ("simple base64", lambda: check_wallet_form("bitcoin", "bip322-simple", P2WPKH_ADDR, "smp!!",
+                                                None),
+     FormatError, None, "signature: BIP-322 signature is not valid base64"),
+    ("eth address", lambda: check_wallet_form("ethereum", "eip191", P2PKH, None, None),
+     FormatError, None, f"address: {NOT_ETH}"),
+    ("btc address", lambda: check_wallet_form("bitcoin", "bip322-simple", "x", None, None),
+     FormatError, None, "address: bad base58check address (alphabet or checksum)"),
+    ("header 26", _vo("bitcoin", "btc-signmessage", P2PKH, "m", _b64(bytes([26]) + bytes(64))),
+     VerificationError, "reserves-signature", "signmessage header byte 26 not in 27..34"),
+    ("header 35", _vo("bitcoin", "btc-signmessage", P2PKH, "m", _b64(bytes([35]) + bytes(64))),
+     VerificationError, "reserves-signature", "signmessage header byte 35 not in 27..34"),
+    ("r = 0", _vo("bitcoin", "btc-signmessage", P2PKH, "m", _b64(bytes([31]) + bytes(64))),
+     VerificationError, "reserves-signature",
+     "signature does not verify (ECDSA r is not in [1, n-1])"),
+    ("other message", _vo("bitcoin", "btc-signmessage", P2PKH, "m", P2PKH_SIG),
+     VerificationError, "reserves-signature",
+     "the key recovered from the signature is not this address's key: signed by another key or "
+     "over another message"),
+    ("sm kind", lambda: btcsig.verify_signmessage(_btc(P2WPKH_ADDR), b"m", P2PKH_SIG),
+     FormatError, None, "btc-signmessage needs a P2PKH address"),
+    ("sm length", lambda: btcsig.verify_signmessage(_btc(P2PKH), b"m", _b64(bytes(64))),
+     FormatError, None, "signmessage signature must be 65 bytes, got 64"),
+    ("base64 bits", lambda: btcsig.decode_base64("QR==", "s"), FormatError, None,
+     "s is not canonical base64"),
+    ("base64 size", lambda: btcsig.decode_base64("Q", "s"), FormatError, None,
+     "s is not valid base64"),
+    ("base64 text", lambda: btcsig.decode_base64("é", "s"), FormatError, None,
+     "s is not valid base64"),
+    ("pof", lambda: btcsig.decode_simple("pofAAAA"), FormatError, None,
+     "only BIP-322 simple signatures are accepted (prefix 'smp'), not full or proof-of-funds"),
+    ("ful", lambda: btcsig.decode_simple("fulAAAA"), FormatError, None,
+     "only BIP-322 simple signatures are accepted (prefix 'smp'), not full or proof-of-funds"),
+    ("empty", lambda: btcsig.decode_simple("smp"), FormatError, None,
+     "BIP-322 signature is empty"),
+    ("8193", lambda: btcsig.decode_simple("smp" + _b64(b"\x01\xfd\x00\x20" + bytes(8192))),
+     FormatError, None, "BIP-322 signature longer than 8192 bytes"),
+    ("no count", lambda: btcsig.parse_witness(b""), FormatError, None,
+     "witness ends inside a length"),
+    ("no length", lambda: btcsig.parse_witness(b"\x01"), FormatError, None,
+     "witness ends inside a length"),
+    ("count", lambda: btcsig.parse_witness(b"\x05\x00"), FormatError, None,
+     "witness item count exceeds its size"),
+    ("item", lambda: btcsig.parse_witness(b"\x01\x02\x00"), FormatError, None,
+     "witness item runs past the end"),
+    ("trailing", lambda: btcsig.parse_witness(b"\x01\x00\x00\x00"), FormatError, None,
+     "2 bytes after the witness stack"),
+    ("fd cut", lambda: btcsig.parse_witness(b"\x01\xfd\x00"), FormatError, None,
+     "witness ends inside a length"),
+    ("fe cut", lambda: btcsig.parse_witness(b"\x01\xfe\x00\x00\x01"), FormatError, None,
+     "witness ends inside a length"),
+    ("fd 252", lambda: btcsig.parse_witness(b"\x01\xfd\xfc\x00" + bytes(252)), FormatError, None,
+     "witness length is not minimally encoded"),
+    ("fe 65535", lambda: btcsig.parse_witness(b"\x01\xfe\xff\xff\x00\x00"), FormatError, None,
+     "witness length is not minimally encoded"),
+    ("ff 2^32-1", lambda: btcsig.parse_witness(b"\x01\xff" + (2**32 - 1).to_bytes(8, "little")),
+     FormatError, None, "witness length is not minimally encoded"),
+    ("1 item", _vo("bitcoin", "bip322-simple", P2WPKH_ADDR, P2WPKH_MSG, _witness_sig([DER])),
+     VerificationError, "reserves-signature",
+     "P2WPKH witness has 1 items, expected 2 (signature, key)"),
+    ("3 items", _vo("bitcoin", "bip322-simple", P2WPKH_ADDR, P2WPKH_MSG,
+                    _witness_sig([DER, KEY, b""])),
+     VerificationError, "reserves-signature",
+     "P2WPKH witness has 3 items, expected 2 (signature, key)"),
+    ("key 32", _vo("bitcoin", "bip322-simple", P2WPKH_ADDR, P2WPKH_MSG,
+                   _witness_sig([DER, KEY[1:]])),
+     VerificationError, "reserves-signature", "P2WPKH witness key is not a compressed key"),
+    ("key 04", _vo("bitcoin", "bip322-simple", P2WPKH_ADDR, P2WPKH_MSG,
+                   _witness_sig([DER, b"\x04" + KEY[1:]])),
+     VerificationError, "reserves-signature", "P2WPKH witness key is not a compressed key"),
+    ("other key", _vo("bitcoin", "bip322-simple", P2WPKH_ADDR, P2WPKH_MSG,
+                      _witness_sig([DER, b"\x03" + KEY[1:]])),
+     VerificationError, "reserves-address",
+     "the witness key is not this address's key (HASH160 differs)"),
+    ("empty sig", _vo("bitcoin", "bip322-simple", P2WPKH_ADDR, P2WPKH_MSG,
+                      _witness_sig([b"", KEY])),
+     VerificationError, "reserves-signature", "P2WPKH witness signature is empty"),
+    ("hash type", _vo("bitcoin", "bip322-simple", P2WPKH_ADDR, P2WPKH_MSG,
+                      _witness_sig([DER[:-1] + b"\x03", KEY])),
+     VerificationError, "reserves-signature", "signature hash type is not SIGHASH_ALL"),
+    ("not a point", _vo("bitcoin", "bip322-simple", encode_p2wpkh(hash160(NOT_A_POINT), "bitcoin"),
+                        P2WPKH_MSG, _witness_sig([DER, NOT_A_POINT])),
+     VerificationError, "reserves-signature", "P2WPKH witness key is not a curve point"),
+    ("ecdsa", _vo("bitcoin", "bip322-simple", P2WPKH_ADDR, P2WPKH_MSG + "x", P2WPKH_SIG),
+     VerificationError, "reserves-signature",
+     "BIP-322 signature does not verify for this address and message (ECDSA signature does not "
+     "verify)"),
+    ("annex", _vo("bitcoin", "bip322-simple", P2TR_ADDR, P2TR_MSG, _witness_sig([SIG64, b"\x50"])),
+     VerificationError, "reserves-signature",
+     "P2TR witness has 2 items: only key-path signatures (1 item, no annex) are accepted"),
+    ("63 bytes", _vo("bitcoin", "bip322-simple", P2TR_ADDR, P2TR_MSG, _witness_sig([SIG64[:63]])),
+     VerificationError, "reserves-signature",
+     "Taproot signature must be 64 bytes, or 65 ending in SIGHASH_ALL"),
+    ("66 bytes", _vo("bitcoin", "bip322-simple", P2TR_ADDR, P2TR_MSG,
+                     _witness_sig([SIG64 + b"\x01\x01"])),
+     VerificationError, "reserves-signature",
+     "Taproot signature must be 64 bytes, or 65 ending in SIGHASH_ALL"),
+    ("65, type 2", _vo("bitcoin", "bip322-simple", P2TR_ADDR, P2TR_MSG,
+                       _witness_sig([SIG64 + b"\x02"])),
+     VerificationError, "reserves-signature",
+     "Taproot signature must be 64 bytes, or 65 ending in SIGHASH_ALL"),
+    ("schnorr", _vo("bitcoin", "bip322-simple", P2TR_ADDR, P2TR_MSG + "x", P2TR_SIG),
+     VerificationError, "reserves-signature",
+     "BIP-322 signature does not verify for this address and message (BIP-340 signature does "
+     "not verify)"),
+    ("simple p2pkh", lambda: btcsig.verify_bip322_simple(_btc(P2PKH), b"m", P2WPKH_SIG),
+     FormatError, None, "bip322-simple needs a P2WPKH or P2TR address"),
+    ("sighash p2pkh", lambda: btcsig.bip322_sighash(_btc(P2PKH), b"m", 1), FormatError, None,
+     "BIP-322 simple signatures need a P2WPKH or P2TR address"),
+    ("bip340 p2wpkh", lambda: btcsig.verify_bip340_taproot(_btc(P2WPKH_ADDR), bytes(32), b"m",
+                                                           bytes(64)),
+     FormatError, None, "bip340 needs a P2TR address (the key is its Taproot output key)"),
+    ("eip191 64", lambda: recover_eip191(b"m", bytes(64)), FormatError, None,
+     "EIP-191 signature must be 65 bytes, got 64"),
+    ("v 29", _vo("ethereum", "eip191", ETH, "m", "0x" + "11" * 64 + "1d"), VerificationError,
+     "reserves-signature", "signature: EIP-191 signature v = 29, expected 27 or 28"),
+    ("v 26", _vo("ethereum", "eip191", ETH, "m", "0x" + "11" * 64 + "1a"), VerificationError,
+     "reserves-signature", "signature: EIP-191 signature v = 26, expected 27 or 28"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "kind", "check", "message"), [r[1:] for r in REFUSED],
+                         ids=[r[0] for r in REFUSED])  # fmt: skip
+def test_refused_exactly(call: Any, kind: type[Exception], check: str | None, message: str) -> None:
+    with pytest.raises(kind) as e:
+        call()
+    assert type(e.value) is kind and str(e.value) == message
+    assert getattr(e.value, "check", None) == check
