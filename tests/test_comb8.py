@@ -74,3 +74,38 @@ def test_add_pairs_native_equals_python(monkeypatch: pytest.MonkeyPatch) -> None
         native.add_pairs_raw(xy[0] + bytes(64), 1)
     with pytest.raises(ValueError, match="does not match the count"):
         native.add_pairs_raw(pairs[0], 2)
+
+
+def test_comb8_batch_equals_one_by_one() -> None:
+    """64 scalars or more advance together in affine coordinates (zks_mul2_comb8's batch):
+    the same points as fewer at a time (each its own Jacobian sum) and as Point arithmetic,
+    an addition that is a doubling or cancels included (one table twice: k1 A + k2 A)."""
+    from circuits.group import Point
+
+    pedersen.commit_many([1], [1])  # the tables exist
+    ta, _tb = pedersen._tables
+    rng = random.Random(10)
+    edge = [1, 127, 128, 255, 256, N - 1, N - 128, (1 << 255) + 0x7F, 0]
+    pairs = [(5, 5), (5, 251), (128, 128), (3, 253), (N - 1, 2), (0, 7), (7, 0)]
+    pairs += [(a, b) for a in edge for b in edge[:4] if (a + b) % N]  # no identity here
+    pairs += [(rng.randrange(N), rng.randrange(N)) for _ in range(2100 - len(pairs))]
+    ka = b"".join(a.to_bytes(32, "big") for a, _b in pairs)
+    kb = b"".join(b.to_bytes(32, "big") for _a, b in pairs)
+    batch = native.mul2_comb8_raw(ta, ta, ka, kb, len(pairs))  # two blocks of 2,048
+    assert batch is not None
+    for j in range(0, len(pairs), 40):  # fewer than 64 at a time
+        m = min(40, len(pairs) - j)
+        part = native.mul2_comb8_raw(
+            ta, ta, ka[32 * j : 32 * (j + m)], kb[32 * j : 32 * (j + m)], m
+        )
+        assert part == batch[64 * j : 64 * (j + m)]
+    g = Point.generator()
+    for j in [*range(60), 2099]:
+        a, b = pairs[j]
+        assert Point.from_xy64(batch[64 * j : 64 * j + 64]) == g * ((a + b) % N)
+    # a sum that is the identity (1 A + (n - 1) A), in a batch: refused as one by one
+    ka2 = ka[: 32 * 99] + (1).to_bytes(32, "big")
+    kb2 = kb[: 32 * 99] + (N - 1).to_bytes(32, "big")
+    assert native.mul2_comb8_raw(ta, ta, ka2, kb2, 100) is None
+    with pytest.raises(ValueError):
+        native.mul2_comb8_raw(ta, ta, ka[:-32] + N.to_bytes(32, "big"), kb, len(pairs))
