@@ -173,7 +173,7 @@ class ProofSampler:
         original = proving.Pool.map
         sampler = self
 
-        def map_(_pool: Any, tasks: Sequence[Any]) -> Iterator[bytes]:
+        def map_(_pool: Any, tasks: Sequence[Any], last: bool = True) -> Iterator[bytes]:
             for t in tasks:
                 yield sampler.task(t)
 

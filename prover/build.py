@@ -474,11 +474,14 @@ def prove_pipelined(
     """Prove the batches' tasks and `save` each batch's proofs, in order; the number of tasks.
     A batch is handed to the pool (Pool.map submits at once) before the previous batch's proofs
     are awaited, so the workers have work while the coordinator reads the next batch and
-    commits the last one: the batches do not wait for each other's slowest task."""
+    commits the last one: the batches do not wait for each other's slowest task. The next batch
+    is read before a batch is handed out, so that the last one is known (Pool.map's `last`)."""
     made = 0
     in_flight: tuple[list[ProofTask], Iterator[bytes]] | None = None
-    for tasks in batches:
-        started = (tasks, pool.map(tasks))
+    upcoming = next(batches, None)
+    while upcoming is not None:
+        tasks, upcoming = upcoming, next(batches, None)
+        started = (tasks, pool.map(tasks, last=upcoming is None))
         if in_flight is not None:
             save(in_flight[0], list(in_flight[1]))
         in_flight = started

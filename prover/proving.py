@@ -91,17 +91,24 @@ def run_batch(tasks: Sequence[ProofTask]) -> list[bytes]:
     return [run_task(t) for t in tasks]
 
 
-def task_sizes(n: int, workers: int) -> list[int]:
-    """How Pool.map cuts n proofs into tasks, in order (guided self-scheduling): each task holds
-    at most DASK_PROOFS proofs and at most a (2 x workers)-th of those not yet handed out, so the
-    tasks shrink to one proof at the end and the workers finish within about one proof of each
-    other (a task of 16 proofs takes 2-3 s at H = 32)."""
+def task_sizes(n: int, workers: int, last: bool = True) -> list[int]:
+    """How Pool.map cuts n proofs into tasks, in order: at most DASK_PROOFS proofs a task and at
+    least TASKS_PER_WORKER tasks per worker (unless a task would hold less than one proof). For
+    the `last` map of a phase (guided self-scheduling), each task also holds at most a
+    (2 x workers)-th of the proofs not yet handed out, so the tasks shrink to one proof at the
+    end and the workers finish within about one proof of each other (a task of 16 proofs takes
+    2-3 s at H = 32); the other maps keep the fewer, larger tasks (each task costs the Dask
+    scheduler and client a few milliseconds of the coordinator's CPU), as the next map's tasks
+    follow them."""
+    w = max(1, workers)
+    size = max(1, min(DASK_PROOFS, n // (TASKS_PER_WORKER * w)))
     sizes = []
     left = n
     while left > 0:
-        size = max(1, min(DASK_PROOFS, left // (2 * max(1, workers))))
-        sizes.append(size)
-        left -= size
+        if last:
+            size = max(1, min(DASK_PROOFS, left // (2 * w)))
+        sizes.append(min(size, left))
+        left -= sizes[-1]
     return sizes
 
 
@@ -242,13 +249,14 @@ class Pool:
             for fut in done:
                 yield fut.result()
 
-    def map(self, tasks: Sequence[ProofTask]) -> Iterator[bytes]:
+    def map(self, tasks: Sequence[ProofTask], last: bool = True) -> Iterator[bytes]:
         """The tasks' proofs, in order. On Dask or processes the tasks are submitted when map is
-        called, so a caller can prepare its next batch while these are proven."""
+        called, so a caller can prepare its next batch while these are proven; `last`: no map
+        follows this one in the phase (task_sizes)."""
         if self.dask is None and self._ex is None:
             return (run_task(t) for t in tasks)
         batches, i = [], 0
-        for size in task_sizes(len(tasks), self.workers):
+        for size in task_sizes(len(tasks), self.workers, last):
             batches.append(list(tasks[i : i + size]))
             i += size
         if self.dask is not None:

@@ -18,8 +18,8 @@ class _Pool:
     def __init__(self, log: list[str]) -> None:
         self.log = log
 
-    def map(self, tasks: list[Any]) -> Iterator[bytes]:
-        self.log.append(f"submit {tasks[0]}")
+    def map(self, tasks: list[Any], last: bool = True) -> Iterator[bytes]:
+        self.log.append(f"submit {tasks[0]}" + (" (last)" if last else ""))
         return (f"proof {t}".encode() for t in tasks)
 
 
@@ -34,7 +34,7 @@ def test_next_batch_is_submitted_before_the_last_is_saved() -> None:
     batches = iter([[1, 2], [3], [4, 5, 6]])
     made = prove_pipelined(_Pool(log), batches, save)  # type: ignore[arg-type]
     assert made == 6
-    assert log == ["submit 1", "submit 3", "save 1", "submit 4", "save 3", "save 4"]
+    assert log == ["submit 1", "submit 3", "save 1", "submit 4 (last)", "save 3", "save 4"]
     assert saved == [
         ([1, 2], [b"proof 1", b"proof 2"]),
         ([3], [b"proof 3"]),
@@ -52,6 +52,10 @@ def test_task_sizes() -> None:
     assert task_sizes(0, 2) == []
     assert task_sizes(5, 2) == [1, 1, 1, 1, 1]
     assert task_sizes(32, 2) == [8, 6, 4, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1]
+    # not the last map of a phase: tasks of 16 proofs (at least 8 per worker)
+    assert task_sizes(16384, 64, last=False) == [16] * 1024
+    assert task_sizes(256, 2, last=False) == [16] * 16
+    assert task_sizes(100, 2, last=False) == [6] * 16 + [4]
     for n, workers in ((128, 1), (128, 2), (1000, 3), (16384, 64)):
         sizes = task_sizes(n, workers)
         assert sum(sizes) == n
