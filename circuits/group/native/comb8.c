@@ -82,6 +82,15 @@ static void write_affine(unsigned char *out, ge *res, const gej *acc, size_t n, 
     }
 }
 
+/* k = the i-th scalars of ka and kb (32 bytes big-endian each) as little-endian limbs; 0 if one
+ * is not below n. */
+static int comb8_scalars(uint64_t k[2][4], const unsigned char *ka, const unsigned char *kb,
+                         size_t i) {
+    limbs_from_be(k[0], ka + 32 * i);
+    limbs_from_be(k[1], kb + 32 * i);
+    return limbs_less(k[0], ORDER) && limbs_less(k[1], ORDER);
+}
+
 /* zks_mul2_comb8 for a few scalars (n < COMB8_BATCH_MIN): each sum a Jacobian point, all
  * normalized with one inversion. */
 static int comb8_each(const unsigned char *table_a, const unsigned char *table_b,
@@ -96,9 +105,7 @@ static int comb8_each(const unsigned char *table_a, const unsigned char *table_b
     }
     for (size_t i = 0; i < n; i++) {
         uint64_t k[2][4];
-        limbs_from_be(k[0], ka + 32 * i);
-        limbs_from_be(k[1], kb + 32 * i);
-        if (!limbs_less(k[0], ORDER) || !limbs_less(k[1], ORDER)) {
+        if (!comb8_scalars(k, ka, kb, i)) {
             ret = -2;
             goto done;
         }
@@ -174,9 +181,7 @@ int zks_mul2_comb8(const unsigned char *table_a, const unsigned char *table_b,
     }
     for (size_t i = 0; i < n; i++) {
         uint64_t k[2][4];
-        limbs_from_be(k[0], ka + 32 * i);
-        limbs_from_be(k[1], kb + 32 * i);
-        if (!limbs_less(k[0], ORDER) || !limbs_less(k[1], ORDER)) {
+        if (!comb8_scalars(k, ka, kb, i)) {
             ret = -2;
             goto done;
         }
