@@ -435,6 +435,7 @@ def test_inclusion_json_header() -> None:
     assert pj_err(pdoc() | {"round": "r/1"}) == (
         "p.json: round id must be 1 to 64 characters of A-Z a-z 0-9 . _ : -"
     )
+    assert pj_err(pdoc() | {"params": []}) == "p.json: params: expected an object, got array"
     doc = pdoc()
     doc["params"]["height"] = 1
     assert pj_err(doc) == "p.json: params.height: integer 1 out of range [2, 64]"
