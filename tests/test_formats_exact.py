@@ -227,7 +227,7 @@ def test_statement_sections_are_kept_as_raw_json() -> None:
 
 def test_statement_format_and_previous() -> None:
     versions = "'zk-solvency/statement/v1' or 'zk-solvency/statement/v2'"
-    for bad in ["zk-solvency/statement/v3", 2, None]:
+    for bad in ["zk-solvency/statement/v3", 2, None, [], {}]:  # unhashable: no TypeError
         assert st_err(st_doc() | {"format": bad}) == f"st.json: format: expected {versions}"
     doc = st_doc()
     del doc["format"]
@@ -240,7 +240,14 @@ def test_statement_format_and_previous() -> None:
     )
     assert parse_st(st_doc() | {"previous": "33" * 32}).previous == b"\x33" * 32
     assert st_err(st_doc() | {"other": 1}) == "st.json: (top level): unknown key 'other'"
-    assert err(parse_statement, b"[]", "st.json") == "(top level): expected an object, got array"
+    assert err(parse_statement, b"[]", "st.json") == (
+        "st.json: (top level): expected an object, got array"
+    )
+    assert err(parse_statement, b"{") == (
+        "statement.json: line 1 column 2: invalid JSON: "
+        "Expecting property name enclosed in double quotes"
+    )
+    assert err(parse_statement, b"{}") == f"statement.json: format: expected {versions}"
 
 
 def test_statement_strings_at_and_past_their_limits() -> None:
@@ -951,7 +958,8 @@ def test_binary_leaf_index_uses_all_64_bits() -> None:
 
 
 def test_top_level_must_be_an_object_everywhere() -> None:
+    """The file (and line) is named: nodes.jsonl:3: (top level): expected an object, ..."""
     top = "(top level): expected an object, got array"
-    assert err(parse_inclusion_json, b"[]", "p.json") == top
-    assert err(parse_audit_line, b"[]", P3, "a") == top
-    assert err(parse_audit_header, b"[]", statement(), "b.json") == top
+    assert err(parse_inclusion_json, b"[]", "p.json") == f"p.json: {top}"
+    assert err(parse_audit_line, b"[1]", P3, "nodes.jsonl:3") == f"nodes.jsonl:3: {top}"
+    assert err(parse_audit_header, b"[]", statement(), "b.json") == f"b.json: {top}"

@@ -269,8 +269,9 @@ STATEMENT_V2_EXTRA_KEYS = ("reserves", "solvency", "prices", "total", "anchor", 
 
 def parse_statement(data: bytes, source: str = "statement.json") -> Statement:
     """Strictly decode a statement; FormatError names `source` and the JSON path."""
-    doc = as_obj(load_json(data, source=source, max_bytes=MAX_STATEMENT_BYTES), "")
+    raw = load_json(data, source=source, max_bytes=MAX_STATEMENT_BYTES)
     try:
+        doc = as_obj(raw, "")
         fmt = doc.get("format")
         version = STATEMENT_FORMATS.get(fmt) if isinstance(fmt, str) else None
         if version is None:
@@ -434,8 +435,9 @@ def _check_belongs(round_id: str, params: Params, statement: Statement | None) -
 def parse_inclusion_json(
     data: bytes, source: str, statement: Statement | None = None
 ) -> InclusionProof:
-    doc = as_obj(load_json(data, source=source, max_bytes=MAX_PROOF_BYTES), "")
+    raw = load_json(data, source=source, max_bytes=MAX_PROOF_BYTES)
     try:
+        doc = as_obj(raw, "")
         expect_keys(
             doc,
             ["format", "round", "params", "user_id", "leaf", "siblings"],
@@ -664,8 +666,9 @@ class AuditNode:
 
 
 def parse_audit_line(line: bytes, params: Params, source: str) -> AuditNode:
-    doc = as_obj(load_json(line, source=source, max_bytes=MAX_AUDIT_LINE_BYTES, max_depth=4), "")
+    raw = load_json(line, source=source, max_bytes=MAX_AUDIT_LINE_BYTES, max_depth=4)
     try:
+        doc = as_obj(raw, "")
         expect_keys(doc, ["depth", "index", "hash", "commitments"], ["range_proof", "padding"], "")
         depth = get_int(doc, "depth", "", 0, params.height)
         index = get_int(doc, "index", "", 0, (1 << depth) - 1)
@@ -706,8 +709,9 @@ def audit_header(round_id: str, root_hash: bytes) -> bytes:
 def parse_audit_header(data: bytes, statement: Statement, source: str) -> int:
     """The bundle's format version (2) from its header, checked against the statement: a
     bundle of another round or root is refused (FormatError) before any node is read."""
-    doc = as_obj(load_json(data, source=source, max_bytes=MAX_AUDIT_HEADER_BYTES, max_depth=2), "")
+    raw = load_json(data, source=source, max_bytes=MAX_AUDIT_HEADER_BYTES, max_depth=2)
     try:
+        doc = as_obj(raw, "")
         expect_keys(doc, ["format", "round", "root"], [], "")
         fmt = get_str(doc, "format", "", 64, 1)
         if fmt != AUDIT_FORMAT:
