@@ -75,7 +75,8 @@ Errors (chosen so that the class says who is at fault)
 Timing: the prover uses Python integers or gmpy2 (variable time) for scalar arithmetic; the
 libsecp256k1 backend's scalar multiplications are constant time, except on the fixed-base tables
 of G and H; the native fast path (circuits.ipp_native, circuits.group.native) is variable time
-throughout (vector commitments, L and R, folds, T_1 and T_2, the RNG's reduction mod n).
+throughout (vector commitments, L and R, folds, the V_j, T_1 and T_2, the RNG's reduction mod
+n, the scalar vectors l(x), r(x) and those of each inner-product round).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ from circuits.group import (
     scalar_from_bytes,
     scalar_to_bytes,
 )
-from circuits.ipp_native import IppProver
+from circuits.ipp_native import IppProver, RangeVectors
 from circuits.pedersen import commit_many
 from circuits.transcript import Entropy, Transcript, TranscriptRng
 
@@ -352,7 +353,10 @@ def prove(
     G_vec = [] if fast else g_vec(nm)  # the fast path reads them as packed buffers
     H_vec = [] if fast else h_vec(nm)
 
-    commitments = [msm([v, g], [G, H]) for v, g in zip(values, blindings, strict=True)]
+    if fast:
+        commitments = commit_many(values, blindings)  # one native batch
+    else:
+        commitments = [msm([v, g], [G, H]) for v, g in zip(values, blindings, strict=True)]
     for j, V in enumerate(commitments):
         if V.is_identity():
             raise ParameterError(f"commitment {j} is the identity (value and blinding zero)")
@@ -361,7 +365,6 @@ def prove(
 
     # a_L: the bits; a_R = a_L - 1.
     a_L = [(v >> i) & 1 for v in values for i in range(n_bits)]
-    a_R = [bit - 1 for bit in a_L]
     alpha = rng.scalar()
     # A = <a_L, G_vec> + <a_R, H_vec> + alpha*H. a_L is 0/1 and a_R = a_L - 1 is -1/0, so
     # <a_L, G_vec> + <a_R, H_vec> = sum_{bit 1} G_i - sum_{bit 0} H_i: a signed sum of points
@@ -376,32 +379,26 @@ def prove(
     s_L = rng.scalars(nm)
     s_R = rng.scalars(nm)
     rho = rng.scalar()
+    s_raw = b""
     if fast:
-        S = ipp_native.blinded_vector_commit(s_L, s_R, rho)
+        s_raw = ipp_native.scalar_bytes([*s_L, *s_R])
+        S = ipp_native.blinded_commit_raw(s_raw, rho, nm)
     else:
         S = msm([rho, *s_L, *s_R], [H, *G_vec, *H_vec])
 
     transcript.append_point(b"A", A)
     transcript.append_point(b"S", S)
     # Scalar vectors on circuits.bigint.mpz from here on (gmpy2's: ~2.5x faster than int at
-    # 256 bits; int itself without gmpy2): the same values, so the same bytes.
+    # 256 bits; int itself without gmpy2), or in C on the fast path: the same values, so the
+    # same bytes.
     y = mpz(transcript.challenge_scalar(b"y"))
     z = mpz(transcript.challenge_scalar(b"z"))
-
-    # l(x) = l0 + l1 x,  r(x) = r0 + r1 x
-    y_pows = _powers(y, nm)
-    z_pows = _powers(z, m + 2)  # z^0 .. z^(m+1)
-    two_pows = _powers(2, n_bits)
-    l0 = [(bit - z) % _N for bit in a_L]
-    l1 = [mpz(k) for k in s_L]
-    r0 = [_MPZ_ZERO] * nm
-    r1 = [_MPZ_ZERO] * nm
-    for i, s_R_i in enumerate(s_R):
-        j, k = divmod(i, n_bits)
-        r0[i] = (y_pows[i] * (a_R[i] + z) + z_pows[j + 2] * two_pows[k]) % _N
-        r1[i] = y_pows[i] * s_R_i % _N
-    t1 = (_inner_mpz(l0, r1) + _inner_mpz(l1, r0)) % _N
-    t2 = _inner_mpz(l1, r1)
+    vectors: RangeVectors
+    if fast:
+        vectors = ipp_native.NativeVectors(values, n_bits, s_raw, y, z)
+    else:
+        vectors = _Vectors(a_L, n_bits, s_L, s_R, y, z, G_vec, H_vec)
+    t1, t2 = vectors.t_coefficients()
     tau1 = rng.scalar()
     tau2 = rng.scalar()
     if fast:
@@ -413,9 +410,8 @@ def prove(
     transcript.append_point(b"T_2", T2)
     x = mpz(transcript.challenge_scalar(b"x"))
 
-    l_vec = [(a + b * x) % _N for a, b in zip(l0, l1, strict=True)]
-    r_vec = [(a + b * x) % _N for a, b in zip(r0, r1, strict=True)]
-    t_x = int(_inner_mpz(l_vec, r_vec))
+    t_x = vectors.evaluate(x)
+    z_pows = _powers(z, m + 2)  # z^0 .. z^(m+1)
     t_x_blinding = (tau2 * x % _N * x + tau1 * x) % _N
     for j in range(m):
         t_x_blinding = (t_x_blinding + z_pows[j + 2] * blindings[j]) % _N
@@ -427,15 +423,54 @@ def prove(
     w = mpz(transcript.challenge_scalar(b"w"))
 
     y_inv = mpz(_inv(int(y)))
-    h_factors = _powers(y_inv, nm)
-    ipp: IppProver
-    if fast:
-        ipp = ipp_native.NativeIpp(l_vec, r_vec, h_factors, y_inv)
-    else:
-        ipp = _PointIpp(l_vec, r_vec, G_vec, H_vec, h_factors, y_pows)
-    L, R, a, b = _ipp_prove(transcript, w, G, ipp, nm)
+    L, R, a, b = _ipp_prove(transcript, w, G, vectors.prover(y_inv), nm)
     proof = RangeProof(A, S, T1, T2, t_x, t_x_blinding, e_blinding, tuple(L), tuple(R), a, b)
     return proof, commitments
+
+
+class _Vectors:
+    """The reference RangeVectors on integers:  l(x) = l0 + l1 x,  r(x) = r0 + r1 x  with
+    l0 = a_L - z, l1 = s_L, r0 = y^nm o (a_R + z) + (z^(2+j) 2^k)_i, r1 = y^nm o s_R."""
+
+    def __init__(
+        self,
+        a_L: list[int],
+        n_bits: int,
+        s_L: list[int],
+        s_R: list[int],
+        y: int,
+        z: int,
+        G_vec: Sequence[Point],
+        H_vec: Sequence[Point],
+    ) -> None:
+        nm = len(a_L)
+        self.y_pows = y_pows = _powers(y, nm)
+        z_pows = _powers(z, nm // n_bits + 2)  # z^0 .. z^(m+1)
+        two_pows = _powers(2, n_bits)
+        self.l0 = [(bit - z) % _N for bit in a_L]
+        self.l1 = [mpz(k) for k in s_L]
+        self.r0 = [_MPZ_ZERO] * nm
+        self.r1 = [_MPZ_ZERO] * nm
+        for i, s_R_i in enumerate(s_R):
+            j, k = divmod(i, n_bits)
+            self.r0[i] = (y_pows[i] * (a_L[i] - 1 + z) + z_pows[j + 2] * two_pows[k]) % _N
+            self.r1[i] = y_pows[i] * s_R_i % _N
+        self.G_vec, self.H_vec = G_vec, H_vec
+        self.l: list[int] = []
+        self.r: list[int] = []
+
+    def t_coefficients(self) -> tuple[int, int]:
+        t1 = (_inner_mpz(self.l0, self.r1) + _inner_mpz(self.l1, self.r0)) % _N
+        return t1, _inner_mpz(self.l1, self.r1)
+
+    def evaluate(self, x: int) -> int:
+        self.l = [(a + b * x) % _N for a, b in zip(self.l0, self.l1, strict=True)]
+        self.r = [(a + b * x) % _N for a, b in zip(self.r0, self.r1, strict=True)]
+        return int(_inner_mpz(self.l, self.r))
+
+    def prover(self, y_inv: int) -> IppProver:
+        h_factors = _powers(y_inv, len(self.l))
+        return _PointIpp(self.l, self.r, self.G_vec, self.H_vec, h_factors, self.y_pows)
 
 
 class _PointIpp:

@@ -378,3 +378,131 @@ def test_native_inner_product_scalars_reject_bad_input() -> None:
         native.ipp_fold_scalars(bytearray(big * 2), buf, bytearray(buf), 2, one * 2)
     with pytest.raises(ValueError, match="n must be even"):
         native.ipp_fold_scalars(buf, bytearray(buf), bytearray(buf), 0, one * 2)
+
+
+@pytest.mark.parametrize(("n_bits", "m"), [(8, 1), (64, 1), (16, 4), (128, 2)])
+def test_native_range_vectors_match_python(n_bits: int, m: int) -> None:
+    rng = random.Random(n_bits * 10 + m)
+    nm = n_bits * m
+    values = [rng.choice([0, (1 << n_bits) - 1, rng.randrange(1 << n_bits)]) for _ in range(m)]
+    values[0] += 1 << n_bits  # only the low n_bits bits count (a cheating prover's value)
+    s = [rng.choice([0, 1, N - 1, rng.randrange(N)]) for _ in range(2 * nm)]
+    y, z, x = rng.randrange(N), rng.choice([0, 1, rng.randrange(N)]), rng.randrange(N)
+    bits = [(v >> k) & 1 for v in values for k in range(n_bits)]
+    l0 = [(b - z) % N for b in bits]
+    r0 = [
+        (pow(y, i, N) * (bits[i] - 1 + z) + pow(z, 2 + i // n_bits, N) * 2 ** (i % n_bits)) % N
+        for i in range(nm)
+    ]
+    r1 = [pow(y, i, N) * s[nm + i] % N for i in range(nm)]
+    l1 = s[:nm]
+    t1 = sum(a * b for a, b in zip(l0 + l1, r1 + r0, strict=True)) % N
+    t2 = sum(a * b for a, b in zip(l1, r1, strict=True)) % N
+    vals = _sc(values)
+    assert _ints(native.range_lr(vals, n_bits, m, _sc(s), _sc([y, z])), 2) == [t1, t2]
+    lv = [(a + b * x) % N for a, b in zip(l0, l1, strict=True)]
+    rv = [(a + b * x) % N for a, b in zip(r0, r1, strict=True)]
+    t_x = sum(a * b for a, b in zip(lv, rv, strict=True)) % N
+    got = native.range_lr(vals, n_bits, m, _sc(s), _sc([y, z, x]))
+    assert _ints(got, 2 * nm + 1) == [*lv, *rv, t_x]
+    assert _ints(native.sc_powers(_sc([y]), 5), 5) == [pow(y, i, N) for i in range(5)]
+
+
+def test_native_range_vectors_reject_bad_input() -> None:
+    one, big = _sc([1]), N.to_bytes(32, "big")
+    with pytest.raises(ValueError, match="do not match"):
+        native.range_lr(one, 8, 1, one * 15, one * 2)
+    with pytest.raises(ValueError, match="do not match"):
+        native.range_lr(one, 8, 1, one * 16, one)
+    with pytest.raises(ValueError, match="do not match"):
+        native.range_lr(one, 256, 1, one * 512, one * 2)
+    with pytest.raises(ValueError, match="not below n"):
+        native.range_lr(one, 8, 1, one * 15 + big, one * 2)
+    with pytest.raises(ValueError, match="not below n"):
+        native.range_lr(one, 8, 1, one * 16, one * 2 + big)
+    with pytest.raises(ValueError, match="not below n"):
+        native.sc_powers(big, 2)
+    with pytest.raises(ValueError, match="32-byte scalar"):
+        native.sc_powers(one[:31], 2)
+
+
+def _idx(ids: list[int]) -> bytes:
+    return b"".join(i.to_bytes(4, "little") for i in ids)
+
+
+def test_comb_sums_match_the_plain_msm() -> None:
+    from circuits.generators import vec_xy
+
+    rng = random.Random(12)
+    size = 6
+    pts, lows = vec_xy(b"H", size), vec_xy(b"G", 60)
+    tables = native.comb_tables(pts, size)
+    for terms, nout in ((0, 2), (1, 1), (3, 50), (40, 2)):  # 50 x 3: more than one chunk
+        idx = [rng.randrange(size) for _ in range(terms * nout)]
+        ks = [rng.choice([1, 2, N - 1, 15, 16, rng.randrange(N)]) for _ in idx]
+        lo = lows[: 64 * nout]
+        got = native.comb_sums(lo, tables, _idx(idx), _sc(ks), terms, nout)
+        assert got is not None
+        for o in range(nout):
+            part = range(o * terms, (o + 1) * terms)
+            expected = native.msm_raw(
+                lo[64 * o : 64 * o + 64]
+                + b"".join(pts[64 * idx[t] : 64 * idx[t] + 64] for t in part),
+                _sc([1, *(ks[t] for t in part)]),
+                terms + 1,
+            )
+            assert got[64 * o : 64 * o + 64] == expected
+    p = pts[192:256]
+    one, minus_one = _sc([1]), _sc([N - 1])
+    assert native.comb_sums(p, tables, _idx([3]), minus_one, 1, 1) is None  # P - P
+    assert native.comb_sums(p, tables, _idx([3]), one, 1, 1) == native.msm_raw(p, _sc([2]), 1)
+    assert native.comb_sums(b"", tables, b"", b"", 3, 0) == b""
+    with pytest.raises(ValueError, match="out of range"):
+        native.comb_sums(p, tables, _idx([size]), one, 1, 1)
+    with pytest.raises(ValueError, match="not below n"):
+        native.comb_sums(p, tables, _idx([0]), _sc([N]), 1, 1)
+    with pytest.raises(ValueError, match="not on secp256k1"):
+        native.comb_sums(p[:63] + bytes([p[63] ^ 1]), tables, _idx([0]), one, 1, 1)
+    with pytest.raises(ValueError, match="do not match"):
+        native.comb_sums(p, tables[:-1], _idx([0]), one, 1, 1)
+    with pytest.raises(ValueError, match="do not match"):
+        native.comb_sums(p, tables, _idx([0, 1]), one, 1, 1)
+
+
+def test_sc_outer_matches_python() -> None:
+    rng = random.Random(11)
+    xs = [rng.choice([0, 1, N - 1, rng.randrange(N)]) for _ in range(7)]
+    cs = [1, N - 1, rng.randrange(N)]
+    got = native.sc_outer(_sc(xs) + _sc([5]), 7, _sc(cs), 3)  # a longer input: a prefix
+    assert _ints(got, 21) == [x * c % N for c in cs for x in xs]
+    assert native.sc_outer(b"", 0, _sc(cs), 3) == b""
+    with pytest.raises(ValueError, match="not below n"):
+        native.sc_outer(N.to_bytes(32, "big"), 1, _sc([1]), 1)
+    with pytest.raises(ValueError, match="not below n"):
+        native.sc_outer(_sc([1]), 1, N.to_bytes(32, "big"), 1)
+    with pytest.raises(ValueError, match="do not match"):
+        native.sc_outer(_sc([1]), 2, _sc([1]), 1)
+
+
+@pytest.mark.parametrize(("n", "m"), [(8, 1), (64, 1), (16, 4)])
+def test_first_two_folds_from_the_unfolded_generators(
+    monkeypatch: pytest.MonkeyPatch, n: int, m: int
+) -> None:
+    for name in ("_comb", "_comb_uses", "_fixed", "_fixed_uses"):
+        monkeypatch.setattr(ipp_native, name, {})
+    values = [(1 << n) - 1 - 3 * j for j in range(m)]
+    proofs = [_prove(values, n, b"two folds") for _ in range(3)]  # tables from the 2nd on
+    assert n * m in ipp_native._comb and n * m in ipp_native._fixed
+    assert proofs[0] == proofs[1] == proofs[2]
+    sums = native.comb_sums
+    monkeypatch.setattr(  # the generators after two folds one point at a time
+        native,
+        "comb_sums",
+        lambda lo, t, i, s, terms, nout: None if terms == 3 else sums(lo, t, i, s, terms, nout),
+    )
+    assert _prove(values, n, b"two folds") == proofs[0]
+    monkeypatch.setattr(ipp_native, "_fixed", {})  # comb tables only: the first fold with them
+    monkeypatch.setattr(ipp_native, "FIXED_MAX_N", 0)
+    assert _prove(values, n, b"two folds") == proofs[0]
+    _slow(monkeypatch)
+    assert _prove(values, n, b"two folds") == proofs[0]

@@ -20,6 +20,7 @@ __all__ = [
     "available",
     "comb8_table",
     "comb8_table_bytes",
+    "comb_sums",
     "comb_table_bytes",
     "comb_tables",
     "fold_comb_raw",
@@ -31,7 +32,10 @@ __all__ = [
     "msm_fixed_raw",
     "msm_raw",
     "mul2_comb8_raw",
+    "range_lr",
     "rng_scalars",
+    "sc_outer",
+    "sc_powers",
     "shift_table_bytes",
     "shift_tables",
 ]
@@ -377,3 +381,86 @@ def add_pairs_raw(pairs: bytes, count: int) -> bytes | None:
     if rc == -2:
         raise ValueError("add_pairs: a point is not on the curve")
     raise MemoryError("add_pairs: allocation failed")
+
+
+def range_lr(values: bytes, n_bits: int, m: int, s: bytes, yzx: bytes) -> bytes:
+    """The range prover's vectors (zks_range_lr in msm.c): values m x 32 bytes (their low
+    n_bits bits count), s = s_L || s_R (2 n_bits m scalars), yzx = y || z, or y || z || x.
+    Without x: t_1 || t_2; with x: l || r || t_x. Raises ValueError on invalid input."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    nm = n_bits * m
+    with_x = len(yzx) == 96
+    if (
+        not 1 <= n_bits <= 128
+        or m < 1
+        or len(values) != 32 * m
+        or len(s) != 64 * nm
+        or len(yzx) not in (64, 96)
+    ):
+        raise ValueError("range vectors: buffers do not match n_bits and m")
+    size = 32 * (2 * nm + 1) if with_x else 64
+    out = _ffi.new("unsigned char[]", size)
+    if lib.zks_range_lr(values, n_bits, m, s, yzx, int(with_x), out) != 1:
+        raise ValueError("native range vectors: a scalar is not below n")
+    return bytes(_ffi.buffer(out))
+
+
+def sc_powers(base: bytes, count: int) -> bytes:
+    """1, b, b^2, ..., b^(count-1) mod n for the 32-byte scalar b (< n), 32 bytes each."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    if len(base) != 32 or count < 0:
+        raise ValueError("powers: a 32-byte scalar and a count >= 0")
+    out = _ffi.new("unsigned char[]", 32 * count + 1)
+    if lib.zks_sc_powers(base, count, out) != 1:
+        raise ValueError("native powers: the base is not below n")
+    return bytes(_ffi.buffer(out, 32 * count))
+
+
+def comb_sums(
+    lo: bytes, tables: bytes, idx: bytes, scalars: bytes, terms: int, nout: int
+) -> bytes | None:
+    """out_o = lo_o + sum_{t < terms} k[o terms + t] * P[idx[o terms + t]] for o < nout: lo
+    nout points of 64 bytes x || y, P the points of `tables` (comb_tables), `idx` table indices
+    of 4 bytes little-endian, `scalars` 32 bytes big-endian (< n). nout points of 64 bytes, or
+    None when one of them is the identity. VARIABLE TIME. Raises ValueError on invalid input."""
+    size = comb_table_bytes()
+    count = terms * nout
+    if (
+        terms < 0
+        or nout < 0
+        or len(lo) != 64 * nout
+        or len(tables) % size
+        or len(idx) != 4 * count
+        or len(scalars) != 32 * count
+    ):
+        raise ValueError("comb sums buffers do not match the counts")
+    out = _ffi.new("unsigned char[]", 64 * nout + 1)
+    rc = _lib.zks_comb_sums(lo, tables, len(tables) // size, idx, scalars, terms, nout, out)
+    if rc == 1:
+        return bytes(_ffi.buffer(out, 64 * nout))
+    if rc == 0:
+        return None
+    if rc == -1:
+        raise MemoryError("native comb sums: allocation failed")
+    raise ValueError(
+        "native comb sums: a point is not on secp256k1, a table index is out of range or a "
+        "scalar is not below n"
+    )
+
+
+def sc_outer(scalars: bytes, count: int, coefs: bytes, k: int) -> bytes:
+    """out[t count + i] = scalars[i] * coefs[t] mod n (t < k, i < count; 32 bytes big-endian
+    each, inputs below n), as one buffer. Raises ValueError on invalid input."""
+    lib = _load()
+    if lib is None:
+        raise RuntimeError("the native msm module is not available")
+    if count < 0 or k < 0 or len(scalars) < 32 * count or len(coefs) != 32 * k:
+        raise ValueError("scalar buffers do not match the counts")
+    out = _ffi.new("unsigned char[]", 32 * count * k + 1)
+    if lib.zks_sc_outer(scalars, count, coefs, k, out) != 1:
+        raise ValueError("native scalars: a scalar is not below n")
+    return bytes(_ffi.buffer(out, 32 * count * k))

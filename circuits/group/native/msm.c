@@ -638,6 +638,11 @@ static unsigned u256_bits(const uint64_t k[4]) {
 #endif
 #define MAX_ENTRIES ((size_t)1 << ZKS_MAX_ENTRIES)
 
+/* v clamped to [1, hi] (hi >= 1): a count of items processed at once. */
+static size_t clamp_count(size_t v, size_t hi) {
+    return v < 1 ? 1 : v > hi ? hi : v;
+}
+
 /* Window width minimising nwin * (terms + 5 * 2^(c-1)): per window about one batched affine
  * addition (~6 multiplications) per term and two Jacobian additions (~27) per bucket. */
 static unsigned choose_window(size_t terms, unsigned bits) {
@@ -946,13 +951,7 @@ int zks_msm(const unsigned char *points, const unsigned char *scalars, size_t n,
     const size_t half = (size_t)1 << (c - 1);
     const int32_t full = (int32_t)1 << c;
     /* windows per group: keep m * group <= MAX_ENTRIES (at least one window) */
-    size_t group = MAX_ENTRIES / m;
-    if (group < 1) {
-        group = 1;
-    }
-    if (group > nwin) {
-        group = nwin;
-    }
+    const size_t group = clamp_count(MAX_ENTRIES / m, nwin);
     const size_t nlists = group * half;
     const size_t entries = group * m; /* <= max(MAX_ENTRIES, MAX_TERMS): no overflow */
 
@@ -1529,6 +1528,142 @@ done:
     free(kind);
     free(dig);
     free(neg);
+    return ret;
+}
+
+/* One table entry to add: where it is, and whether to take lambda of it (bit 0) and to
+ * negate it (bit 1). */
+typedef struct {
+    const unsigned char *at;
+    unsigned char flags;
+} comb_ref;
+
+/* Appends the entries of k P (P's comb table t, k < n) to r, prefetching them; returns how many
+ * (at most 2 COMB_WINDOWS). */
+static size_t comb_refs(comb_ref *r, const unsigned char *t, const uint64_t k[4]) {
+    int d[2 * COMB_WINDOWS];
+    const unsigned char neg = comb_scalar(d, k);
+    size_t cnt = 0;
+    for (int j = 0; j < 2 * COMB_WINDOWS; j++) {
+        const int v = d[j], half_i = j >= COMB_WINDOWS;
+        if (v == 0) {
+            continue;
+        }
+        const unsigned char *at =
+            t + (size_t)((j % COMB_WINDOWS) * COMB_ENTRIES + (v < 0 ? -v : v) - 1) * sizeof(ge);
+        __builtin_prefetch(at);
+        __builtin_prefetch(at + sizeof(ge) - 1);
+        r[cnt].at = at;
+        r[cnt].flags = (unsigned char)(half_i | (((v < 0) != ((neg >> half_i) & 1)) << 1));
+        cnt++;
+    }
+    return cnt;
+}
+
+/* Entries summed at once by zks_comb_sums (80 bytes each). */
+#define COMB_SUMS_ENTRIES ((size_t)1 << 13)
+
+/*
+ *   int zks_comb_sums(const unsigned char *lo, const unsigned char *tables, size_t ntables,
+ *                     const unsigned char *idx, const unsigned char *scalars, size_t terms,
+ *                     size_t nout, unsigned char *out);
+ *
+ * out_o = lo_o + sum_{t < terms} k[o terms + t] P[idx[o terms + t]] for o < nout: lo nout x 64
+ * bytes x || y; P[i] the point of the i-th comb table in `tables` (ntables of them,
+ * zks_comb_table); idx nout x terms table indices, 4 bytes little-endian; scalars 32 bytes
+ * big-endian, < n. The generators of an inner-product round made from the unfolded ones
+ * (circuits/ipp_native.py). Every output's entries (lo_o and about 62 a term) summed in affine
+ * coordinates (sum_lists_affine), the entries of a chunk of outputs found and prefetched
+ * first. Same returns as zks_fold. VARIABLE TIME.
+ */
+int zks_comb_sums(const unsigned char *lo, const unsigned char *tables, size_t ntables,
+                  const unsigned char *idx, const unsigned char *scalars, size_t terms,
+                  size_t nout, unsigned char *out) {
+    if (nout == 0) {
+        return 1;
+    }
+    if (lo == NULL || tables == NULL || idx == NULL || scalars == NULL || out == NULL) {
+        return -2;
+    }
+    if (terms > MAX_TERMS || nout > MAX_TERMS / (terms + 1)) {
+        return -1;
+    }
+    const size_t per = 1 + terms * 2 * COMB_WINDOWS; /* entries of one output, at most */
+    const size_t chunk = clamp_count(COMB_SUMS_ENTRIES / per, nout);
+    const size_t total = chunk * per;
+    int ret = -1;
+    ge *buf = (ge *)malloc(total * sizeof(ge));
+    comb_ref *refs = (comb_ref *)malloc(total * sizeof(comb_ref));
+    fe *den = (fe *)malloc((total / 2 + 1) * sizeof(fe));
+    fe *pre = (fe *)malloc((total / 2 + 1) * sizeof(fe));
+    unsigned char *kind = (unsigned char *)malloc(total / 2 + 1);
+    size_t *start = (size_t *)malloc(chunk * sizeof(size_t));
+    size_t *len = (size_t *)malloc(chunk * sizeof(size_t));
+    if (buf == NULL || refs == NULL || den == NULL || pre == NULL || kind == NULL ||
+        start == NULL || len == NULL) {
+        goto done;
+    }
+    fe beta, zero;
+    fe_from_limbs(&beta, BETA);
+    fe_set_int(&zero, 0);
+    for (size_t o0 = 0; o0 < nout; o0 += chunk) {
+        const size_t on = nout - o0 < chunk ? nout - o0 : chunk;
+        size_t pos = 0;
+        for (size_t L = 0; L < on; L++) {
+            start[L] = pos;
+            refs[pos].at = NULL; /* lo_o, parsed below */
+            refs[pos++].flags = 0;
+            for (size_t t = 0; t < terms; t++) {
+                const size_t e = (o0 + L) * terms + t;
+                const unsigned char *ib = idx + 4 * e;
+                const uint32_t ti = (uint32_t)ib[0] | ((uint32_t)ib[1] << 8) |
+                                    ((uint32_t)ib[2] << 16) | ((uint32_t)ib[3] << 24);
+                uint64_t k[4];
+                limbs_from_be(k, scalars + 32 * e);
+                if ((size_t)ti >= ntables || !limbs_less(k, ORDER)) {
+                    ret = -2;
+                    goto done;
+                }
+                pos += comb_refs(refs + pos, tables + (size_t)ti * COMB_POINTS * sizeof(ge), k);
+            }
+            len[L] = pos - start[L];
+        }
+        for (size_t L = 0; L < on; L++) {
+            if (!ge_parse(&buf[start[L]], lo + 64 * (o0 + L))) {
+                ret = -2;
+                goto done;
+            }
+            for (size_t e = start[L] + 1; e < start[L] + len[L]; e++) {
+                ge *en = &buf[e];
+                memcpy(en, refs[e].at, sizeof(ge));
+                if (refs[e].flags & 1) {
+                    fe_mul(&en->x, &en->x, &beta); /* lambda (x, y) = (beta x, y) */
+                }
+                if (refs[e].flags & 2) {
+                    fe_sub(&en->y, &zero, &en->y);
+                    fe_weak(&en->y);
+                }
+            }
+        }
+        sum_lists_affine(buf, start, len, on, den, pre, kind);
+        for (size_t L = 0; L < on; L++) {
+            if (len[L] == 0) { /* an output is infinity */
+                ret = 0;
+                goto done;
+            }
+            fe_to_be(out + 64 * (o0 + L), &buf[start[L]].x);
+            fe_to_be(out + 64 * (o0 + L) + 32, &buf[start[L]].y);
+        }
+    }
+    ret = 1;
+done:
+    free(buf);
+    free(refs);
+    free(den);
+    free(pre);
+    free(kind);
+    free(start);
+    free(len);
     return ret;
 }
 
@@ -2120,6 +2255,136 @@ int zks_ipp_fold_scalars(unsigned char *a, unsigned char *b, unsigned char *hf, 
         sc_to_be(b + 32 * i, t);
         sc_mul(t, u[0], v[4]);
         sc_to_be(hf + 32 * i, t);
+    }
+    return 1;
+}
+
+/*
+ *   int zks_range_lr(const unsigned char *values, size_t n_bits, size_t m,
+ *                    const unsigned char *s, const unsigned char *yzx, int with_x,
+ *                    unsigned char *out);
+ *
+ * The range prover's vectors l(x), r(x) (circuits/rangeproof.py, prove) for nm = n_bits m,
+ * values: m x 32 bytes big-endian (their low n_bits bits are used, as the Python reference
+ * does); s = s_L || s_R (2 nm scalars); yzx = y || z || x (x read only when with_x):
+ *   a_L = the bits of the values (little-endian, n_bits each), a_R = a_L - 1
+ *   l0 = a_L - z,  l1 = s_L,  r0 = y^i (a_R + z) + z^(2+j) 2^k,  r1 = y^i s_R   (i = j n_bits + k)
+ * Without x, out = t_1 || t_2 with t_1 = <l0, r1> + <l1, r0>, t_2 = <l1, r1>; with x,
+ * out = l || r || t_x (2 nm + 1 scalars), l = l0 + l1 x, r = r0 + r1 x, t_x = <l, r>.
+ * Scalars are 32 bytes big-endian, inputs below n. Returns 1, or -2 on invalid input.
+ * VARIABLE TIME (the prover's secrets: docs/PROTOCOL.md, Timing).
+ */
+int zks_range_lr(const unsigned char *values, size_t n_bits, size_t m, const unsigned char *s,
+                 const unsigned char *yzx, int with_x, unsigned char *out) {
+    if (values == NULL || s == NULL || yzx == NULL || out == NULL || n_bits == 0 ||
+        n_bits > 128 || m == 0 || m > MAX_TERMS / n_bits) {
+        return -2;
+    }
+    const size_t nm = n_bits * m;
+    uint64_t c[3][4];
+    if (!sc_read(c, yzx, with_x ? 3 : 2)) {
+        return -2;
+    }
+    const uint64_t *y = c[0], *z = c[1], *x = c[2];
+    static const uint64_t one[4] = {1, 0, 0, 0}, zero[4] = {0, 0, 0, 0};
+    uint64_t z_m1[4], zz[4], y_i[4] = {1, 0, 0, 0};
+    uint64_t acc0[4] = {0, 0, 0, 0}, acc1[4] = {0, 0, 0, 0};
+    sc_sub(z_m1, z, one);
+    sc_mul(zz, z, z); /* z^(2+j), j = 0 */
+    for (size_t j = 0; j < m; j++) {
+        uint64_t v[4], two_k[4];
+        limbs_from_be(v, values + 32 * j);
+        memcpy(two_k, zz, sizeof(two_k)); /* z^(2+j) 2^k, k = 0 */
+        for (size_t k = 0; k < n_bits; k++) {
+            const size_t i = j * n_bits + k;
+            const int bit = (int)((v[k / 64] >> (k % 64)) & 1);
+            uint64_t l0[4], l1[1][4], r1s[1][4], r0[4], r1[4], t[4];
+            if (!sc_read(l1, s + 32 * i, 1) || !sc_read(r1s, s + 32 * (nm + i), 1)) {
+                return -2;
+            }
+            if (bit) {
+                sc_sub(l0, one, z);
+                sc_mul(r0, y_i, z);
+            } else {
+                sc_sub(l0, zero, z);
+                sc_mul(r0, y_i, z_m1);
+            }
+            sc_add(r0, r0, two_k);
+            sc_mul(r1, y_i, r1s[0]);
+            if (with_x) {
+                uint64_t l[4], r[4];
+                sc_mul(t, l1[0], x);
+                sc_add(l, l0, t);
+                sc_mul(t, r1, x);
+                sc_add(r, r0, t);
+                sc_to_be(out + 32 * i, l);
+                sc_to_be(out + 32 * (nm + i), r);
+                sc_mul(t, l, r);
+                sc_add(acc0, acc0, t);
+            } else {
+                sc_mul2_add(t, l0, r1, l1[0], r0);
+                sc_add(acc0, acc0, t);
+                sc_mul(t, l1[0], r1);
+                sc_add(acc1, acc1, t);
+            }
+            sc_add(two_k, two_k, two_k);
+            sc_mul(y_i, y_i, y);
+        }
+        sc_mul(zz, zz, z);
+    }
+    if (with_x) {
+        sc_to_be(out + 64 * nm, acc0);
+    } else {
+        sc_to_be(out, acc0);
+        sc_to_be(out + 32, acc1);
+    }
+    return 1;
+}
+
+/*
+ *   int zks_sc_powers(const unsigned char *base, size_t count, unsigned char *out);
+ *
+ * out = 1, b, b^2, ..., b^(count-1) mod n (32 bytes big-endian each; base below n). Returns 1,
+ * or -2 on invalid input.
+ */
+int zks_sc_powers(const unsigned char *base, size_t count, unsigned char *out) {
+    uint64_t b[1][4], acc[4] = {1, 0, 0, 0};
+    if (base == NULL || out == NULL || !sc_read(b, base, 1)) {
+        return -2;
+    }
+    for (size_t i = 0; i < count; i++) {
+        sc_to_be(out + 32 * i, acc);
+        sc_mul(acc, acc, b[0]);
+    }
+    return 1;
+}
+
+/*
+ *   int zks_sc_outer(const unsigned char *in, size_t count, const unsigned char *coefs,
+ *                    size_t k, unsigned char *out);
+ *
+ * out[t count + i] = in[i] coefs[t] mod n for i < count, t < k (32 bytes big-endian each, inputs
+ * below n): the scalars of an inner-product round over the unfolded generators
+ * (circuits/ipp_native.py). Returns 1, or -2 on invalid input. Variable time.
+ */
+int zks_sc_outer(const unsigned char *in, size_t count, const unsigned char *coefs, size_t k,
+                 unsigned char *out) {
+    if (in == NULL || coefs == NULL || out == NULL) {
+        return -2;
+    }
+    for (size_t t = 0; t < k; t++) {
+        uint64_t c[1][4];
+        if (!sc_read(c, coefs + 32 * t, 1)) {
+            return -2;
+        }
+        for (size_t i = 0; i < count; i++) {
+            uint64_t v[1][4], r[4];
+            if (!sc_read(v, in + 32 * i, 1)) {
+                return -2;
+            }
+            sc_mul(r, v[0], c[0]);
+            sc_to_be(out + 32 * (t * count + i), r);
+        }
     }
     return 1;
 }

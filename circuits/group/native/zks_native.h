@@ -20,8 +20,16 @@ int zks_ipp_cross(const unsigned char *a, const unsigned char *b, const unsigned
                   unsigned char *sc_r);
 int zks_ipp_fold_scalars(unsigned char *a, unsigned char *b, unsigned char *hf, size_t n,
                          const unsigned char *u_uinv);
+int zks_range_lr(const unsigned char *values, size_t n_bits, size_t m, const unsigned char *s,
+                 const unsigned char *yzx, int with_x, unsigned char *out);
+int zks_sc_powers(const unsigned char *base, size_t count, unsigned char *out);
+int zks_sc_outer(const unsigned char *in, size_t count, const unsigned char *coefs, size_t k,
+                 unsigned char *out);
 uint64_t zks_rng_scalars(const unsigned char *key, uint64_t counter, size_t count,
                          unsigned char *out);
+int zks_comb_sums(const unsigned char *lo, const unsigned char *tables, size_t ntables,
+                  const unsigned char *idx, const unsigned char *scalars, size_t terms,
+                  size_t nout, unsigned char *out);
 size_t zks_shift_table_bytes(void);
 int zks_shift_tables(const unsigned char *points, size_t n, unsigned char *out);
 int zks_msm_fixed(const unsigned char *tables, size_t ntables, const unsigned char *idx,
