@@ -166,6 +166,8 @@ EXACT: list[tuple[Any, str]] = [
     (lambda d: w(d,"BTC",0).update(address="a"*129),
      'assets.BTC.wallets[0].address: string of 129 UTF-8 bytes, expected 1 to 128'),
 
+    (lambda d: d["assets"]["BTC"].update(block_hash="X" * 64),
+     "assets.BTC.block_hash: expected 64 lowercase hex digits"),
 ]  # fmt: skip
 
 
