@@ -194,3 +194,10 @@ ACCEPTED: list[Any] = [
 @pytest.mark.parametrize("change", ACCEPTED)
 def test_edges_that_parse(change: Any) -> None:
     parse(mutated(change))
+
+
+def test_each_asset_knows_its_symbol() -> None:
+    res = parse(BASE)
+    assert [(name, a.asset, a.chain) for name, a in res.assets.items()] == [
+        ("BTC", "BTC", "bitcoin"), ("ETH", "ETH", "ethereum"), ("USDT", "USDT", "ethereum")
+    ]  # fmt: skip
