@@ -201,3 +201,18 @@ def test_each_asset_knows_its_symbol() -> None:
     assert [(name, a.asset, a.chain) for name, a in res.assets.items()] == [
         ("BTC", "BTC", "bitcoin"), ("ETH", "ETH", "ethereum"), ("USDT", "USDT", "ethereum")
     ]  # fmt: skip
+
+
+def test_nesting_limit() -> None:
+    """Eight levels of JSON are read (then judged), nine are refused before anything else."""
+
+    def doc(levels: int) -> bytes:
+        inner = "[" * (levels - 1) + "1" + "]" * (levels - 1)
+        return ('{"format": "zk-solvency/reserves/v2", "x": ' + inner + "}").encode()
+
+    with pytest.raises(FormatError) as e:
+        parse_reserves(doc(8), "r.json")
+    assert str(e.value) == "r.json: (top level): missing key 'exchange'"
+    with pytest.raises(FormatError) as e:
+        parse_reserves(doc(9), "r.json")
+    assert str(e.value) == "r.json: line 1 column 51: JSON nested deeper than 8"
