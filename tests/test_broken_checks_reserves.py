@@ -216,3 +216,9 @@ def test_nesting_limit() -> None:
     with pytest.raises(FormatError) as e:
         parse_reserves(doc(9), "r.json")
     assert str(e.value) == "r.json: line 1 column 51: JSON nested deeper than 8"
+
+
+def test_a_top_level_that_is_not_an_object() -> None:
+    with pytest.raises(FormatError) as e:
+        parse_reserves(b"[]", "r.json")
+    assert str(e.value) == "r.json: (top level): expected an object, got array"
