@@ -10,9 +10,10 @@ from typing import Any
 
 import base58
 import pytest
-from test_ownership import CORE_VALID, EIP55, SIMPLE, _p2wpkh_vector, _witness_sig
+from test_ownership import CORE_KEY, CORE_VALID, EIP55, SIMPLE, _p2wpkh_vector, _witness_sig
 
 from circuits.errors import FormatError, VerificationError
+from prover.wallet_signers import address_for, sign_wallet
 from verifier.ownership import btcsig
 from verifier.ownership.bitcoin import decode_address, encode_p2wpkh, hash160
 from verifier.ownership.ethereum import checksum_address, parse_address, recover_eip191
@@ -39,6 +40,7 @@ S = b"\x22" * 32
         (der(b"\x00\x80" + b"\x00" * 31, b"\x00\xff" + b"\x00" * 31),  # 73 bytes, the longest
          (0x80 << 248, 0xFF << 248)),
         (der(b"\x00\x80", b"\x7f"), (0x80, 0x7F)),  # a needed leading zero
+        (der(b"\x00", b"\x00"), (0, 0)),  # zero is one 0x00 byte (refused later, by ECDSA)
     ],
 )  # fmt: skip
 def test_strict_der_accepted(sig: bytes, rs: tuple[int, int]) -> None:
@@ -72,6 +74,11 @@ GOOD = der(R, S)
         der(R, b"", hash_type=b"\x01\x01"),  # empty s (lengths still add up)
         der(R, b"\x80" + S[1:]),  # negative s
         der(R, b"\x00\x22" + S[2:]),  # s with a needless leading zero
+        der(b"\x00\x11", S),  # the same, two bytes long
+        der(R, b"\x00\x22"),
+        der(R, b"\x00\x23"),  # low bit set after the needless zero
+        _edit(GOOD, 3, len(GOOD) - 5),  # r's length reaches the last byte
+        _edit(GOOD, 3, len(GOOD) - 4),
     ],
 )
 def test_non_strict_der_refused(sig: bytes) -> None:
@@ -127,6 +134,15 @@ def _vo(chain: str, scheme: str, address: str, message: str, signature: str) -> 
 
 def _btc(address: str, chain: str = "bitcoin") -> Any:
     return decode_address(address, chain)
+
+
+TR_ADDR, TR_PK = address_for(CORE_KEY, "bitcoin", "bip340")
+TR_OTHER = address_for(bytes(31) + b"\x07", "bitcoin", "bip340")[0]
+TR_SIG = sign_wallet(CORE_KEY, decode_address(TR_ADDR, "bitcoin"), "bip340", "m")
+
+
+def _bip340(address: str, message: str) -> Any:
+    return lambda: verify_ownership("bitcoin", "bip340", address, message, TR_SIG, TR_PK)
 
 
 NET = "address is for another network (prefix 'bc', chain bitcoin-testnet uses 'tb')"
@@ -333,6 +349,10 @@ REFUSED: list[tuple[str, Any, type[Exception], str | None, str]] = [
      "reserves-signature", "signature: EIP-191 signature v = 29, expected 27 or 28"),
     ("v 26", _vo("ethereum", "eip191", ETH, "m", "0x" + "11" * 64 + "1a"), VerificationError,
      "reserves-signature", "signature: EIP-191 signature v = 26, expected 27 or 28"),
+    ("bip340 key", _bip340(TR_OTHER, "m"), VerificationError, "reserves-address",
+     "the key is not this P2TR address's output key"),
+    ("bip340 sig", _bip340(TR_ADDR, "m."), VerificationError, "reserves-signature",
+     "signature does not verify for this key and message (BIP-340 signature does not verify)"),
 ]  # fmt: skip
 
 
