@@ -353,6 +353,14 @@ REFUSED: list[tuple[str, Any, type[Exception], str | None, str]] = [
      "the key is not this P2TR address's output key"),
     ("bip340 sig", _bip340(TR_ADDR, "m."), VerificationError, "reserves-signature",
      "signature does not verify for this key and message (BIP-340 signature does not verify)"),
+    ("header 27", _vo("bitcoin", "btc-signmessage", P2PKH, "m", _b64(bytes([27]) + bytes(64))),
+     VerificationError, "reserves-signature",
+     "signature does not verify (ECDSA r is not in [1, n-1])"),
+    ("header 34", _vo("bitcoin", "btc-signmessage", P2PKH, "m", _b64(bytes([34]) + bytes(64))),
+     VerificationError, "reserves-signature",
+     "signature does not verify (ECDSA r is not in [1, n-1])"),
+    ("sm base64", lambda: btcsig.verify_signmessage(_btc(P2PKH), b"m", "!!"), FormatError, None,
+     "signature is not valid base64"),
 ]  # fmt: skip
 
 
