@@ -335,7 +335,7 @@ REFUSED: list[tuple[str, Any, type[Exception], str | None, str]] = [
     ("schnorr", _vo("bitcoin", "bip322-simple", P2TR_ADDR, P2TR_MSG + "x", P2TR_SIG),
      VerificationError, "reserves-signature",
      "BIP-322 signature does not verify for this address and message (BIP-340 signature does "
-     "not verify)"),
+     "not verify*"),
     ("simple p2pkh", lambda: btcsig.verify_bip322_simple(_btc(P2PKH), b"m", P2WPKH_SIG),
      FormatError, None, "bip322-simple needs a P2WPKH or P2TR address"),
     ("sighash p2pkh", lambda: btcsig.bip322_sighash(_btc(P2PKH), b"m", 1), FormatError, None,
@@ -352,7 +352,8 @@ REFUSED: list[tuple[str, Any, type[Exception], str | None, str]] = [
     ("bip340 key", _bip340(TR_OTHER, "m"), VerificationError, "reserves-address",
      "the key is not this P2TR address's output key"),
     ("bip340 sig", _bip340(TR_ADDR, "m."), VerificationError, "reserves-signature",
-     "signature does not verify for this key and message (BIP-340 signature does not verify)"),
+     # the reason in brackets depends on the backend ("(x(R) != r)" on the python one)
+     "signature does not verify for this key and message (BIP-340 signature does not verify*"),
     ("header 27", _vo("bitcoin", "btc-signmessage", P2PKH, "m", _b64(bytes([27]) + bytes(64))),
      VerificationError, "reserves-signature",
      "signature does not verify (ECDSA r is not in [1, n-1])"),
@@ -369,5 +370,7 @@ REFUSED: list[tuple[str, Any, type[Exception], str | None, str]] = [
 def test_refused_exactly(call: Any, kind: type[Exception], check: str | None, message: str) -> None:
     with pytest.raises(kind) as e:
         call()
-    assert type(e.value) is kind and str(e.value) == message
+    text = str(e.value)
+    assert type(e.value) is kind
+    assert text.startswith(message[:-1]) if message.endswith("*") else text == message
     assert getattr(e.value, "check", None) == check
