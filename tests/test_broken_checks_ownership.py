@@ -362,6 +362,11 @@ REFUSED: list[tuple[str, Any, type[Exception], str | None, str]] = [
      "signature does not verify (ECDSA r is not in [1, n-1])"),
     ("sm base64", lambda: btcsig.verify_signmessage(_btc(P2PKH), b"m", "!!"), FormatError, None,
      "signature is not valid base64"),
+    ("eip191 other key", _vo("ethereum", "eip191", ETH, "m",
+                             sign_wallet(bytes([9]) * 32, None, "eip191", "m")),
+     VerificationError, "reserves-signature",
+     "signature: recovered address 0x58DA990A8F4A3a6ca7cb6315d68a140105917352 is not the listed "
+     "address: signed by another key or over another message"),
 ]  # fmt: skip
 
 
