@@ -17,7 +17,7 @@ if [ "$#" -eq 0 ]; then
     set -- "verifier.liabilities*" "verifier.solvency*" "circuits.transcript*" "circuits.merkle*" \
         "circuits.sigma.x_verify*" "circuits.rangeproof.x__replay*" "circuits.rangeproof.x_verify*" \
         "circuits.rangeproof.x_batch_verify*" "circuits.rangeproof.x__final_msm*" \
-        "circuits.pedersen*" "verifier.formats*" \
+        "circuits.pedersen*" "verifier.formats*" "verifier.jsonstrict.*" "verifier.ids.*" \
         "verifier.total.*" "verifier.reserves.*" "verifier.ownership.*"
 fi
 python -m mutmut run "$@"
