@@ -963,3 +963,22 @@ def test_top_level_must_be_an_object_everywhere() -> None:
     assert err(parse_inclusion_json, b"[]", "p.json") == f"p.json: {top}"
     assert err(parse_audit_line, b"[1]", P3, "nodes.jsonl:3") == f"nodes.jsonl:3: {top}"
     assert err(parse_audit_header, b"[]", statement(), "b.json") == f"b.json: {top}"
+
+
+def test_lone_surrogates_are_refused_with_their_path() -> None:
+    """verifier.jsonstrict: a lone surrogate in any string or key, at any depth, is named by
+    its JSON path (the first in document order); a surrogate pair is text."""
+    from verifier.jsonstrict import load_json
+
+    tail = "contains a lone surrogate (\\ud800-\\udfff), which is not Unicode text"
+    cases = [
+        (rb'"\udfff"', f"s: (top level): string {tail}"),
+        (rb'{"a": [1, {"b": "x\ud800"}], "c": "\udc00"}', f"s: a[1].b: string {tail}"),
+        (rb'{"a": 1, "k\udc00": 2}', f's: ["k\\udc00"]: key {tail}'),
+        (rb'[[], {"ok": {"\ud800": 1}}]', f's: [1].ok["\\ud800"]: key {tail}'),
+    ]
+    for data, want in cases:
+        assert err(lambda d=data: load_json(d, source="s", max_bytes=100)) == want
+    assert load_json(rb'{"a": ["\ud83d\ude00"]}', source="s", max_bytes=100) == {
+        "a": ["\U0001f600"]
+    }
