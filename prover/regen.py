@@ -16,7 +16,7 @@ from prover.layout import PRIVATE_DIR, STORE_NAME, RoundLayout
 from prover.proving import Pool
 from prover.secrets import load_master_secret
 from prover.store import Store
-from prover.tree import DERIVATION, RoundSecrets
+from prover.tree import PaddingSecrets, RoundSecrets
 from verifier.formats import (
     AUDIT_HEADER,
     AuditNode,
@@ -70,12 +70,11 @@ def export_audit(out: Path, secret_path: str, bundle: Path, workers: int) -> int
     if bundle.exists():
         raise ParameterError(f"{bundle}: already exists")
     store, secrets, params, round_id = open_round(out, secret_path)
-    if store.get_meta("key").get("derivation") != DERIVATION:
+    try:
+        pads = secrets.padding_of(store.get_meta("key").get("derivation"))
+    except FormatError as exc:
         store.close()
-        raise FormatError(
-            f"{out}: built by an older version (padding secrets derived without tree keys): "
-            "export its audit bundle with that version, or build the round again"
-        )
+        raise FormatError(f"{out}: {exc}") from None
     tmp = bundle.parent / f".{bundle.name}.partial"
     try:
         with Pool(workers) as pool:
@@ -96,7 +95,7 @@ def export_audit(out: Path, secret_path: str, bundle: Path, workers: int) -> int
                         h,
                         cs,
                         proof if depth else None,
-                        _padding(secrets, depth, index, h, cs),
+                        _padding(pads, depth, index, h, cs),
                     )
                     f.write(node.to_json_line())
                     count += 1
@@ -110,7 +109,7 @@ def export_audit(out: Path, secret_path: str, bundle: Path, workers: int) -> int
 
 
 def _padding(
-    secrets: RoundSecrets, depth: int, index: int, h: bytes, cs: tuple[Point, ...]
+    secrets: PaddingSecrets, depth: int, index: int, h: bytes, cs: tuple[Point, ...]
 ) -> Padding | None:
     """The proof that node (depth, index) is padding, if it is (its hash is the padding hash of
     its position); self-checked: its blindings open its commitments to zero."""

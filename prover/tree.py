@@ -21,7 +21,7 @@ import hashlib
 import struct
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -347,6 +347,53 @@ class RoundSecrets:
         """Entropy for a range proof's blinding RNG: secret-derived, so reruns are
         byte-identical; mixed by the transcript RNG with the transcript and the witness."""
         return self._derive(L_PROOF_ENTROPY, kind, struct.pack(">BQ", depth, index))
+
+    def padding_of(self, derivation: str | None) -> PaddingSecrets:
+        """The padding secrets of a round whose store records `derivation` (its `key` metadata):
+        these tree keys for DERIVATION, V1Padding for a round built before them (no record);
+        FormatError for a version this code does not know."""
+        if derivation == DERIVATION:
+            return self
+        if derivation is None:
+            return V1Padding(self)
+        raise FormatError(f"unknown secrets derivation {derivation!r} (built by a newer version?)")
+
+
+class PaddingSecrets(Protocol):
+    """What the audit export needs of a padding node: its hash's salt, its blindings, its hash."""
+
+    def pad_salt(self, depth: int, index: int) -> bytes: ...
+
+    def pad_blindings(self, depth: int, index: int) -> list[int]: ...
+
+    def pad_hash(self, depth: int, index: int) -> bytes: ...
+
+
+class V1Padding:
+    """Padding secrets as builds made them before tree keys (docs/PROTOCOL.md 6.6, the v1
+    derivation): r_a = derive("pad-blinding", round, inputs, pos(d, i), u8(a), length=64) mod n
+    (0 becomes 1), pad_salt = derive("pad-hash", round, inputs, pos(d, i)). Kept so that the
+    rounds built then can still be exported for an audit."""
+
+    __slots__ = ("_secrets",)
+
+    def __init__(self, secrets: RoundSecrets) -> None:
+        self._secrets = secrets
+
+    def __repr__(self) -> str:
+        return f"V1Padding({self._secrets!r})"
+
+    def pad_salt(self, depth: int, index: int) -> bytes:
+        return self._secrets._derive(L_PAD_HASH, struct.pack(">BQ", depth, index))
+
+    def pad_blindings(self, depth: int, index: int) -> list[int]:
+        pos = struct.pack(">BQ", depth, index)
+        return [
+            self._secrets._scalar(L_PAD_BLINDING, pos, bytes([a])) for a in range(self._secrets._k)
+        ]
+
+    def pad_hash(self, depth: int, index: int) -> bytes:
+        return padding_hash(depth, index, self.pad_salt(depth, index))
 
 
 class DerivedSecrets:

@@ -6,7 +6,9 @@ audit/v1 bundle is still read, with a message that says completeness is not show
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
+import os
 import shutil
 import stat
 from pathlib import Path
@@ -15,9 +17,19 @@ import pytest
 from audit_rounds import Audit, audit_round
 from solvency_rounds import verify
 
-from circuits.errors import VerificationError
+from circuits.errors import FormatError, VerificationError
 from circuits.group import N
-from verifier.formats import AUDIT_HEADER, AuditNode, Padding, parse_inclusion
+from prover.regen import export_audit
+from prover.store import Store
+from prover.tree import DERIVATION
+from verifier.formats import (
+    AUDIT_HEADER,
+    AuditNode,
+    Padding,
+    Statement,
+    parse_inclusion,
+    parse_statement,
+)
 from verifier.liabilities import verify_audit
 
 
@@ -175,3 +187,68 @@ def test_header_of_another_round_or_format(audit: Audit, tmp_path: Path) -> None
         out = verify("audit", "--statement", str(audit.rnd.statement), "--bundle", str(bad))
         assert out.rc == 2, out.text
         assert reason in out.text and "Traceback" not in out.text
+
+
+# -- a round built before tree keys (docs/PROTOCOL.md 6.6, the v1 derivation) ----------------
+
+#: tests/fixtures/derivation-v1: its README says how it was made.
+V1_ROUND = Path(__file__).parent / "fixtures" / "derivation-v1"
+
+
+def _v1_round(tmp_path: Path, derivation: str | None = None) -> tuple[Path, Path]:
+    """The v1-derivation round's folder (its store only) and master-secret file, in tmp_path;
+    `derivation`, when given, is written into the store's key as if the build had recorded it."""
+    out = tmp_path / "round"
+    (out / "private").mkdir(parents=True)
+    store = out / "private" / "state.sqlite"
+    with gzip.open(V1_ROUND / "state.sqlite.gz") as src, store.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    if derivation is not None:
+        with Store(store) as st:
+            key = st.get_meta("key")
+            key["derivation"] = derivation
+            st.begin()
+            st.set_meta("key", key)
+            st.commit()
+    secret = tmp_path / "master.key"
+    fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, bytes.fromhex((V1_ROUND / "master.key.hex").read_text()))
+    os.close(fd)
+    return out, secret
+
+
+def _bundle_levels(bundle: Path, statement: Statement) -> list[list[AuditNode]]:
+    return Audit(None, bundle, statement).levels()  # type: ignore[arg-type]
+
+
+def test_a_round_built_before_tree_keys_is_exported_and_fully_audited(tmp_path: Path) -> None:
+    out, secret = _v1_round(tmp_path)
+    bundle = tmp_path / "bundle"
+    assert export_audit(out, str(secret), bundle, 1) == 29
+    statement = parse_statement((V1_ROUND / "statement.json").read_bytes(), "statement.json")
+    res = verify_audit(statement, _bundle_levels(bundle, statement))
+    assert res.nodes == 29
+    assert res.padding > 0  # the empty subtrees are proven padding by the v1 secrets
+
+
+def test_the_derivation_recorded_in_the_store_chooses_the_padding_secrets(tmp_path: Path) -> None:
+    """The same store read as if built with tree keys: no node is recognised as padding, so the
+    bundle cannot show that nothing was pruned (the version record is what makes it work)."""
+    out, secret = _v1_round(tmp_path, DERIVATION)
+    bundle = tmp_path / "bundle"
+    export_audit(out, str(secret), bundle, 1)
+    statement = parse_statement((V1_ROUND / "statement.json").read_bytes(), "statement.json")
+    with pytest.raises(VerificationError) as exc:
+        verify_audit(statement, _bundle_levels(bundle, statement))
+    assert exc.value.check == "audit-tree", str(exc.value)
+    assert "no proof that it is padding: a subtree may have been pruned" in str(exc.value)
+
+
+def test_an_unknown_derivation_is_refused(tmp_path: Path) -> None:
+    out, secret = _v1_round(tmp_path, "v9-future")
+    with pytest.raises(FormatError) as exc:
+        export_audit(out, str(secret), tmp_path / "bundle", 1)
+    assert str(exc.value) == (
+        f"{out}: unknown secrets derivation 'v9-future' (built by a newer version?)"
+    )
+    assert not (tmp_path / "bundle").exists()
