@@ -263,26 +263,37 @@ def test_rng_bytes_and_scalar() -> None:
 
 def test_rng_scalars_native_and_python_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     """scalars() equals count calls of scalar(), and leaves the counter where they would: in C
-    (when built), in the Python loop (the module hidden), and in Python past the counter C
-    accepts (2^62)."""
+    (when built: one call of the native module), in the Python loop (the module hidden), and
+    in Python past the counter the fast path takes (2^62), up to the u64 limit."""
     want, end = rng_scalars(_rng()[1], 0, 9)
     after = rng_block(_rng()[1], end)
     native = native_module()
     if native is not None and native.available():
+        calls = []
+        real = native.rng_scalars
+
+        def spy(key: bytes, counter: int, count: int) -> tuple[list[int], int]:
+            calls.append(counter)
+            return real(key, counter, count)  # type: ignore[no-any-return]
+
+        with monkeypatch.context() as m:
+            m.setattr(native, "rng_scalars", spy)
+            rng, _ = _rng()
+            assert rng.scalars(9) == want
+            assert rng.random_bytes(32) == after
+        assert calls == [0]
+    with monkeypatch.context() as m:
+        m.setattr(tr, "native_module", lambda: None)
         rng, _ = _rng()
+        assert rng.scalars(0) == []
         assert rng.scalars(9) == want
         assert rng.random_bytes(32) == after
-    monkeypatch.setattr(tr, "native_module", lambda: None)
-    rng, _ = _rng()
-    assert rng.scalars(0) == []
-    assert rng.scalars(9) == want
-    assert rng.random_bytes(32) == after
-    monkeypatch.undo()
-    high = 2**62 + 6
-    rng, key = _rng(high)
-    want_high, end_high = rng_scalars(key, high, 5)
-    assert rng.scalars(5) == want_high
-    assert rng.random_bytes(32) == rng_block(key, end_high)
+    for high in (2**62 + 6, 2**63 + 4, 2**64 - 40):
+        rng, key = _rng(high)
+        want_high, end_high = rng_scalars(key, high, 5)
+        assert rng.scalars(5) == want_high
+        assert rng.random_bytes(32) == rng_block(key, end_high)
+        assert rng.random_bytes(64) == rng_block(key, end_high + 1) + rng_block(key, end_high + 2)
 
 
 def test_rng_is_never_shown_nor_pickled() -> None:
