@@ -233,6 +233,15 @@ def test_transcript_log_and_challenges() -> None:
     assert clone.challenge_bytes(b"y") == t.challenge_bytes(b"y") == t_challenge(log, b"y")[0]
 
 
+def test_append_point_identity_message() -> None:
+    t = tr.Transcript(b"p")
+    for label, shown in ((b"S", "S"), (b"\xffT", "\ufffdT")):
+        with pytest.raises(VerificationError) as exc:
+            t.append_point(label, Point.identity())
+        assert str(exc.value) == f"identity point in {shown}"
+        assert exc.value.check == "identity"
+
+
 def test_append_u64_message() -> None:
     t = tr.Transcript(b"p")
     for bad in (-1, 2**64):
