@@ -233,6 +233,18 @@ def test_transcript_log_and_challenges() -> None:
     assert clone.challenge_bytes(b"y") == t.challenge_bytes(b"y") == t_challenge(log, b"y")[0]
 
 
+def test_zero_challenge_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A challenge that reduces to 0 is refused with its check (reachable only by a SHA-256
+    preimage, so the squeezed bytes are replaced here); one that reduces to 1 is fine."""
+    out = {"bytes": N.to_bytes(64, "big")}
+    monkeypatch.setattr(tr.Transcript, "challenge_bytes", lambda _t, _l, _s=64: out["bytes"])
+    with pytest.raises(VerificationError) as exc:
+        tr.Transcript(b"p").challenge_scalar(b"c")
+    assert (str(exc.value), exc.value.check) == ("zero challenge", "challenge")
+    out["bytes"] = (2 * N + 1).to_bytes(64, "big")
+    assert tr.Transcript(b"p").challenge_scalar(b"c") == 1
+
+
 def test_append_point_identity_message() -> None:
     t = tr.Transcript(b"p")
     for label, shown in ((b"S", "S"), (b"\xffT", "\ufffdT")):
