@@ -224,7 +224,7 @@ def test_transcript_log_and_challenges() -> None:
         + frame(b"s", (N - 1).to_bytes(32, "big"))
         + frame(b"P", g.to_bytes())
     )
-    for size in (64, 0, 1, 32, 33, 100):
+    for size in (64, 0, 1, 32, 33, 65, 100):
         out, log = t_challenge(log, b"c%d" % size, size)
         assert t.challenge_bytes(b"c%d" % size, size) == out
     out, log = t_challenge(log, b"x")
