@@ -4,6 +4,8 @@
 #   scripts/mutation.sh                      # the critical modules (default list below)
 #   scripts/mutation.sh "circuits.sigma*"    # mutants by name (mutmut's globs)
 #   scripts/mutation.sh hand                 # only the hand mutants (scripts/hand_mutants.py)
+#   ZKSOLVENCY_NATIVE=0 scripts/mutation.sh "circuits.rangeproof.x__replay*"
+#                                            # the Python fallbacks of the native module's loops
 # Needs: pip install -e '.[test,mutation]'. Takes hours for everything: run in the background.
 set -euo pipefail
 cd "$(dirname "$0")/.."
