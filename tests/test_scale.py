@@ -354,9 +354,12 @@ def test_workers_and_dask_give_identical_bytes(tmp_path: Path) -> None:
 # inside a phase; the code that runs is the real command.
 _SLOW = """
 import sys, time
-import prover.proving as P, prover.tree as T
-leaf = T.TreeMaker.leaf
-T.TreeMaker.leaf = lambda self, *a: (time.sleep(0.02), leaf(self, *a))[1]
+import prover.proving as P
+subtree = P.build_subtree
+def slow_subtree(*a):
+    time.sleep(0.05)
+    return subtree(*a)
+P.build_subtree = slow_subtree
 task = P.run_task
 def slow_task(t):
     time.sleep(0.02)
