@@ -80,6 +80,10 @@ def test_a_proof_given_as_the_statement_and_the_reverse(rnd: Round) -> None:
         (b"<!DOCTYPE html><html></html>", "an HTML page"),
         (b'{"exchange": "X", "round": "r", "assets": {}}', "a reserves file"),
         (b"hello", "a text file that is not JSON"),
+        (b"[]", "a JSON document whose top level is not an object"),
+        (b"42\n", "a JSON document whose top level is not an object"),
+        (b"42\nhello\n", "a text file that is not JSON"),
+        (b'{"a": 1}\n{"b": 2}\n', "a JSON document of unknown kind"),
     ],
 )
 def test_files_of_other_kinds_are_named(rnd: Round, tmp_path: Path, data: bytes, kind: str) -> None:

@@ -141,6 +141,7 @@ KINDS = {
     "gzip": "a gzip archive",
     "html": "an HTML page",
     "json": "a JSON document of unknown kind",
+    "json-value": "a JSON document whose top level is not an object",
     "text": "a text file that is not JSON",
     "binary": "a binary file of unknown kind",
 }
@@ -162,16 +163,18 @@ _FORMATS = {
 }
 
 
-def _first_object(data: bytes) -> dict[str, object] | None:
-    """The top-level JSON object of `data` (or of its first line), or None. Only used to name
-    a file that was already refused, so plain `json` is enough; size is bounded by the caller."""
-    for chunk in (data, data.split(b"\n", 1)[0]):
+def _first_json(data: bytes) -> tuple[bool, object]:
+    """(True, the top-level JSON value of `data`, or the object on its first line as in a JSON
+    Lines file), or (False, None). Only used to name a file that was already refused, so plain
+    `json` is enough; size is bounded by the caller."""
+    for whole, chunk in ((True, data), (False, data.split(b"\n", 1)[0])):
         try:
             value = json.loads(chunk.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
             continue
-        return value if isinstance(value, dict) else None
-    return None
+        if whole or isinstance(value, dict):
+            return True, value
+    return False, None
 
 
 def sniff(data: bytes) -> str:
@@ -184,8 +187,10 @@ def sniff(data: bytes) -> str:
     head = data[:512].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")):
         return "html"
-    obj = _first_object(data[: 16 * 1024 * 1024])
-    if obj is not None:
+    is_json, obj = _first_json(data[: 16 * 1024 * 1024])
+    if is_json and not isinstance(obj, dict):
+        return "json-value"
+    if isinstance(obj, dict):
         fmt = obj.get("format")
         for prefix, kind in _FORMATS.items():
             if isinstance(fmt, str) and fmt.startswith(prefix):
