@@ -28,11 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from circuits.errors import FormatError, VerificationError
+from circuits.errors import FormatError, ParameterError, VerificationError
 from verifier.chain.ethereum import BALANCE_OF, DECIMALS, EthNode, block_ref
 from verifier.chain.rpc import WrongChainError
 from verifier.formats import Statement
-from verifier.units import chain_to_asset_units
+from verifier.units import MAX_UNIT_DECIMALS, chain_to_asset_units
 
 __all__ = [
     "ETHER_DECIMALS",
@@ -239,6 +239,12 @@ def check_asset(claim: EthAssetClaim, node: EthNode) -> AssetOnChain:
             )
             return res
         on_chain = int.from_bytes(dec_raw, "big")
+        if on_chain > MAX_UNIT_DECIMALS:
+            raise ParameterError(
+                f"{path}.chain_decimals: token {claim.token} has {on_chain} decimals on chain "
+                f"(the reserves say {claim.chain_decimals}); this verifier converts token amounts "
+                f"of at most {MAX_UNIT_DECIMALS} decimals, so it cannot compare them"
+            )
         if on_chain != claim.chain_decimals:
             found.append(
                 ChainFinding(
