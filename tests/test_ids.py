@@ -201,3 +201,10 @@ def test_rejected_asset_symbols(bad: str) -> None:
     with pytest.raises(FormatError) as info:
         validate_asset_symbol(bad)
     assert str(info.value) == "asset symbol must be 1 to 16 characters of A-Z 0-9"
+
+
+@pytest.mark.parametrize("raw", [b"alice", 7, None])
+def test_a_user_id_that_is_not_a_string_is_named(raw: object) -> None:
+    with pytest.raises(FormatError) as info:
+        normalise_user_id(raw)  # type: ignore[arg-type]
+    assert str(info.value) == "user id must be a string"
