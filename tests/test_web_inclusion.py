@@ -24,15 +24,21 @@ def answer(rnd: Round, proof: bytes, name: str = "proof.json", uid: str = "alice
     return json.loads(web.inclusion(rnd.statement.read_bytes(), proof, name, uid))
 
 
+def cli_json(rnd: Round, uid: str, rc: int) -> Any:
+    """`solvency-verify inclusion --json --user-id UID` on alice's proof: its exit code must be
+    `rc`; its JSON object."""
+    cli = verify(
+        "inclusion", "--statement", str(rnd.statement), "--proof", str(rnd.proof_path("alice")),
+        "--json", "--user-id", uid,
+    )  # fmt: skip
+    assert cli.rc == rc, cli.stderr
+    return json.loads(cli.stdout)
+
+
 def test_a_valid_proof_answers_as_the_command(rnd: Round) -> None:
     proof = rnd.proof_path("alice").read_bytes()
     out = answer(rnd, proof)
-    cli = verify(
-        "inclusion", "--statement", str(rnd.statement), "--proof", str(rnd.proof_path("alice")),
-        "--json", "--user-id", "alice",
-    )  # fmt: skip
-    assert cli.rc == 0
-    doc = json.loads(cli.stdout)
+    doc = cli_json(rnd, "alice", 0)
     assert out["result"] == doc["result"] == "valid"
     assert out["cli"]["checks"] == doc["checks"]
     assert out["checks"] == [[c, CHECK_TEXT.get(c, c)] for c in doc["checks"]]
@@ -118,12 +124,7 @@ def test_the_answer_keeps_non_ascii_as_is_and_times_the_check(rnd: Round) -> Non
 
 def test_an_invalid_proof_answers_the_commands_whole_json(rnd: Round) -> None:
     out = answer(rnd, rnd.proof_path("alice").read_bytes(), uid="bob")
-    cli = verify(
-        "inclusion", "--statement", str(rnd.statement), "--proof", str(rnd.proof_path("alice")),
-        "--json", "--user-id", "bob",
-    )  # fmt: skip
-    assert cli.rc == 1
-    doc = json.loads(cli.stdout)
+    doc = cli_json(rnd, "bob", 1)
     assert {k: v for k, v in out["cli"].items() if k != "seconds"} == {
         k: v for k, v in doc.items() if k != "seconds"
     }
