@@ -20,7 +20,10 @@ if [ "$#" -eq 0 ]; then
         "circuits.sigma.x_verify*" "circuits.rangeproof.x__replay*" "circuits.rangeproof.x_verify*" \
         "circuits.rangeproof.x_batch_verify*" "circuits.rangeproof.x__final_msm*" \
         "circuits.pedersen*" "verifier.formats*" "verifier.jsonstrict.*" "verifier.ids.*" \
-        "verifier.total.*" "verifier.reserves.*" "verifier.ownership.*"
+        "verifier.total.*" "verifier.reserves.*" "verifier.ownership.*" "circuits.ecdsa.*" \
+        "circuits.bip340.x_verify__*" "circuits.bip340.x__verify_*" "circuits.bip340.x_lift_x*" \
+        "circuits.bip340.x_tagged_hash*" "circuits.bip340.x__need_bytes*" \
+        "circuits.bip340.x__x_bytes*" "circuits.bip340.x__has_even_y*"
 fi
 python -m mutmut run "$@"
 python -m mutmut results
