@@ -379,3 +379,54 @@ def test_refused_exactly(call: Any, kind: type[Exception], check: str | None, me
     assert type(e.value) is kind
     assert text.startswith(message[:-1]) if message.endswith("*") else text == message
     assert getattr(e.value, "check", None) == check
+
+
+# --- the signed text (docs/PROTOCOL.md 9.2), byte for byte ----------------------------------------
+
+
+def test_reserve_message_exact() -> None:
+    from verifier.ownership.message import MESSAGE_TITLE, reserve_message
+
+    assert MESSAGE_TITLE == "zk-solvency proof of reserves v2"
+    common = {"exchange": "Ex", "round_id": "r1", "block_height": 0, "block_hash": "00" * 32}
+    btc = reserve_message(asset="BTC", chain="bitcoin", address=P2PKH, **common)  # type: ignore[arg-type]
+    assert btc == (
+        "zk-solvency proof of reserves v2\nexchange: Ex\nround: r1\nasset: BTC\nchain: bitcoin\n"
+        f"block height: 0\nblock hash: {'00' * 32}\naddress: {P2PKH}"
+    )
+    for chain_id, token, shown in ((0, None, "ether"), (1, ETH, ETH)):
+        eth = reserve_message(
+            asset="ETH",
+            chain="ethereum",
+            address=ETH,
+            chain_id=chain_id,
+            token=token,
+            **common,  # type: ignore[arg-type]
+        )
+        assert eth == (
+            "zk-solvency proof of reserves v2\nexchange: Ex\nround: r1\nasset: ETH\n"
+            f"chain: ethereum\nchain id: {chain_id}\ntoken: {shown}\nblock height: 0\n"
+            f"block hash: {'00' * 32}\naddress: {ETH}"
+        )
+
+
+@pytest.mark.parametrize("brk", ["\n", "\r", "\u0085", "\u2028", "\u2029"])
+def test_reserve_message_refuses_line_breaks(brk: str) -> None:
+    from verifier.ownership.message import reserve_message
+
+    fields = {
+        "exchange": "Ex",
+        "round_id": "r1",
+        "asset": "BTC",
+        "chain": "bitcoin",
+        "block_hash": "00",
+        "address": P2PKH,
+        "token": ETH,
+    }
+    names = {"round_id": "round", "block_hash": "block hash"}
+    for field in fields:
+        bad = dict(fields, **{field: "a" + brk + "b"})
+        with pytest.raises(FormatError) as e:
+            reserve_message(block_height=1, chain_id=1, **bad)  # type: ignore[arg-type]
+        assert str(e.value) == f"{names.get(field, field)} contains a line break"
+    assert reserve_message(block_height=1, **dict(fields, token=None, exchange="a\tb\u00a0c"))  # type: ignore[arg-type]

@@ -201,6 +201,9 @@ def test_recover_x_at_p_and_off_the_curve() -> None:
             lambda recid=recid: ecdsa.recover(DIGEST, 5, 1, recid),
             "ECDSA recovery: r is not the x of a curve point",
         )
+    # the ranges come first: a high s is named before the recovery id, the curve or the identity
+    _refused(lambda: ecdsa.recover(DIGEST, 5, N - 1, 0), "ECDSA s is not low (s > n/2)")
+    _refused(lambda: ecdsa.recover(DIGEST, 5, N - 1, 4), "ECDSA s is not low (s > n/2)")
     _refused(lambda: ecdsa.recover(DIGEST, 0, 1, 0), "ECDSA r is not in [1, n-1]")
     _refused(lambda: ecdsa.recover(DIGEST, 1, 0, 0), "ECDSA s is not in [1, n-1]")
 
