@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -356,3 +357,238 @@ def test_a_real_anvil_node() -> None:
         assert node.transaction(bytes(32)) is None and node.receipt(bytes(32)) is None
     finally:
         anvil.stop()
+
+
+# --- exact messages and edges (mutation campaign, docs/MUTATION.md) ----------------------------
+
+
+def _batch(fake: FakeNode, replies: Callable[[list[dict[str, Any]]], object]) -> None:
+    fake.reply = lambda h, req: _send(h, json.dumps(replies(req)).encode())  # type: ignore[arg-type]
+
+
+def _ok(r: dict[str, Any]) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": r["id"], "result": r["method"]}
+
+
+def test_batch_messages_name_the_batch_and_its_first_call(fake: FakeNode) -> None:
+    calls = [("eth_chainId", ["p"]), ("eth_getBalance", ["q"])]
+    c = client(fake)
+    label = c.label
+    what = f"node {label}: batch of 2 calls (eth_chainId, ...)"
+    for replies, message in (
+        (lambda req: [], f"{what}: expected a list of 2 replies"),
+        (lambda req: [1, _ok(req[1])], f"{what}: a reply with a missing or repeated id"),
+        (lambda req: [_ok(req[0]) | {"id": str(req[0]["id"])}, _ok(req[1])],
+         f"{what}: a reply with a missing or repeated id"),
+        (lambda req: [_ok(req[0]) | {"id": True}, _ok(req[1])],
+         f"{what}: a reply with a missing or repeated id"),
+        (lambda req: [_ok(req[0]), {"jsonrpc": "2.0", "id": req[1]["id"],
+                                    "error": {"code": 3, "message": "no"}}],
+         f"node {label}: eth_getBalance: the node answered error 3: no"),
+    ):  # fmt: skip
+        _batch(fake, replies)
+        with pytest.raises(NodeError) as e:
+            c.call_many(calls)
+        assert str(e.value) == message
+        assert isinstance(
+            e.value, NodeRpcError if "answered error" in message else NodeResponseError
+        )
+    fake.reply = lambda h, req: _send(h, b"[")
+    with pytest.raises(NodeResponseError) as e:
+        c.call_many(calls)
+    assert str(e.value) == (
+        f"{what}: line 1 column 2: invalid JSON: Expecting value (not a JSON-RPC reply)"
+    )
+    fake.reply = lambda h, req: _send(h, b"{}", status=500)
+    with pytest.raises(NodeUnreachableError) as e2:
+        c.call_many(calls)
+    assert str(e2.value) == f"{what}: HTTP status 500 Internal Server Error"
+
+
+def test_the_requests_of_a_batch_and_batches_of_one(fake: FakeNode) -> None:
+    seen: list[object] = []
+
+    def reply(h: BaseHTTPRequestHandler, req: Any) -> None:
+        seen.append(req)
+        out = [_ok(r) for r in req] if isinstance(req, list) else _ok(req)
+        _send(h, json.dumps(out).encode())
+
+    fake.reply = reply
+    c = client(fake, batch=1)
+    assert c.call_many([("eth_chainId", []), ("eth_blockNumber", [1])]) == [
+        "eth_chainId",
+        "eth_blockNumber",
+    ]
+    assert seen == [
+        {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
+        {"jsonrpc": "2.0", "id": 2, "method": "eth_blockNumber", "params": [1]},
+    ]
+    seen.clear()
+    c = client(fake, batch=2)
+    assert c.call_many([("a", [1]), ("b", [2]), ("c", [])]) == ["a", "b", "c"]
+    assert seen == [
+        [{"jsonrpc": "2.0", "id": 1, "method": "a", "params": [1]},
+         {"jsonrpc": "2.0", "id": 2, "method": "b", "params": [2]}],
+        {"jsonrpc": "2.0", "id": 3, "method": "c", "params": []},
+    ]  # fmt: skip
+
+
+def test_reply_envelopes_exactly(fake: FakeNode) -> None:
+    c = client(fake)
+    where = f"node {c.label}: eth_chainId"
+    one_of = f"{where}: the reply needs exactly one of result and error"
+    for body, message in (
+        ({"result": "0x1", "more": 1}, one_of),
+        ({"result": "0x1", "error": {}}, one_of),
+        ({}, one_of),
+        ({"id": 99, "result": "0x1"}, f"{where}: the reply's jsonrpc version or id is wrong"),
+        ({"error": 5}, f"{where}: malformed error object"),
+        ({"error": {"code": 1, "message": "m" * 200}},
+         f"{where}: the node answered error 1: " + "m" * 200),
+        ({"error": {"code": 1, "message": "m" * 201}},
+         f"{where}: the node answered error 1: " + "m" * 200 + "..."),
+    ):  # fmt: skip
+
+        def reply(h: BaseHTTPRequestHandler, req: Any, body: dict[str, Any] = body) -> None:
+            _send(h, json.dumps({"jsonrpc": "2.0", "id": req["id"]} | body).encode())
+
+        fake.reply = reply
+        with pytest.raises(NodeError) as e:
+            c.call("eth_chainId", [])
+        assert str(e.value) == message
+        assert isinstance(
+            e.value, NodeRpcError if "answered error" in message else NodeResponseError
+        )
+    fake.reply = lambda h, req: _send(h, b"[1]")
+    with pytest.raises(NodeResponseError) as e:
+        c.call("eth_chainId", [])
+    assert str(e.value) == f"{where}: the reply is not a JSON-RPC object"
+
+
+def test_the_timeout_message(fake: FakeNode) -> None:
+    def reply(h: BaseHTTPRequestHandler, req: object) -> None:
+        time.sleep(1)
+        _echo_result("0x1")(h, req)
+
+    fake.reply = reply
+    c = client(fake, timeout=0.25)
+    with pytest.raises(NodeTimeoutError) as e:
+        c.call("eth_chainId", [])
+    assert str(e.value) == f"node {c.label}: eth_chainId: no complete reply within 0.25 s"
+
+
+def test_node_labels_and_client_arguments() -> None:
+    assert node_label("http://") == "http://?"
+    assert node_label("http://[::1]:8545/key") == "http://[::1]:8545"
+    assert node_label("https://rpc.example.org/v3/key") == "https://rpc.example.org"
+    assert node_label("http://h:99999/") == "http://h"  # a port out of range is not shown
+    assert JsonRpcClient("https://rpc.example.org/k").label == "https://rpc.example.org"
+    with pytest.raises(NodeError) as e:
+        JsonRpcClient("ftp://h/key")
+    assert str(e.value) == "node URL 'ftp://h': expected http:// or https:// and a host"
+    positive = "node client: timeout, size limit and batch size must be positive"
+    for kw in ({"timeout": 0}, {"max_response_bytes": 0}, {"batch": 0}):
+        with pytest.raises(NodeError) as e:
+            JsonRpcClient("http://h", **kw)  # type: ignore[arg-type]
+        assert str(e.value) == positive
+    c = JsonRpcClient("http://h", timeout=0.001, max_response_bytes=1, batch=1)
+    assert (c.timeout, c.max_response_bytes, c.batch) == (0.001, 1, 1)
+
+
+def test_what_the_client_sends(fake: FakeNode) -> None:
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    def reply(h: BaseHTTPRequestHandler, req: Any) -> None:
+        seen.append(
+            (h.command, {k: h.headers[k] for k in ("Content-Type", "Accept", "User-Agent")})
+        )
+        _echo_result("0x1")(h, req)
+
+    fake.reply = reply
+    client(fake).call("eth_chainId", [])
+    assert seen == [("POST", {"Content-Type": "application/json", "Accept": "application/json",
+                              "User-Agent": "zk-solvency-verifier"})]  # fmt: skip
+
+
+def _pieces(*parts: bytes, length: bool = False) -> Reply:
+    """A reply written in separate pieces (so the client reads it in several chunks)."""
+
+    def reply(h: BaseHTTPRequestHandler, req: object) -> None:
+        h.send_response(200)
+        if length:
+            h.send_header("Content-Length", str(sum(map(len, parts))))
+        h.end_headers()
+        for p in parts:
+            h.wfile.write(p)
+            h.wfile.flush()
+            time.sleep(0.05)
+
+    return reply
+
+
+def test_reply_size_limits_are_inclusive(fake: FakeNode) -> None:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "result": "0x" + "00" * 300}).encode()
+    half = len(body) // 2
+    c = client(fake, max_response_bytes=len(body))
+    fake.reply = _pieces(body[:half], body[half:], length=True)
+    assert c.call("eth_chainId", []) == "0x" + "00" * 300  # exactly the limit, announced
+    c = client(fake, max_response_bytes=len(body))
+    fake.reply = _pieces(body[:half], body[half:])
+    assert c.call("eth_chainId", []) == "0x" + "00" * 300  # exactly the limit, in two chunks
+    c = client(fake, max_response_bytes=len(body) - 1)
+    fake.reply = _pieces(body[:half], body[half:])
+    with pytest.raises(NodeResponseError) as e:
+        c.call("eth_chainId", [])
+    assert str(e.value) == (
+        f"node {c.label}: eth_chainId: reply longer than the limit of {len(body) - 1} bytes"
+    )
+
+
+def test_transport_failures_named_exactly(fake: FakeNode, monkeypatch: pytest.MonkeyPatch) -> None:
+    import http.client
+    import urllib.error
+
+    c = client(fake)
+    fake.reply = lambda h, req: h.send_response(503, "r" * 81) or h.end_headers()  # type: ignore[func-returns-value]
+    with pytest.raises(NodeUnreachableError) as e:
+        c.call("eth_chainId", [])
+    assert str(e.value) == f"node {c.label}: eth_chainId: HTTP status 503 " + "r" * 80 + "..."
+    fake.reply = lambda h, req: _send(h, b"[")
+    with pytest.raises(NodeResponseError) as e2:
+        c.call("eth_chainId", [])
+    assert str(e2.value) == (
+        f"node {c.label}: eth_chainId: line 1 column 2: invalid JSON: Expecting value "
+        "(not a JSON-RPC reply)"
+    )
+    for exc, message in (
+        (urllib.error.URLError(TimeoutError()), "no complete reply within 20 s"),
+        (urllib.error.URLError("x" * 121), "cannot connect: " + "x" * 120 + "..."),
+        (urllib.error.URLError("x" * 120), "cannot connect: " + "x" * 120),
+        (http.client.RemoteDisconnected("gone"), "connection failed: RemoteDisconnected"),
+        (ConnectionResetError(), "connection failed: ConnectionResetError"),
+    ):
+
+        def fail(*args: object, exc: BaseException = exc, **kw: object) -> None:
+            raise exc
+
+        monkeypatch.setattr(c._opener, "open", fail)
+        with pytest.raises(NodeError) as e3:
+            c.call("eth_chainId", [])
+        assert str(e3.value) == f"node {c.label}: eth_chainId: {message}"
+        assert isinstance(
+            e3.value, NodeTimeoutError if "within" in message else NodeUnreachableError
+        )
+
+
+def test_error_codes_are_cut_at_20_characters(fake: FakeNode) -> None:
+    c = client(fake)
+    for code, shown in (("c" * 20, "c" * 20), ("c" * 21, "c" * 20 + "...")):
+
+        def reply(h: BaseHTTPRequestHandler, req: Any, code: str = code) -> None:
+            body = {"jsonrpc": "2.0", "id": req["id"], "error": {"code": code, "message": "m"}}
+            _send(h, json.dumps(body).encode())
+
+        fake.reply = reply
+        with pytest.raises(NodeRpcError) as e:
+            c.call("eth_chainId", [])
+        assert str(e.value) == f"node {c.label}: eth_chainId: the node answered error {shown}: m"
