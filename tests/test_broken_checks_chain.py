@@ -1341,3 +1341,45 @@ def test_statement_chain_checks(clients: dict[str, Any]) -> None:
     with pytest.raises(FormatError) as e:
         chain_checks(odd, _args(eth_rpc=["http://this"], anchor_tx=name), said.append, data)
     assert str(e.value) == "statement.json: anchor: expected an object, got array"
+
+
+def test_commands_pinned_key_malformed_reserves_and_anchor_nodes(clients: dict[str, Any]) -> None:
+    from test_reserves_v2 import BASE
+
+    from circuits import bip340
+    from verifier.chain.commands import chain_checks, closing_lines, reserves_command
+
+    assert closing_lines([], ["C", "D"])[0].startswith("Not checked on chain: C; D. Compare")
+    clients["http://node.example:8545"] = _mainnet_node()
+    st = _reserves_statement()
+    other = bip340.xonly_pubkey(bytes([8]) * 32).hex()
+    with pytest.raises(VerificationError) as e:
+        reserves_command(st, _args(exchange_key=other), lambda s: None, {})
+    assert (str(e.value), e.value.check) == (
+        "the statement is signed by another key than the one you pinned",
+        "signature",
+    )
+    mine = bip340.xonly_pubkey(SIGNING_KEY).hex()
+    said: list[str] = []
+    reserves_command(st, _args(exchange_key=mine), said.append, {})
+    assert said[0] == f"[ok] signature: the statement is signed by the exchange key {mine}"
+    broken = _reserves_statement(signed=False)
+    broken.extra["reserves"] = BASE | {"exchange": 5}
+    with pytest.raises(FormatError) as e2:
+        reserves_command(broken, _args(), lambda s: None, {})
+    assert str(e2.value) == "statement.json reserves: exchange: expected a string, got integer"
+    # `reserves` has no --anchor-tx option: chain_checks reads it as absent
+    import argparse
+
+    chain_checks(ANCHORED, argparse.Namespace(eth_rpc=[], rpc_timeout=5.0), said.append, {})
+    # no node of the anchor's chain among several: the first is asked, and named wrong
+    _raw, name = signed()
+    clients["http://one"] = FakeClient(1)
+    clients["http://two"] = FakeClient(5)
+    with pytest.raises(WrongChainError) as e3:
+        chain_checks(ANCHORED, _args(eth_rpc=["http://one", "http://two"], anchor_tx=name),
+                     said.append, {})  # fmt: skip
+    assert str(e3.value) == (
+        f"the statement's anchor is on chain id {CHAIN}, but the node fake serves chain id 1: "
+        f"give a node of chain {CHAIN}"
+    )
