@@ -7,6 +7,7 @@ mutants each test kills)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -298,3 +299,204 @@ def test_sigma_exact_messages() -> None:
         with pytest.raises(cls) as exc:
             fn()  # type: ignore[operator]
         assert str(exc.value) == text
+
+
+# --- circuits.rangeproof: parameters, decoding and scalar helpers, exactly (session 4) -------
+
+
+def _raises(cls: type[Exception], text: str, fn: object) -> None:
+    with pytest.raises(cls) as exc:
+        fn()  # type: ignore[operator]
+    assert type(exc.value) is cls
+    assert str(exc.value) == text
+
+
+def test_rangeproof_parameter_errors_exact() -> None:
+    from circuits.errors import ParameterError
+
+    bits = "n_bits must be one of (8, 16, 32, 64, 128), got "
+    aggr = "m must be a power of two in [1, 1024], got "
+    for n_bits, shown in [(7, "7"), (256, "256"), (True, "True"), ("8", "'8'"), (8.0, "8.0")]:
+        _raises(ParameterError, bits + shown, lambda n_bits=n_bits: rp.check_parameters(n_bits, 1))
+    for m, shown in [(0, "0"), (1025, "1025"), (-1, "-1"), (True, "True"), (1.0, "1.0")]:
+        _raises(ParameterError, aggr + shown, lambda m=m: rp.check_parameters(8, m))
+    _raises(ParameterError, "m must be a power of two, got 3", lambda: rp.check_parameters(8, 3))
+    _raises(
+        ParameterError, "m must be a power of two, got 1023", lambda: rp.check_parameters(8, 1023)
+    )
+    _raises(
+        ParameterError,
+        "n*m = 131072 exceeds the generator table (65536)",
+        lambda: rp.check_parameters(128, 1024),
+    )
+    assert rp.check_parameters(8, 1) == 3
+    assert rp.check_parameters(8, 1024) == 13
+    assert rp.check_parameters(64, 1024) == 16
+    assert rp.check_parameters(128, 512) == 16
+    assert rp.check_parameters(16, 2) == 5
+    assert [rp.proof_size(n, 1) for n in rp.ALLOWED_BITS] == [490, 556, 622, 688, 754]
+    assert rp.proof_size(8, 2) == 556
+    assert rp.proof_size(128, 512) == 36 * 33 + 160
+    _raises(ParameterError, bits + "12", lambda: rp.proof_size(12, 1))
+
+
+def test_rangeproof_object_and_decoding_errors_exact() -> None:
+    from circuits.errors import FormatError
+
+    proof, _V = _honest(17, 1234)
+    data = proof.to_bytes()
+    assert len(data) == 490
+    again = rp.RangeProof.from_bytes(bytearray(data), NB, 1)
+    assert again == proof and again.to_bytes() == data
+    # the layout: A, S, T1, T2, t_x, t_x_blinding, e_blinding, (L_k, R_k)..., a, b
+    pts = [proof.A, proof.S, proof.T1, proof.T2]
+    head = b"".join(p.to_bytes() for p in pts)
+    scal = b"".join(
+        k.to_bytes(32, "big") for k in (proof.t_x, proof.t_x_blinding, proof.e_blinding)
+    )
+    lr = b"".join(L.to_bytes() + R.to_bytes() for L, R in zip(proof.L, proof.R, strict=True))
+    tail = proof.a.to_bytes(32, "big") + proof.b.to_bytes(32, "big")
+    assert data == head + scal + lr + tail
+    _raises(
+        FormatError,
+        "range proof must be bytes",
+        lambda: rp.RangeProof.from_bytes(data.hex(), NB, 1),
+    )  # type: ignore[arg-type]
+    _raises(
+        FormatError,
+        "range proof for n=8, m=1 must be 490 bytes, got 489",
+        lambda: rp.RangeProof.from_bytes(data[:-1], NB, 1),
+    )
+    _raises(
+        FormatError,
+        "range proof for n=16, m=1 must be 556 bytes, got 490",
+        lambda: rp.RangeProof.from_bytes(data, 16, 1),
+    )
+    # the object: points, scalars, L and R kept as tuples
+    as_lists = dataclasses.replace(proof, L=list(proof.L), R=list(proof.R))
+    assert type(as_lists.L) is tuple and type(as_lists.R) is tuple and as_lists == proof
+    nothing: Any = b"\x02" * 33
+    for name in ("A", "S", "T1", "T2"):
+        _raises(
+            FormatError,
+            f"{name} must be a Point",
+            lambda name=name: dataclasses.replace(proof, **{name: nothing}),
+        )
+    for vec in ("L", "R"):
+        bad = (*getattr(proof, vec)[:-1], nothing)
+        _raises(
+            FormatError,
+            "L and R must hold Points",
+            lambda vec=vec, bad=bad: dataclasses.replace(proof, **{vec: bad}),
+        )
+    for name in ("t_x", "t_x_blinding", "e_blinding", "a", "b"):
+        for k in (N, -1, True, "1", 1.0):
+            _raises(
+                FormatError,
+                f"{name} must be a scalar in [0, n)",
+                lambda name=name, k=k: dataclasses.replace(proof, **{name: k}),
+            )
+        assert getattr(dataclasses.replace(proof, **{name: N - 1}), name) == N - 1
+        assert getattr(dataclasses.replace(proof, **{name: 0}), name) == 0
+    uneven = dataclasses.replace(proof, R=proof.R[:-1])
+    with pytest.raises(ValueError, match="zip"):
+        uneven.to_bytes()
+
+
+def test_rangeproof_shape_and_input_errors_exact() -> None:
+    from circuits.errors import ParameterError
+
+    proof, V = _honest(17, 1234)
+    t = Transcript(LABEL)
+    _raises(
+        ParameterError, "proof must be a RangeProof", lambda: rp.verify(proof.to_bytes(), V, NB, t)
+    )  # type: ignore[arg-type]
+    _raises(
+        ParameterError,
+        "commitments must be Points",
+        lambda: rp.verify(proof, [V[0].to_bytes()], NB, t),
+    )  # type: ignore[list-item]
+    _raises(
+        ParameterError, "m must be a power of two, got 3", lambda: rp.verify(proof, V * 3, NB, t)
+    )
+    for L, R, shown in [
+        (proof.L[:-1], proof.R, "2 L and 3 R"),
+        (proof.L, proof.R[:-1], "3 L and 2 R"),
+        ((*proof.L, proof.L[0]), (*proof.R, proof.R[0]), "4 L and 4 R"),
+    ]:
+        bad = dataclasses.replace(proof, L=L, R=R)
+        err = assert_check("shape", rp.verify, bad, V, NB, Transcript(LABEL))
+        assert str(err) == (f"inner-product argument has {shown} points, expected log2(n*m) = 3")
+    # the prover's input checks (rp.prove calls them first)
+    _raises(ParameterError, "2 values but 1 blindings", lambda: rp._check_inputs([1, 2], [3], NB))
+    _raises(
+        ParameterError,
+        "value 1 is outside [0, 2^8)",
+        lambda: rp._check_inputs([0, 256], [1, 1], NB),
+    )
+    _raises(ParameterError, "value 0 is outside [0, 2^8)", lambda: rp._check_inputs([-1], [1], NB))
+    _raises(
+        ParameterError, "value 0 is outside [0, 2^8)", lambda: rp._check_inputs([True], [1], NB)
+    )
+    _raises(ParameterError, "value 0 is outside [0, 2^8)", lambda: rp._check_inputs([1.0], [1], NB))
+    _raises(
+        ParameterError, "blinding 1 is outside [0, q)", lambda: rp._check_inputs([1, 1], [1, N], NB)
+    )
+    _raises(ParameterError, "blinding 0 is outside [0, q)", lambda: rp._check_inputs([1], [-1], NB))
+    _raises(
+        ParameterError, "blinding 0 is outside [0, q)", lambda: rp._check_inputs([1], [False], NB)
+    )
+    _raises(
+        ParameterError,
+        "m must be a power of two, got 3",
+        lambda: rp._check_inputs([1] * 3, [1] * 3, NB),
+    )
+    assert rp._check_inputs([0, 255], [0, N - 1], NB) == 2
+
+
+def test_rangeproof_scalar_helpers() -> None:
+    assert rp._log2_exact(1) == 0 and rp._log2_exact(2048) == 11
+    assert rp._powers(3, 4) == [1, 3, 9, 27]
+    assert rp._powers(N - 1, 3) == [1, N - 1, 1]
+    assert rp._powers(5, 1) == [1] and rp._powers(5, 0) == []
+    assert rp._powers(2, 300)[-1] == pow(2, 299, N)
+    assert rp._inv(3) * 3 % N == 1 and rp._inv(N - 1) == N - 1 and rp._inv(1) == 1
+    assert type(rp._inv(3)) is int
+    assert rp._inner_mpz([1, 2], [3, 4]) == 11 and rp._inner_mpz([N - 1], [N - 1]) == 1
+    with pytest.raises(ValueError, match="zip"):
+        rp._inner_mpz([1], [1, 2])
+    assert rp._geometric_sum(2, 5) == 31
+    assert rp._geometric_sum(1, 5) == 5 and rp._geometric_sum(N + 1, 5) == 5
+    assert rp._geometric_sum(1, N + 3) == 3
+    assert rp._geometric_sum(0, 3) == 1 and rp._geometric_sum(N - 1, 3) == 1
+    assert rp._geometric_sum(7, 1) == 1 and rp._geometric_sum(7, 0) == 0
+    big = 2**200 + 12345
+    assert rp._geometric_sum(big, 4) == sum(pow(big, i, N) for i in range(4)) % N
+    xs = [2, 3, N - 1, 2**255 % N, 7]
+    assert rp._batch_invert(xs) == [pow(x, -1, N) for x in xs]
+    assert rp._batch_invert([5]) == [pow(5, -1, N)] and rp._batch_invert([]) == []
+    assert rp._scalar_bytes([1, N - 1]) == (1).to_bytes(32, "big") + (N - 1).to_bytes(32, "big")
+    assert rp._scalar_bytes([]) == b""
+    for y, z, n, m in [(12345, 67890, 8, 4), (1, 5, 16, 2), (N + 1, 1, 8, 1), (2, 3, 128, 1)]:
+        sum_y = sum(pow(y, i, N) for i in range(n * m))
+        sum_2 = (1 << n) - 1
+        sum_z = sum(pow(z, j + 3, N) for j in range(m))
+        assert rp.delta(y, z, n, m) == ((z - z * z) * sum_y - sum_z * sum_2) % N, (y, z, n, m)
+
+
+def test_rangeproof_statement_bytes() -> None:
+    """_append_statement absorbs the label, n, m, the generators' digest and every V in order
+    (PROTOCOL 5.2), recomputed here with the transcript's own primitives."""
+    from circuits.generators import GENERATORS_DIGEST
+
+    Vs = [com(3, 4), com(5, 6)]
+    t = Transcript(LABEL)
+    rp._append_statement(t, 16, 2, Vs)
+    u = Transcript(LABEL)
+    u.append_message(b"dom-sep", rp.RANGEPROOF_LABEL)
+    u.append_u64(b"n", 16)
+    u.append_u64(b"m", 2)
+    u.append_message(b"generators", bytes.fromhex(GENERATORS_DIGEST))
+    u.append_point(b"V", Vs[0])
+    u.append_point(b"V", Vs[1])
+    assert t.challenge_bytes(b"x", 32) == u.challenge_bytes(b"x", 32)

@@ -219,3 +219,174 @@ def test_depth_check_matches_nesting(doc: Any, limit: int, ascii_only: bool) -> 
     else:
         msg = refused(data, f"nested deeper than {limit}", max_depth=limit)
         assert msg.startswith("in.json: line 1 column ")
+
+
+# --- exact texts and positions (mutation campaign, session 4) --------------------------------
+
+
+def exact(data: bytes | bytearray, **kw: int) -> str:
+    """The whole message of the FormatError `load_json` raises for `data`."""
+    with pytest.raises(FormatError) as info:
+        js.load_json(data, source="in.json", max_bytes=kw.pop("max_bytes", 1 << 20), **kw)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "limit", "where"),
+    [
+        # newlines before and after the bracket: line and column of the bracket itself
+        (b'{\n  "a": [\n    [\n      [1]\n    ]\n  ]\n}\n', 3, "line 4 column 7: "),
+        (b"[\n[\n]\n,\n[[\n\n]]]\n", 2, "line 5 column 2: "),
+        # objects and arrays closed before the deep one
+        (b'[{}, {}, {"a": [[1]]}]', 3, "line 1 column 17: "),
+        (b"[[[], [[]]]]", 3, "line 1 column 8: "),
+        # a backslash outside any string: the fast pass and the exact scan disagree (the
+        # document is not JSON); the refusal stands, without a position
+        (b'[\\"[[[', 3, ""),
+    ],
+)
+def test_depth_error_names_the_bracket(data: bytes, limit: int, where: str) -> None:
+    assert exact(data, max_depth=limit) == f"in.json: {where}JSON nested deeper than {limit}"
+
+
+def test_default_depth_limit_is_32() -> None:
+    assert js.load_json(b"[" * 32 + b"]" * 32, source="in.json", max_bytes=100) is not None
+    with pytest.raises(FormatError) as info:
+        js.load_json(b"[" * 33 + b"]" * 33, source="in.json", max_bytes=100)
+    assert str(info.value) == "in.json: line 1 column 33: JSON nested deeper than 32"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"1.5", "(top level): number 1.5 is not an integer (floats are not allowed)"),
+        (b"[1.5, 2.5]", "[0]: number 1.5 is not an integer (floats are not allowed)"),
+        (b'{"x": 1e2, "y": 2.5}', "x: number 1e2 is not an integer (floats are not allowed)"),
+        (
+            b'{"a": [1, {"b": -0.0}], "c": NaN}',
+            "a[1].b: number -0.0 is not an integer (floats are not allowed)",
+        ),
+        (
+            b'[[1, 2], [3, {"k": Infinity}]]',
+            "[1][1].k: Infinity is not allowed (numbers must be integers)",
+        ),
+        # a float literal is cut at 40 characters in the message
+        (
+            b"[0." + b"1" * 43 + b"]",
+            "[0]: number 0." + "1" * 38 + " is not an integer (floats are not allowed)",
+        ),
+        (b'{"a": {"b": 1, "b": 2}}', "a: duplicate key 'b'"),
+        (
+            b"[-" + b"9" * 81 + b"]",
+            "[0]: integer of 82 characters (at most 80 digits)",
+        ),
+    ],
+)
+def test_refused_values_exact(data: bytes, message: str) -> None:
+    assert exact(data) == f"in.json: {message}"
+
+
+def test_integer_digit_limit_counts_digits_not_the_sign() -> None:
+    assert js.load_json(b"[-" + b"9" * 80 + b"]", source="s", max_bytes=100) == [-(10**80 - 1)]
+    assert js.load_json(b"[" + b"9" * 80 + b"]", source="s", max_bytes=100) == [10**80 - 1]
+    assert js.load_json(b'{"a": [], "b": {}}', source="s", max_bytes=100) == {"a": [], "b": {}}
+
+
+def test_load_json_input_errors_exact() -> None:
+    with pytest.raises(FormatError) as info:
+        js.load_json('{"a": 1}', source="in.json", max_bytes=100)  # type: ignore[arg-type]
+    assert str(info.value) == "in.json: JSON input must be bytes, got str"
+    assert js.load_json(bytearray(b'{"a": 1}'), source="in.json", max_bytes=8) == {"a": 1}
+    assert exact(b'{"a": 1}', max_bytes=7) == "in.json: 8 bytes, more than the limit of 7"
+    assert exact(b'\xef\xbb\xbf{"a": 1}') == "in.json: line 1 column 1: byte order mark not allowed"
+    assert exact(b'{\n"a":\n "\xc3\x28"}') == "in.json: line 3: not UTF-8 (byte offset 9)"
+    assert exact(b"\xff") == "in.json: line 1: not UTF-8 (byte offset 0)"
+    assert exact(b'{"a": 1}\n{"b": 2}') == "in.json: line 2 column 1: invalid JSON: Extra data"
+    assert exact(b"[1,\n 2,\n ]") == ("in.json: line 3 column 2: invalid JSON: Expecting value")
+
+
+def test_type_names_in_messages() -> None:
+    for value, name in [
+        (None, "null"),
+        (True, "boolean"),
+        (False, "boolean"),
+        ("1", "string"),
+        ([1], "array"),
+        ({"a": 1}, "object"),
+        (1.5, "float"),
+        (b"1", "bytes"),
+    ]:
+        with pytest.raises(FormatError) as info:
+            js.int_value(value, "p", 0, 9)
+        assert str(info.value) == f"p: expected an integer, got {name}"
+    with pytest.raises(FormatError) as info:
+        js.hex_value(7, "", 1)
+    assert str(info.value) == "(top level): expected a hex string, got integer"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: js.get_str(DOC, "s", "", 9, min_len=4),
+            "s: string of 3 UTF-8 bytes, expected 4 to 9",
+        ),
+        (lambda: js.get_str({"s": "é"}, "s", "", 1), "s: string of 2 UTF-8 bytes, expected 0 to 1"),
+        (lambda: js.get_str({"s": "a\x00"}, "s", "", 9), "s: string contains a control character"),
+        (lambda: js.get_str({"s": "\x7f"}, "s", "", 9), "s: string contains a control character"),
+        (lambda: js.get_str({"s": "\x9f"}, "s", "", 9), "s: string contains a control character"),
+        (
+            lambda: js.get_str({"s": "\ud800"}, "s", "a", 9),
+            "a.s: string contains a lone surrogate (\\ud800-\\udfff)",
+        ),
+        (lambda: js.get_str({}, "s", "a", 9), "a: missing key 's'"),
+        (
+            lambda: js.get_hex({"h": "00F"}, "h", "p", 2),
+            "p.h: expected 4 hex characters (2 bytes), got 3",
+        ),
+        (
+            lambda: js.get_hex({"h": "00FF"}, "h", "p", 2),
+            "p.h: hex must contain only 0-9 and lowercase a-f",
+        ),
+        (
+            lambda: js.get_hex({"h": "0g"}, "h", "p", 1),
+            "p.h: hex must contain only 0-9 and lowercase a-f",
+        ),
+        (lambda: js.get_hex({}, "h", "p", 1), "p: missing key 'h'"),
+        (
+            lambda: js.get_list(DOC, "l", "x", 9, min_len=3),
+            "x.l: array of 2 elements, expected 3 to 9",
+        ),
+        (lambda: js.get_list(DOC, "l", "", 1), "l: array of 2 elements, expected 0 to 1"),
+        (lambda: js.get_list(DOC, "q", "x", 1), "x: missing key 'q'"),
+        (lambda: js.get_list(DOC, "n", "", 1), "n: expected an array, got integer"),
+        (lambda: js.get_obj(DOC, "l", ""), "l: expected an object, got array"),
+        (lambda: js.get_obj(DOC, "q", "x"), "x: missing key 'q'"),
+        (lambda: js.get_int(DOC, "n", "", -1, 4), "n: integer 5 out of range [-1, 4]"),
+        (lambda: js.get_int(DOC, "q", "", 0, 4), "(top level): missing key 'q'"),
+        (lambda: js.as_obj("x", "p[1]"), "p[1]: expected an object, got string"),
+        (lambda: js.expect_keys({"a": 1}, ["a", "b"], [], ""), "(top level): missing key 'b'"),
+        (lambda: js.expect_keys({"a": 1, "c": 2}, ["a"], ["b"], "o"), "o: unknown key 'c'"),
+        (lambda: js.expect_keys({"c": 2}, ["a"], ["c"], "o"), "o: missing key 'a'"),
+    ],
+)
+def test_accessor_errors_exact(call: Any, message: str) -> None:
+    with pytest.raises(FormatError) as info:
+        call()
+    assert str(info.value) == message
+
+
+def test_accessor_edges_accepted() -> None:
+    assert js.get_str({"s": ""}, "s", "", 5) == ""
+    assert js.get_str({"s": "ab"}, "s", "", 2, min_len=2) == "ab"
+    assert js.get_str({"s": "\xa0~"}, "s", "", 9) == "\xa0~"
+    assert js.get_list({"l": []}, "l", "", 5) == []
+    assert js.get_list({"l": [1]}, "l", "", 1, min_len=1) == [1]
+    assert js.get_hex({"h": ""}, "h", "", 0) == b""
+    assert js.get_hex({"h": "0123456789abcdef"}, "h", "", 8) == bytes.fromhex("0123456789abcdef")
+    assert js.get_int({"i": -3}, "i", "", -3, -3) == -3
+    assert js.get_int({"i": 0}, "i", "", 0, 0) == 0
+    assert js.get_obj({"o": {}}, "o", "") == {}
+    js.expect_keys({"a": 1, "b": 2}, ["a"], ["b"], "")
+    js.expect_keys({}, [], ["b"], "")
+    js.expect_keys({"a": 1}, iter(["a"]), iter([]), "")
