@@ -522,3 +522,97 @@ def test_malformed_bytes(edit: Callable[[bytes], bytes], message: str) -> None:
     assert text.startswith(f"{SRC}: {message}")
     if not message:
         assert text == f"{SRC}: {len(data)} bytes, more than the limit of {MAX_RESERVES_BYTES}"
+
+
+# --- exact texts, field lengths and the file's layout (mutation campaign, session 4) ---------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((EX, RND, "BTC", "c", 1.0, PK["k1"]), "block height must be an integer"),
+        (
+            (EX, RND, "BTC", "c", 1, PK["k1"][:31]),
+            "wallet public key must be 32 bytes (BIP-340 x-only)",
+        ),
+        (
+            (EX, RND, "BTC", "c", 1, PK["k1"].hex()),
+            "wallet public key must be 32 bytes (BIP-340 x-only)",
+        ),
+        (("\ud800", RND, "BTC", "c", 1, PK["k1"]), "exchange is not encodable as UTF-8"),
+        ((EX, "\udc00", "BTC", "c", 1, PK["k1"]), "round is not encodable as UTF-8"),
+        ((EX, RND, "\ud800", "c", 1, PK["k1"]), "asset is not encodable as UTF-8"),
+        ((EX, RND, "BTC", "\ud800", 1, PK["k1"]), "chain is not encodable as UTF-8"),
+        ((EX, "r" * 65536, "BTC", "c", 1, PK["k1"]), "round is longer than 65535 UTF-8 bytes"),
+        ((EX, RND, "é" * 32768, "c", 1, PK["k1"]), "asset is longer than 65535 UTF-8 bytes"),
+        ((EX, RND, "BTC", "c" * 65536, 1, PK["k1"]), "chain is longer than 65535 UTF-8 bytes"),
+    ],
+)
+def test_challenge_parameter_errors_exact(args: tuple[Any, ...], message: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        reserve_challenge(*args)
+    assert str(info.value) == message
+
+
+def test_challenge_field_of_65535_bytes() -> None:
+    """F(s) takes up to 65535 UTF-8 bytes; its length is an unsigned 16-bit prefix."""
+    long = "c" * 65535
+    body = (
+        b"\x00\x02ex"
+        + b"\x00\x01r"
+        + b"\x00\x03BTC"
+        + b"\xff\xff"
+        + long.encode()
+        + (U64 - 1).to_bytes(8, "big")
+        + PK["k1"]
+    )
+    tag = hashlib.sha256(b"zk-solvency/reserves/v1").digest()
+    expected = hashlib.sha256(tag + tag + body).digest()
+    assert reserve_challenge("ex", "r", "BTC", long, U64 - 1, bytearray(PK["k1"])) == expected
+    mid = "é" * 20000  # 40000 bytes: above 2^15
+    body = b"\x00\x02ex\x00\x01r\x00\x01A" + (40000).to_bytes(2, "big") + mid.encode()
+    body += (0).to_bytes(8, "big") + PK["k2"]
+    assert (
+        reserve_challenge("ex", "r", "A", mid, 0, PK["k2"])
+        == hashlib.sha256(tag + tag + body).digest()
+    )
+
+
+def test_encode_layout_exact() -> None:
+    """Two-space indentation, keys in the documented order, ASCII only (\\u escapes), a final
+    newline; an unsigned wallet has no "signature"."""
+    doc = {
+        "exchange": "Börse",
+        "round": RND,
+        "assets": {
+            "BTC": {
+                "chain": "bitcoin",
+                "block_height": 870_000,
+                "wallets": [
+                    {"pubkey": PK["k1"].hex(), "address": "adr-é", "balance": 7},
+                ],
+            }
+        },
+    }
+    res = parse_reserves(dump(doc), SRC, unsigned_ok=True)
+    want = (
+        "{\n"
+        '  "exchange": "B\\u00f6rse",\n'
+        f'  "round": "{RND}",\n'
+        '  "assets": {\n'
+        '    "BTC": {\n'
+        '      "chain": "bitcoin",\n'
+        '      "block_height": 870000,\n'
+        '      "wallets": [\n'
+        "        {\n"
+        f'          "pubkey": "{PK["k1"].hex()}",\n'
+        '          "address": "adr-\\u00e9",\n'
+        '          "balance": 7\n'
+        "        }\n"
+        "      ]\n"
+        "    }\n"
+        "  }\n"
+        "}\n"
+    )
+    assert encode_reserves(res) == want.encode("ascii")
+    assert parse_reserves(encode_reserves(res), SRC, unsigned_ok=True) == res
