@@ -616,3 +616,50 @@ def test_encode_layout_exact() -> None:
     )
     assert encode_reserves(res) == want.encode("ascii")
     assert parse_reserves(encode_reserves(res), SRC, unsigned_ok=True) == res
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["assets"].update(BTC=[1]), "assets.BTC: expected an object, got array"),
+        (
+            lambda d: d["assets"]["BTC"].update(chain=""),
+            "assets.BTC.chain: string of 0 UTF-8 bytes, expected 1 to 64",
+        ),
+        (
+            lambda d: d["assets"]["BTC"].update(chain="c" * 65),
+            "assets.BTC.chain: string of 65 UTF-8 bytes, expected 1 to 64",
+        ),
+        (
+            lambda d: d["assets"]["BTC"].update(chain=1),
+            "assets.BTC.chain: expected a string, got integer",
+        ),
+        (
+            lambda d: d["assets"]["BTC"].update(block_height=U64),
+            f"assets.BTC.block_height: integer {U64} out of range [0, {U64 - 1}]",
+        ),
+        (
+            lambda d: d["assets"]["BTC"].update(wallets=[]),
+            "assets.BTC.wallets: array of 0 elements, expected 1 to 50000",
+        ),
+        (lambda d: d.update(extra=1), "(top level): unknown key 'extra'"),
+        (lambda d: d.pop("assets"), "(top level): missing key 'assets'"),
+    ],
+)
+def test_asset_errors_exact(change: Callable[[dict[str, Any]], None], message: str) -> None:
+    with pytest.raises(FormatError) as info:
+        parse(mutated(change))
+    assert str(info.value) == f"{SRC}: {message}"
+
+
+def test_shortest_chain_and_parsed_fields() -> None:
+    doc = mutated(lambda d: d["assets"]["BTC"].update(chain="x"))
+    res = parse_reserves(dump(doc), SRC)
+    assert res.assets["BTC"].chain == "x"
+    assert [(a.asset, a.chain, a.block_height) for a in res.assets.values()] == [
+        ("BTC", "x", 870_000),
+        ("USDT", "ethereum", 21_000_000),
+    ]
+    template = mutated(lambda d: btc_wallet(d, 0).pop("signature"))
+    w0 = parse_reserves(dump(template), SRC, unsigned_ok=True).assets["BTC"].wallets[0]
+    assert w0.signature == b"" and w0.balance == 500_000_000 and w0.address == "addr-k1"
