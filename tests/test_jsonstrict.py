@@ -390,3 +390,11 @@ def test_accessor_edges_accepted() -> None:
     js.expect_keys({"a": 1, "b": 2}, ["a"], ["b"], "")
     js.expect_keys({}, [], ["b"], "")
     js.expect_keys({"a": 1}, iter(["a"]), iter([]), "")
+
+
+def test_parser_recursion_limit_is_a_format_error() -> None:
+    """A caller that allows very deep nesting still gets a FormatError, not a RecursionError,
+    when the parser itself gives up."""
+    deep = b"[" * 200_000 + b"]" * 200_000
+    msg = exact(deep, max_bytes=1 << 20, max_depth=10**6)
+    assert msg.startswith("in.json: invalid JSON: maximum recursion depth exceeded"), msg
