@@ -237,6 +237,8 @@ def exact(data: bytes | bytearray, **kw: int) -> str:
         # newlines before and after the bracket: line and column of the bracket itself
         (b'{\n  "a": [\n    [\n      [1]\n    ]\n  ]\n}\n', 3, "line 4 column 7: "),
         (b"[\n[\n]\n,\n[[\n\n]]]\n", 2, "line 5 column 2: "),
+        # a newline as the very first character
+        (b"\n[[[1]]]", 2, "line 2 column 3: "),
         # objects and arrays closed before the deep one
         (b'[{}, {}, {"a": [[1]]}]', 3, "line 1 column 17: "),
         (b"[[[], [[]]]]", 3, "line 1 column 8: "),
