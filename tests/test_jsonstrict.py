@@ -239,6 +239,9 @@ def exact(data: bytes | bytearray, **kw: int) -> str:
         (b"[\n[\n]\n,\n[[\n\n]]]\n", 2, "line 5 column 2: "),
         # a newline as the very first character
         (b"\n[[[1]]]", 2, "line 2 column 3: "),
+        # an escaped backslash just before a closing quote: the string ends there
+        (b'["\\\\", [[1]]]', 2, "line 1 column 9: "),
+        (b'{"k\\\\": "\\\\\\"[", "v": [[1]]}', 2, "line 1 column 24: "),
         # objects and arrays closed before the deep one
         (b'[{}, {}, {"a": [[1]]}]', 3, "line 1 column 17: "),
         (b"[[[], [[]]]]", 3, "line 1 column 8: "),
