@@ -274,10 +274,6 @@ def _inner_mpz(a: Sequence[int], b: Sequence[int]) -> int:
     return sum(x * y for x, y in zip(a, b, strict=True)) % _N
 
 
-def _inner(a: Sequence[int], b: Sequence[int]) -> int:
-    return sum(x * y for x, y in zip(a, b, strict=True)) % N
-
-
 def _geometric_sum(k: int, count: int) -> int:
     """1 + k + ... + k^(count-1) mod q, as (k^count - 1)/(k - 1) when k != 1."""
     if k % N == 1:

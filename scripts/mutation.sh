@@ -19,6 +19,8 @@ if [ "$#" -eq 0 ]; then
     set -- "verifier.liabilities*" "verifier.solvency*" "circuits.transcript*" "circuits.merkle*" \
         "circuits.sigma.x_verify*" "circuits.rangeproof.x__replay*" "circuits.rangeproof.x_verify*" \
         "circuits.rangeproof.x_batch_verify*" "circuits.rangeproof.x__final_msm*" \
+        "circuits.rangeproof.xǁRangeProofǁ*" "circuits.rangeproof.x_check_parameters*" \
+        "circuits.rangeproof.x__check_shape*" "circuits.rangeproof.x_delta*" "verifier.reserves_v1.*" \
         "circuits.pedersen*" "verifier.formats*" "verifier.jsonstrict.*" "verifier.ids.*" \
         "verifier.total.*" "verifier.reserves.*" "verifier.ownership.*" "circuits.ecdsa.*" \
         "circuits.bip340.x_verify__*" "circuits.bip340.x__verify_*" "circuits.bip340.x_lift_x*" \
