@@ -306,6 +306,8 @@ def test_load_json_input_errors_exact() -> None:
     assert exact(b'\xef\xbb\xbf{"a": 1}') == "in.json: line 1 column 1: byte order mark not allowed"
     assert exact(b'{\n"a":\n "\xc3\x28"}') == "in.json: line 3: not UTF-8 (byte offset 9)"
     assert exact(b"\xff") == "in.json: line 1: not UTF-8 (byte offset 0)"
+    assert exact(b'["\xff",\n1]\n') == "in.json: line 1: not UTF-8 (byte offset 2)"
+    assert exact(b'\n["\xff"]') == "in.json: line 2: not UTF-8 (byte offset 3)"
     assert exact(b'{"a": 1}\n{"b": 2}') == "in.json: line 2 column 1: invalid JSON: Extra data"
     assert exact(b"[1,\n 2,\n ]") == ("in.json: line 3 column 2: invalid JSON: Expecting value")
 
