@@ -1,0 +1,781 @@
+"""solvency-verify's exact outputs, exit codes and helpers (mutation campaign, issue 11): the
+version line, the option callbacks, chain units at their edges, the history and input helpers
+called directly, and every line the commands print for a valid and an invalid input."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from solvency_rounds import (
+    ASSETS,
+    EXCHANGE,
+    EXCHANGE_PK,
+    EXCHANGE_SK,
+    OTHER_ROUND,
+    ROUND,
+    SMALL_USERS,
+    SNAPSHOT_TIME,
+    USERS,
+    Round,
+    Run,
+    build_round,
+    default_reserves_spec,
+    prove,
+    reserves_doc,
+    run,
+    shared,
+    totals_of,
+    verify,
+    write_json,
+    write_secret,
+)
+
+from circuits.errors import FormatError, SolvencyError, VerificationError
+from circuits.group import get_backend, set_default_backend
+from verifier.cli import CHAIN_NOTE, Report, check_pinned_key, execute, parse_expectations
+from verifier.cli import build_parser as verify_parser
+from verifier.cli import main as verify_main
+from verifier.cliargs import CallbackAction, safe_output
+from verifier.formats import (
+    AUDIT_FORMAT,
+    AUDIT_FORMAT_V1,
+    AUDIT_HEADER,
+    INCLUSION_FORMAT,
+    STATEMENT_FORMATS,
+    Statement,
+    parse_statement,
+)
+from verifier.ids import user_key_hex
+from verifier.version import version_text
+
+
+def test_version_line_names_every_format_read() -> None:
+    formats = ", ".join([*STATEMENT_FORMATS, INCLUSION_FORMAT])
+    from importlib.metadata import version
+
+    assert version_text("x") == f"x {version('zk-solvency')} (reads {formats})"
+    out = verify("--version")
+    assert (out.rc, out.stdout, out.stderr) == (0, version_text("solvency-verify") + "\n", "")
+
+
+def test_version_of_a_tree_that_is_not_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import PackageNotFoundError
+
+    import verifier.version as v
+
+    def missing(_name: str) -> str:
+        raise PackageNotFoundError("zk-solvency")
+
+    monkeypatch.setattr(v, "version", missing)
+    assert v.version_text("p").startswith("p (not installed) (reads zk-solvency/statement/v1, ")
+
+
+# --- the parser: every option of solvency-verify, as --help shows it ----------------------------
+
+KEY_HELP = (
+    "pin the exchange's publishing key (64 hex, BIP-340 x-only): the statement must carry a "
+    "valid signature by it"
+)
+JSON = ("--json", "json", "print a JSON object for machines", False, False, None, None, 0)
+KEY = ("--exchange-key", "exchange_key", KEY_HELP, None, False, "PUBKEY", None, None)
+NODE = ("--eth-rpc", "--rpc-timeout")  # verifier.chain.commands.add_node_arguments: its own tests
+
+#: subcommand: (help in the list, description, [(option or dest, dest, help, default,
+#: required, metavar, choices, nargs)]) in the order --help lists them
+SUBCOMMANDS: dict[str, tuple[str, str, list[tuple[object, ...]]]] = {
+    "inclusion": (
+        "check your own proof against the published statement",
+        "Check that your balances are in the published liabilities.",
+        [
+            ("--statement", "statement", "the round's statement.json", None, True, None, None,
+             None),
+            ("--proof", "proof", "your proof file (JSON or binary)", None, True, None, None, None),
+            ("--user-id", "user_id", "your user id, checked against the proof", None, False, None,
+             None, None),
+            ("--expect", "expect", "the balance you expect, e.g. BTC=0.5 (repeatable)", None,
+             False, "ASSET=AMOUNT", None, None),
+            JSON,
+            KEY,
+        ],
+    ),
+    "statement": (
+        "check the public statement on its own",
+        "Check parameters, the root's range proofs, reserves, solvency proofs and signatures of "
+        "a statement.",
+        [("statement", "statement", "statement.json", None, True, None, None, None), JSON, KEY],
+    ),
+    "reserves": (
+        "check the statement's reserves against Ethereum nodes",
+        "Check the statement's signature and reserves (wallet signatures), then, on an Ethereum "
+        "node, every listed block hash and that each wallet holds at least its claimed balance "
+        "at the listed height (chain units converted to the asset's decimals, rounding down). "
+        "Every contradiction is listed. Exit 0 valid, 1 the chain contradicts a claim, 2 bad "
+        "input or an unusable node (unreachable, slow, garbage, another chain).",
+        [("--statement", "statement", "statement.json", None, True, None, None, None), JSON, KEY],
+    ),
+    "audit": (
+        "check every node of a full tree bundle (auditors)",
+        "Check a bundle made by `solvency-prove export-audit`.",
+        [
+            ("--statement", "statement", "statement.json", None, True, None, None, None),
+            ("--bundle", "bundle", "the audit bundle folder", None, True, None, None, None),
+            JSON,
+            KEY,
+        ],
+    ),
+    "history": (
+        "check that rounds form one history (no fork, no gap)",
+        "Check a sequence of statements: each verifies; one exchange and one signing key; each "
+        "names the one before it (its signed 'previous' digest), with rounds and snapshot times "
+        "strictly increasing. Says where a fork (two statements for one round, or claiming the "
+        "same previous) or a gap (a link to a statement not given) is. A v1 statement (no "
+        "'previous') is accepted as the first round only.",
+        [
+            ("statements", "statements", "statement files, round folders, or a folder of round "
+             "folders", None, True, "STATEMENT", None, "+"),
+            JSON,
+            KEY,
+        ],
+    ),
+    "user-key": (
+        "print your hashed id for a round",
+        "Print the user key (hashed id) that names your proof file.",
+        [
+            ("--round", "round", None, None, True, None, None, None),
+            ("user_id", "user_id", None, None, True, None, None, None),
+            ("--json", "json", None, False, False, None, None, 0),
+        ],
+    ),
+}  # fmt: skip
+
+
+def _row(action: argparse.Action) -> tuple[object, ...]:
+    name = action.option_strings[0] if action.option_strings else action.dest
+    return (
+        name, action.dest, action.help, action.default, action.required, action.metavar,
+        action.choices, action.nargs,
+    )  # fmt: skip
+
+
+def test_every_option_help_default_and_requirement() -> None:
+    ap = verify_parser()
+    assert ap.prog == "solvency-verify"
+    assert ap.description == (
+        "Verify an exchange's proof of solvency: the public statement, your own inclusion proof, "
+        "or (auditors) the full tree. Exit code 0 valid, 1 invalid, 2 bad input."
+    )
+    top = [a for a in ap._actions if not isinstance(a, argparse._HelpAction)]
+    backend, version, sub = top
+    assert _row(backend) == (
+        "--backend", "backend", "group backend (default: $ZKSOLVENCY_BACKEND or libsecp256k1)",
+        None, False, None, ["libsecp256k1", "python"], None,
+    )  # fmt: skip
+    assert (version.option_strings, version.help, version.nargs) == (
+        ["--version"],
+        "print the version and the formats it reads, then exit",
+        0,
+    )
+    assert isinstance(sub, argparse._SubParsersAction)
+    assert (sub.dest, sub.required, sub.metavar) == ("command", True, "COMMAND")
+    assert list(sub.choices) == list(SUBCOMMANDS)
+    listed = {a.dest: a.help for a in sub._choices_actions}
+    for name, (short, description, rows) in SUBCOMMANDS.items():
+        p = sub.choices[name]
+        assert (listed[name], p.description, p.prog) == (
+            short,
+            description,
+            f"solvency-verify {name}",
+        )
+        mine = [a for a in p._actions if not isinstance(a, argparse._HelpAction)]
+        node = [a for a in mine if a.option_strings and a.option_strings[0] in NODE]
+        assert len(node) == (2 if name in ("statement", "reserves") else 0), name
+        assert [a.dest for a in mine if a.dest == "anchor_tx"] == (
+            ["anchor_tx"] if name == "statement" else []
+        )
+        rows_seen = [_row(a) for a in mine if a not in node and a.dest != "anchor_tx"]
+        assert rows_seen == rows, name
+        kinds = {a.dest: type(a).__name__ for a in mine}
+        assert kinds.get("json") == "_StoreTrueAction", name
+        assert kinds.get("expect", "_AppendAction") == "_AppendAction", name
+
+
+# --- the commands' exact output --------------------------------------------------------------
+
+
+@dataclass
+class Rounds:
+    a: Round  # signed by EXCHANGE_SK, exchange named; audit bundle in `bundle`
+    bundle: Path
+    b: Round  # the same round id and exchange, other balances: a's proofs do not fit it
+    c: Round  # the next round, linked to a
+
+
+def _make(base: Path) -> Rounds:
+    key = write_secret(base / "exchange.key", EXCHANGE_SK)
+    extra = ["--exchange", EXCHANGE, "--signing-key", str(key)]
+    a = build_round(base, extra=extra, name="a")
+    bundle = base / "bundle"
+    res = prove(
+        "export-audit", "--out", str(a.dir), "--secret", str(a.key), "--bundle", str(bundle),
+        "--workers", "1",
+    )  # fmt: skip
+    assert res.rc == 0, res.text
+    b = build_round(base, extra=extra, users=SMALL_USERS, name="b")
+    later = ["--snapshot-time", "2026-12-01T00:00:00Z", "--previous", str(a.dir)]
+    c = build_round(base, extra=[*extra, *later], round_id=OTHER_ROUND, name="c")
+    return Rounds(a, bundle, b, c)
+
+
+@pytest.fixture(scope="session")
+def rounds(tmp_path_factory: pytest.TempPathFactory) -> Rounds:
+    return shared(tmp_path_factory, "cli-exact", _make)
+
+
+def _header(path: Path) -> list[str]:
+    st = parse_statement(path.read_bytes(), "s")
+    return [
+        f"Round {ROUND} by {EXCHANGE}; snapshot time: {SNAPSHOT_TIME}",
+        "Tree height 4 (room for 16 leaves; the number of users is not disclosed), 32-bit range "
+        "proofs, mode aggregated",
+        "Assets: BTC (8 decimals), USDT (2 decimals)",
+        f"Statement digest: {st.digest().hex()} (compare it with what others were shown)",
+        "Previous statement: none (the exchange's first round)",
+    ]
+
+
+SIGNED = f"[ok] signature: the statement is signed by the exchange key {EXCHANGE_PK}"
+NO_RESERVES = "No reserves in this statement: liabilities only (solvency not claimed)."
+CHECKS = [
+    "  [ok] round: the proof is for the statement's round",
+    "  [ok] params: tree height, range bits, proof mode, assets and generators match the statement",
+    "  [ok] user-id: the proof was made for the user id you gave",
+    "  [ok] leaf: your leaf was recomputed from your balances, blindings, id and salt",
+    "  [ok] path: every parent on your path is the sum and hash of its two children",
+    "  [ok] root: your path ends at the statement's root (hash and commitments)",
+    "  [ok] range-proofs: every sibling on your path and the root is proven in [0, 2^n): no "
+    "negative account can cancel yours",
+    "  [ok] expectations: the balances match what you expected",
+]
+
+
+def _statement_json(path: Path) -> dict[str, object]:
+    st = parse_statement(path.read_bytes(), "s")
+    return {
+        "round": ROUND,
+        "exchange": EXCHANGE,
+        "snapshot_time": SNAPSHOT_TIME,
+        "params": st.params.to_json(),
+        "root_hash": st.root.hash.hex(),
+        "digest": st.digest().hex(),
+        "previous": None,
+        "version": 2,
+    }
+
+
+def test_statement_command_prints_exactly(rounds: Rounds) -> None:
+    path = rounds.a.statement
+    out = verify("statement", str(path))
+    root = parse_statement(path.read_bytes(), "s").root.hash.hex()
+    assert (out.rc, out.stderr) == (0, "")
+    assert out.stdout.splitlines() == [
+        *_header(path),
+        f"Root hash: {root}",
+        "[ok] generators: the statement names the pinned generator table",
+        "[ok] root: every asset's total liabilities is proven in [0, 2^n) (not negative)",
+        SIGNED,
+        NO_RESERVES,
+        "VALID: the statement is internally consistent and every proof in it verifies.",
+    ]
+    js = verify("statement", str(path), "--json", "--exchange-key", EXCHANGE_PK)
+    assert (js.rc, js.stderr) == (0, "")
+    assert js.stdout == json.dumps(json.loads(js.stdout), indent=2, sort_keys=True) + "\n"
+    assert json.loads(js.stdout) == {
+        "exchange_key_pinned": True,
+        "result": "valid",
+        "solvency": {"assets": {}, "reserves": False, "signed_by": EXCHANGE_PK, "total": None},
+        "statement": _statement_json(path),
+    }
+
+
+def test_inclusion_command_prints_exactly(rounds: Rounds) -> None:
+    path, proof = rounds.a.statement, rounds.a.proof_path("李雷")
+    argv = ["inclusion", "--statement", str(path), "--proof", str(proof), "--user-id", "李雷"]
+    argv += ["--exchange-key", EXCHANGE_PK, "--expect", "BTC=2", "--expect", "USDT=0.01"]
+    out = verify(*argv)
+    key = user_key_hex(ROUND, "李雷")
+    assert (out.rc, out.stderr) == (0, "")
+    assert out.stdout.splitlines() == [
+        *_header(path),
+        "This proof was made for user id: 李雷",
+        f"Its hashed id (user key) for this round: {key}",
+        "Your balances counted in the liabilities:",
+        "  BTC      2.00000000",
+        "  USDT     0.01",
+        "Checks:",
+        *CHECKS,
+        SIGNED,
+        NO_RESERVES,
+        "VALID: your balances are included in the published liabilities.",
+    ]
+    js = verify(*argv, "--json")
+    assert (js.rc, js.stderr) == (0, "")
+    assert json.loads(js.stdout) == {
+        "balances": {"BTC": "2.00000000", "USDT": "0.01"},
+        "checks": [c.split(":")[0].strip()[5:] for c in CHECKS],
+        "exchange_key_pinned": True,
+        "result": "valid",
+        "solvency": {"assets": {}, "reserves": False, "signed_by": EXCHANGE_PK, "total": None},
+        "statement": _statement_json(path),
+        "user_id": "李雷",
+        "user_id_checked": True,
+        "user_key": key,
+    }
+
+
+def _inclusion(st: Path, proof: Path, *argv: str) -> list[str]:
+    return ["inclusion", "--statement", str(st), "--proof", str(proof), *argv]
+
+
+def test_invalid_goes_to_stdout_with_its_check_and_hint(rounds: Rounds) -> None:
+    path, key = rounds.a.statement, user_key_hex(ROUND, "alice")
+    lines = [
+        *_header(path),
+        "This proof was made for user id: alice",
+        f"Its hashed id (user key) for this round: {key}",
+    ]
+    out = verify(*_inclusion(path, rounds.b.proof_path("alice")))
+    assert (out.rc, out.stderr) == (1, "")
+    assert out.stdout.splitlines() == [
+        *lines,
+        "INVALID: check 'root' failed: the path does not lead to the statement's root hash",
+        "hint: a proof made for another exchange's statement, or for another build of this "
+        "round, fails this way: check that the statement is the one published by the exchange "
+        "that gave you the proof; if it is, the exchange's proof does not match what it "
+        "published",
+    ]
+    out = verify(*_inclusion(path, rounds.a.proof_path("alice"), "--expect", "BTC=1"))
+    assert (out.rc, out.stderr) == (1, "")
+    assert out.stdout.splitlines() == [
+        *lines,
+        "INVALID: check 'expectations' failed: BTC: the proof counts 1.50000000 BTC, you "
+        "expected 1.00000000 BTC (150,000,000 and 100,000,000 base units)",
+    ]
+    js = verify(*_inclusion(path, rounds.a.proof_path("alice"), "--user-id", "bob", "--json"))
+    assert (js.rc, js.stderr) == (1, "")
+    assert json.loads(js.stdout) == {
+        "error": "this proof was made for another user id",
+        "exchange_key_pinned": False,
+        "failed_check": "user-id",
+        "result": "invalid",
+        "statement": _statement_json(path),
+        "user_id": "alice",
+        "user_id_checked": True,
+        "user_key": key,
+    }
+
+
+def test_bad_input_goes_to_stderr_exit_2(rounds: Rounds) -> None:
+    path = rounds.a.statement
+    out = verify("statement", str(path), "--exchange-key", "ab")
+    assert (out.rc, out.stdout) == (2, "")
+    assert out.stderr == (
+        "error: --exchange-key: expected the exchange's public key, 64 lowercase hex characters "
+        "(BIP-340 x-only), got 2 characters\n"
+    )
+    js = verify("statement", str(path), "--exchange-key", str(path), "--json")
+    assert (js.rc, js.stderr) == (2, "")
+    assert json.loads(js.stdout) == {
+        "error": f"--exchange-key {str(path)!r} is a file: give the exchange's public key (64 "
+        "hex, BIP-340 x-only), as shown on its report page (`solvency-prove pubkey --key FILE` "
+        "prints it from the signing key file)",
+        "exchange_key_pinned": True,
+        "result": "bad-input",
+    }
+    # --expect is refused before anything is printed
+    out = verify(*_inclusion(path, rounds.a.proof_path("alice"), "--expect", "BTC=1.000000001"))
+    assert (out.rc, out.stdout) == (2, "")
+    assert out.stderr == (
+        "error: --expect 'BTC=1.000000001': amount must be a plain decimal with at most 8 "
+        "decimals\n"
+    )
+
+
+def test_audit_command_prints_exactly(rounds: Rounds, tmp_path: Path) -> None:
+    path = rounds.a.statement
+    tail = [
+        "[ok] tree: 27 nodes over 5 levels; every parent is the sum and hash of its two "
+        "children; every node but the root has its parent; the root is the statement's",
+        "[ok] range proofs: 26 node proofs verified (batched)",
+    ]
+    out = verify("audit", "--statement", str(path), "--bundle", str(rounds.bundle))
+    assert (out.rc, out.stderr) == (0, "")
+    assert out.stdout.splitlines() == [
+        *_header(path),
+        *tail,
+        "[ok] complete: every node without children is one of 6 leaves or one of 8 padding "
+        "nodes, each shown to be padding (its hash's preimage) and to commit to zero: no "
+        "subtree was pruned",
+        SIGNED,
+        NO_RESERVES,
+        "VALID: every node of the tree is well formed and in range, and nothing was pruned.",
+    ]
+    js = verify("audit", "--statement", str(path), "--bundle", str(rounds.bundle), "--json")
+    assert json.loads(js.stdout)["audit"] == {
+        "nodes": 27,
+        "proofs": 26,
+        "format": AUDIT_FORMAT,
+        "complete": True,
+        "leaves": 6,
+        "padding": 8,
+    }
+    v1 = tmp_path / "v1"
+    v1.mkdir()
+    shutil.copyfile(rounds.bundle / "nodes.jsonl", v1 / "nodes.jsonl")  # no header: audit/v1
+    out = verify("audit", "--statement", str(path), "--bundle", str(v1))
+    assert (out.rc, out.stderr) == (0, "")
+    assert out.stdout.splitlines() == [
+        *_header(path),
+        *tail,
+        f"[!!] audit/v1 bundle (no {AUDIT_HEADER}): 0 nodes without children above the leaves "
+        "are not shown to be padding, so a pruned subtree would look the same: ask for a "
+        "bundle from this version's `solvency-prove export-audit`",
+        SIGNED,
+        NO_RESERVES,
+        "VALID (audit/v1): every node given is well formed and in range; completeness is not "
+        "shown.",
+    ]
+    js = verify("audit", "--statement", str(path), "--bundle", str(v1), "--json")
+    assert json.loads(js.stdout)["audit"]["format"] == AUDIT_FORMAT_V1
+    assert json.loads(js.stdout)["audit"]["complete"] is False
+
+
+def test_history_command_prints_exactly(rounds: Rounds) -> None:
+    a, c = rounds.a.statement, rounds.c.statement
+    da = parse_statement(a.read_bytes(), "s").digest().hex()
+    dc = parse_statement(c.read_bytes(), "s").digest().hex()
+    row_a = f"  round {ROUND}  snapshot {SNAPSHOT_TIME}  digest {da}  previous "
+    row_c = f"  round {OTHER_ROUND}  snapshot 2026-12-01T00:00:00Z  digest {dc}  previous {da}"
+    out = verify("history", str(c), str(a))
+    assert (out.rc, out.stderr) == (0, "")
+    assert out.stdout.splitlines() == [
+        "2 statement(s):",
+        f"{row_a}none: a first round  ({a})",
+        f"{row_c}  ({c})",
+        f"[ok] every statement verifies on its own; one exchange ({EXCHANGE}), signed by one key",
+        f"[ok] links: 2 round(s) from {ROUND} to {OTHER_ROUND}, each naming the one before it; "
+        "rounds and snapshot times increase; no fork, no gap",
+        f"Latest statement digest: {dc}",
+        "VALID: one history, the same for everyone who was shown these statements.",
+    ]
+    out = verify("history", str(c), "--exchange-key", EXCHANGE_PK)
+    assert (out.rc, out.stderr) == (0, "")
+    assert out.stdout.splitlines() == [
+        "1 statement(s):",
+        f"{row_c} (not given)  ({c})",
+        f"[ok] every statement verifies on its own; one exchange ({EXCHANGE}), signed by the "
+        "pinned key",
+        f"[ok] links: 1 round(s) from {OTHER_ROUND} to {OTHER_ROUND}, each naming the one before "
+        "it; rounds and snapshot times increase; no fork, no gap",
+        f"The history given starts at round {OTHER_ROUND}, which links to an earlier statement "
+        f"not given here ({da}).",
+        f"Latest statement digest: {dc}",
+        "VALID: one history, the same for everyone who was shown these statements.",
+    ]
+    js = verify("history", str(a), str(c), "--json")
+    doc = json.loads(js.stdout)
+    assert (js.rc, doc["history"], doc["result"]) == (0, [da, dc], "valid")
+    assert doc["statements"] == [
+        {
+            "file": str(a), "round": ROUND, "exchange": EXCHANGE, "snapshot_time": SNAPSHOT_TIME,
+            "digest": da, "previous": None, "version": 2,
+        },
+        {
+            "file": str(c), "round": OTHER_ROUND, "exchange": EXCHANGE,
+            "snapshot_time": "2026-12-01T00:00:00Z", "digest": dc, "previous": da, "version": 2,
+        },
+    ]  # fmt: skip
+
+
+def test_user_key_command() -> None:
+    key = user_key_hex("r", "x")
+    out = verify("user-key", "--round", "r", "x")
+    assert (out.rc, out.stdout, out.stderr) == (0, key + "\n", "")
+    js = verify("user-key", "--round", "r", "x", "--json")
+    assert (js.rc, json.loads(js.stdout)) == (0, {"result": "valid", "user_key": key})
+
+
+# --- the arguments checked before any file is read -------------------------------------------
+
+
+def test_expectations_are_converted_exactly(rounds: Rounds) -> None:
+    st = parse_statement(rounds.a.statement.read_bytes(), "s")  # BTC 8 decimals, USDT 2
+    assert parse_expectations([], st) == {}
+    got = parse_expectations(["BTC=1.5", "USDT=7", "BTC=0.00000001"], st)
+    assert got == {"BTC": 1, "USDT": 700}  # the last of an asset given twice counts
+    assert parse_expectations(["USDT=0.1", "BTC=12345678"], st) == {
+        "USDT": 10,
+        "BTC": 12345678 * 10**8,
+    }
+    assert parse_expectations(["USDT=" + "9" * 39], st) == {"USDT": int("9" * 39) * 100}
+    assert parse_expectations(["USDT=0"], st) == {"USDT": 0}
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ("BTC", "--expect 'BTC': expected ASSET=AMOUNT with an asset of the round"),
+        ("ETH=1", "--expect 'ETH=1': expected ASSET=AMOUNT with an asset of the round"),
+        ("btc=1", "--expect 'btc=1': expected ASSET=AMOUNT with an asset of the round"),
+        ("=1", "--expect '=1': expected ASSET=AMOUNT with an asset of the round"),
+        (
+            "USDT=" + "1" * 40,
+            "--expect USDT=<40 digits>: more than 39 digits before the decimal point; no balance "
+            "is that large",
+        ),
+        (
+            "USDT=" + "1" * 5000,
+            "--expect USDT=<5,000 digits>: more than 39 digits before the decimal point; no "
+            "balance is that large",
+        ),
+        ("USDT=1.001", "--expect 'USDT=1.001': amount must be a plain decimal with at most 2 "
+         "decimals"),
+        ("USDT=", "--expect 'USDT=': amount must be a plain decimal with at most 2 decimals"),
+        ("USDT=.5", "--expect 'USDT=.5': amount must be a plain decimal with at most 2 decimals"),
+        ("USDT=1.", "--expect 'USDT=1.': amount must be a plain decimal with at most 2 decimals"),
+        ("USDT=-1", "--expect 'USDT=-1': amount must be a plain decimal with at most 2 decimals"),
+        ("USDT=1e3", "--expect 'USDT=1e3': amount must be a plain decimal with at most 2 "
+         "decimals"),
+        ("USDT=1.x", "--expect 'USDT=1.x': amount must be a plain decimal with at most 2 "
+         "decimals"),
+        ("USDT=1.2.3", "--expect 'USDT=1.2.3': amount must be a plain decimal with at most 2 "
+         "decimals"),
+        # digits of other scripts: str.isdigit() says yes, int() would read them
+        ("USDT=١", "--expect 'USDT=١': amount must be a plain decimal with at most 2 decimals"),
+        ("USDT=1.٣", "--expect 'USDT=1.٣': amount must be a plain decimal with at most 2 "
+         "decimals"),
+    ],
+)  # fmt: skip
+def test_expectations_refused(rounds: Rounds, item: str, message: str) -> None:
+    st = parse_statement(rounds.a.statement.read_bytes(), "s")
+    with pytest.raises(FormatError) as err:
+        parse_expectations(["BTC=1", item], st)
+    assert str(err.value) == message
+
+
+def test_pinned_key_must_be_64_lowercase_hex(tmp_path: Path) -> None:
+    check_pinned_key(None)
+    check_pinned_key(EXCHANGE_PK)
+    for value in (EXCHANGE_PK.upper(), EXCHANGE_PK[:-1], EXCHANGE_PK + "0", f" {EXCHANGE_PK}"):
+        with pytest.raises(FormatError) as err:
+            check_pinned_key(value)
+        assert str(err.value) == (
+            "--exchange-key: expected the exchange's public key, 64 lowercase hex characters "
+            f"(BIP-340 x-only), got {len(value)} characters"
+        )
+    with pytest.raises(FormatError) as err:
+        check_pinned_key(f"{EXCHANGE_PK}\n")  # fullmatch: no newline after the 64th character
+    assert str(err.value).endswith("got 65 characters")
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    with pytest.raises(FormatError) as err:
+        check_pinned_key(str(folder))
+    assert str(err.value).startswith(f"--exchange-key {str(folder)!r} is a file: give ")
+
+
+# --- execute, main, the report and the option helpers ----------------------------------------
+
+
+def test_main_reads_sys_argv_and_maps_each_verdict_to_its_exit_code(
+    rounds: Rounds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(rounds.a.statement)
+    for argv, code in (
+        (["statement", path], 0),
+        (_inclusion(rounds.a.statement, rounds.a.proof_path("bob"), "--user-id", "eve"), 1),
+        (["statement", path + ".missing"], 2),
+    ):
+        monkeypatch.setattr(sys, "argv", ["solvency-verify", *argv])
+        out = run(lambda _argv: verify_main(), [])
+        assert out.rc == code, (argv, out.text)
+        assert verify(*argv).rc == code
+
+
+def test_backend_option_sets_the_group_backend(rounds: Rounds) -> None:
+    before = get_backend().name
+    try:
+        report, valid, error = execute(
+            ["--backend", "python", "statement", str(rounds.a.statement)]
+        )
+        assert (valid, error, get_backend().name) == (True, None, "python")
+        assert report.data["exchange_key_pinned"] is False
+        report, valid, error = execute(["user-key", "--round", "r", "x"])
+        assert (valid, error, get_backend().name) == (True, None, "python")  # left as it was
+        assert "exchange_key_pinned" not in report.data
+    finally:
+        set_default_backend(before)
+
+
+def _emit(r: Report, valid: bool | None, error: SolvencyError | None = None) -> Run:
+    def main(_argv: object) -> int:
+        r.emit(valid, error)
+        return 0
+
+    return run(main, [])
+
+
+def test_report_json_doc_and_emit() -> None:
+    r = Report(as_json=False)
+    r.say("one")
+    r.say()
+    r.data["x"] = 1
+    assert r.json_doc(True) == {"x": 1, "result": "valid"}
+    assert r.json_doc(None, FormatError("bad")) == {"x": 1, "result": "bad-input", "error": "bad"}
+    failed = VerificationError("no", check="root")
+    assert r.json_doc(False, failed) == {
+        "x": 1, "result": "invalid", "error": "no", "failed_check": "root"
+    }  # fmt: skip
+    assert r.data == {"x": 1}  # json_doc copies
+    printed = _emit(r, None, FormatError("bad"))
+    assert (printed.stdout, printed.stderr) == ("one\n\n", "error: bad\n")
+    printed = _emit(r, False, VerificationError("no", check="leaf"))
+    assert (printed.stdout, printed.stderr) == ("one\n\nINVALID: check 'leaf' failed: no\n", "")
+    printed = _emit(r, None, VerificationError("odd", check="path"))
+    assert printed.stderr == "INVALID: check 'path' failed: odd\n"
+    printed = _emit(r, True)
+    assert (printed.stdout, printed.stderr) == ("one\n\n", "")
+    j = Report(as_json=True)
+    j.say("not printed")
+    j.data["name"] = "zoë"
+    printed = _emit(j, True)
+    assert printed.stdout == '{\n  "name": "zoë",\n  "result": "valid"\n}\n'
+
+
+def test_callback_action_passes_the_option_as_typed() -> None:
+    seen: list[tuple[object, ...]] = []
+    ap = argparse.ArgumentParser(prog="p")
+    ap.add_argument(
+        "-o", "--opt", action=CallbackAction, nargs="?", default="d",
+        callback=lambda p, ns, v, opt: seen.append((p.prog, ns.opt, v, opt)),
+    )  # fmt: skip
+    ap.parse_args(["--opt", "x"])
+    ap.parse_args(["-o"])
+    action = ap._actions[-1]
+    assert isinstance(action, CallbackAction)
+    assert (action.dest, action.default, action.nargs) == ("opt", "d", "?")
+    action(ap, argparse.Namespace(opt="n"), "v")  # no option string: the first one
+    assert seen == [("p", "d", "x", "--opt"), ("p", "d", None, "-o"), ("p", "n", "v", "-o")]
+
+
+def test_safe_output_lets_any_text_print(monkeypatch: pytest.MonkeyPatch) -> None:
+    streams = []
+    for name in ("stdout", "stderr"):
+        stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+        monkeypatch.setattr(sys, name, stream)
+        streams.append(stream)
+    safe_output()
+    assert [s.errors for s in streams] == ["backslashreplace", "backslashreplace"]
+    sys.stdout.write("\udcff")
+    sys.stdout.flush()
+    assert streams[0].buffer.getvalue() == b"\\udcff"
+    monkeypatch.setattr(sys, "stdout", io.StringIO())  # not a TextIOWrapper: left alone
+    safe_output()
+
+
+# --- reserves: the solvency lines, the chain note, the chain commands' hand-over ----------------
+
+
+def _make_reserves(base: Path) -> Round:
+    key = write_secret(base / "exchange.key", EXCHANGE_SK)
+    spec = default_reserves_spec(totals_of(USERS, ASSETS))
+    res = write_json(base / "reserves.json", reserves_doc(EXCHANGE, ROUND, spec))
+    extra = ["--exchange", EXCHANGE, "--signing-key", str(key), "--reserves", str(res)]
+    return build_round(base, extra=extra)
+
+
+@pytest.fixture(scope="session")
+def with_reserves(tmp_path_factory: pytest.TempPathFactory) -> Round:
+    return shared(tmp_path_factory, "cli-exact-reserves", _make_reserves)
+
+
+SOLVENCY = [
+    SIGNED,
+    "BTC: reserves 4.50000001 >= liabilities (hidden): proven",
+    "USDT: reserves 15,064.97 >= liabilities (hidden): proven",
+]
+
+
+class FakeChain:
+    """verifier.chain.commands' entry points replaced: what the command hands them, and a line."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from verifier.chain import commands
+
+        self.calls: list[tuple[str, str, object]] = []
+        for name in ("chain_checks", "reserves_command"):
+            monkeypatch.setattr(commands, name, self._entry(name))
+
+    def _entry(self, name: str) -> Callable[..., None]:
+        def entry(
+            st: Statement,
+            args: argparse.Namespace,
+            say: Callable[[str], None],
+            data: dict[str, Any],
+        ) -> None:
+            self.calls.append((name, st.round_id, args.eth_rpc))
+            say(f"[{name}]")
+            data[name] = True
+
+        return entry
+
+
+def test_statement_with_reserves_and_the_chain_note(
+    with_reserves: Round, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(with_reserves.statement)
+    head = [
+        *_header(with_reserves.statement),
+        f"Root hash: {parse_statement(with_reserves.statement.read_bytes(), 's').root.hash.hex()}",
+        "[ok] generators: the statement names the pinned generator table",
+        "[ok] root: every asset's total liabilities is proven in [0, 2^n) (not negative)",
+    ]
+    valid = "VALID: the statement is internally consistent and every proof in it verifies."
+    chain = FakeChain(monkeypatch)
+    out = verify("statement", path)
+    assert (out.rc, out.stderr, chain.calls) == (0, "", [])
+    assert out.stdout.splitlines() == [*head, *SOLVENCY, CHAIN_NOTE, valid]
+    report, ok, _ = execute(["statement", path])
+    assert (ok, report.solvency) == (True, [*SOLVENCY, CHAIN_NOTE])  # what the page shows
+    out = verify("statement", path, "--eth-rpc", "http://node")
+    assert out.stdout.splitlines() == [*head, *SOLVENCY, "[chain_checks]", valid]
+    assert chain.calls == [("chain_checks", ROUND, ["http://node"])]
+    js = verify("statement", path, "--anchor-tx", "0x" + "00" * 32, "--json")
+    assert json.loads(js.stdout)["chain_checks"] is True
+    assert chain.calls[1] == ("chain_checks", ROUND, [])
+    inclusion = verify(*_inclusion(with_reserves.statement, with_reserves.proof_path("bob")))
+    assert inclusion.rc == 0
+    assert "\n".join([*SOLVENCY, CHAIN_NOTE]) + "\n" in inclusion.stdout
+
+
+def test_reserves_command_hands_over_to_the_chain_module(
+    with_reserves: Round, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain = FakeChain(monkeypatch)
+    out = verify("reserves", "--statement", str(with_reserves.statement), "--eth-rpc", "u")
+    assert (out.rc, out.stderr, chain.calls) == (0, "", [("reserves_command", ROUND, ["u"])])
+    assert out.stdout.splitlines() == [
+        *_header(with_reserves.statement),
+        "[reserves_command]",
+        "VALID: the reserves are signed for this round and the chain holds at least every claim.",
+    ]
+    js = verify("reserves", "--statement", str(with_reserves.statement), "--json")
+    doc = json.loads(js.stdout)
+    assert (js.rc, doc["reserves_command"], doc["statement"]["round"]) == (0, True, ROUND)
