@@ -779,3 +779,42 @@ def test_reserves_command_hands_over_to_the_chain_module(
     js = verify("reserves", "--statement", str(with_reserves.statement), "--json")
     doc = json.loads(js.stdout)
     assert (js.rc, doc["reserves_command"], doc["statement"]["round"]) == (0, True, ROUND)
+
+
+def test_headers_of_unsigned_v1_and_linked_statements(rounds: Rounds, tmp_path: Path) -> None:
+    doc = rounds.a.statement_json()
+    for key in ("signature", "exchange"):
+        del doc[key]
+    doc["snapshot_time"] = None
+    path = write_json(tmp_path / "statement.json", doc)
+    digest = parse_statement(path.read_bytes(), "s").digest().hex()
+    out = verify("statement", str(path))
+    assert (out.rc, out.stderr) == (0, "")
+    assert out.stdout.splitlines()[:5] == [
+        f"Round {ROUND}; snapshot time: not stated",
+        *_header(rounds.a.statement)[1:3],
+        f"Statement digest: {digest} (compare it with what others were shown)",
+        "Previous statement: none (the exchange's first round)",
+    ]
+    out = verify("history", str(path))
+    assert (out.rc, out.stderr) == (0, "")
+    assert out.stdout.splitlines()[1:3] == [
+        f"  round {ROUND}  snapshot not stated  digest {digest}  previous none: a first round  "
+        f"({path})",
+        "[ok] every statement verifies on its own; one exchange (not named), not signed (no "
+        "signature to check)",
+    ]
+    v1 = Path(__file__).parent / "fixtures" / "v1" / "statement.json"
+    out = verify("statement", str(v1))
+    assert out.stdout.splitlines()[4] == (
+        "Previous statement: none (a v1 statement: it names no previous round)"
+    )
+    assert json.loads(verify("statement", str(v1), "--json").stdout)["statement"]["version"] == 1
+    out = verify("history", str(v1))
+    assert " previous none: a first round (v1 statement)  (" in out.stdout.splitlines()[1]
+    da = parse_statement(rounds.a.statement.read_bytes(), "s").digest().hex()
+    out = verify("inclusion", "--statement", str(rounds.c.statement), "--proof",
+                 str(rounds.c.proof_path("bob")))  # fmt: skip
+    assert (out.rc, out.stdout.splitlines()[4]) == (0, f"Previous statement: {da}")
+    doc = json.loads(verify("statement", str(rounds.c.statement), "--json").stdout)
+    assert doc["statement"]["previous"] == da

@@ -28,7 +28,13 @@ from verifier.formats import (
     format_units,
     parse_audit_header,
 )
-from verifier.history import Entry, history_statements, round_order, verify_history
+from verifier.history import (
+    Entry,
+    history_statements,
+    round_order,
+    signing_key,
+    verify_history,
+)
 from verifier.ids import user_key_hex
 from verifier.inputs import (
     audit_levels,
@@ -379,9 +385,10 @@ def cmd_history(args: argparse.Namespace, r: Report) -> None:
     chain = verify_history(entries, args.exchange_key)
     first, last = chain[0].statement, chain[-1].statement
     r.data["history"] = [e.digest.hex() for e in chain]
+    signer = "signed by the pinned key" if args.exchange_key else "signed by one key"
     r.say(
         f"[ok] every statement verifies on its own; one exchange ({first.exchange or 'not named'}), "
-        f"signed by {'the pinned key' if args.exchange_key else 'one key'}"
+        + (signer if signing_key(first) else "not signed (no signature to check)")
     )
     r.say(
         f"[ok] links: {len(chain)} round(s) from {first.round_id} to {last.round_id}, each naming "
