@@ -818,3 +818,35 @@ def test_headers_of_unsigned_v1_and_linked_statements(rounds: Rounds, tmp_path: 
     assert (out.rc, out.stdout.splitlines()[4]) == (0, f"Previous statement: {da}")
     doc = json.loads(verify("statement", str(rounds.c.statement), "--json").stdout)
     assert doc["statement"]["previous"] == da
+
+
+def test_key_pinned_id_not_given_names_the_command_that_checks_both(
+    rounds: Rounds, tmp_path: Path
+) -> None:
+    st, proof = tmp_path / "the statement.json", tmp_path / "my proof.json"
+    shutil.copyfile(rounds.a.statement, st)
+    shutil.copyfile(rounds.a.proof_path("alice"), proof)
+    argv = _inclusion(st, proof, "--exchange-key", EXCHANGE_PK, "--expect", "BTC=1.5")
+    out = verify(*argv)
+    command = (
+        f"solvency-verify inclusion --statement '{st}' --proof '{proof}' --user-id 'YOUR USER ID' "
+        f"--exchange-key {EXCHANGE_PK} --expect BTC=1.5"
+    )
+    assert (out.rc, out.stderr) == (0, "")
+    assert out.stdout.splitlines()[7:] == [
+        "The proof's balances counted in the liabilities:",
+        "  BTC      1.50000000",
+        "  USDT     250.75",
+        "Checks:",
+        *[c for c in CHECKS if "user-id" not in c],
+        SIGNED,
+        NO_RESERVES,
+        "NOT CHECKED: that this is your user id (no --user-id given): the proof is valid for user "
+        "id 'alice', whoever that is.",
+        "Check it with:",
+        f"  {command}",
+        "VALID: the balances of user id 'alice' are included in the published liabilities (that "
+        "the id is yours was not checked).",
+    ]
+    doc = json.loads(verify(*argv, "--json").stdout)
+    assert (doc["safe_command"], doc["user_id_checked"]) == (command, False)
