@@ -55,6 +55,7 @@ from verifier.formats import (
     parse_statement,
 )
 from verifier.ids import user_key_hex
+from verifier.inputs import KINDS, sniff, wrong_kind
 from verifier.version import version_text
 
 
@@ -850,3 +851,77 @@ def test_key_pinned_id_not_given_names_the_command_that_checks_both(
     ]
     doc = json.loads(verify(*argv, "--json").stdout)
     assert (doc["safe_command"], doc["user_id_checked"]) == (command, False)
+
+
+# --- verifier.inputs: what a file is ---------------------------------------------------------
+
+SNIFFED = [
+    (b"", "empty"),
+    (b" \n\t", "empty"),
+    (b"\x89PNG\r\n\x1a\nrest", "png"),
+    (b"\x89PNG\r\n\x1a", "binary"),  # a magic cut short is not the magic
+    (b"\xff\xd8\xff\xe0", "jpeg"),
+    (b"GIF89a", "gif"),
+    (b"%PDF-1.7", "pdf"),
+    (b"PK\x03\x04", "zip"),
+    (b"\x1f\x8b\x08", "gzip"),
+    (b"ZKSP\x01", "inclusion-binary"),
+    (b"  <!DOCTYPE HTML>", "html"),
+    (b"<html lang=en>", "html"),
+    (b"<head>", "text"),
+    (b'{"format": "zk-solvency/statement/v9"}', "statement"),
+    (b'{"format": "zk-solvency/inclusion/v9"}', "inclusion"),
+    (b'{"format": "zk-solvency/other/v1"}', "json"),
+    (b'{"format": ["zk-solvency/statement/v1"]}', "json"),
+    (b'{"depth": 0, "index": 0, "commitments": []}', "audit-line"),
+    (b'{"depth": 0, "index": 0}', "json"),
+    (b'{"index": 0, "commitments": []}', "json"),
+    (b'{"depth": 0, "commitments": []}', "json"),
+    (b'{"assets": {}, "exchange": "x", "round": "r"}', "reserves"),
+    (b'{"assets": {}, "exchange": "x"}', "json"),
+    (b'{"assets": {}, "round": "r"}', "json"),
+    (b'{"exchange": "x", "round": "r"}', "json"),
+    (b'{"input_sha256": "00"}', "manifest"),
+    (b'{"outputs": []}', "manifest"),
+    (b'{"depth": 1, "index": 2, "commitments": []}\n{"depth": 0}\n', "audit-line"),
+    (b"[1, 2]", "json-value"),
+    (b'"text"', "json-value"),
+    (b"[1]\n[2]\n", "text"),  # JSON Lines of arrays: only an object on the first line counts
+    (b"plain words", "text"),
+    (b"\xc3\x28 not utf-8", "binary"),
+    (b"[" * 100_000, "text"),  # nested too deep for the json module: not JSON
+]
+
+
+@pytest.mark.parametrize(("data", "kind"), SNIFFED)
+def test_sniff_names_each_kind(data: bytes, kind: str) -> None:
+    assert sniff(data) == kind
+    error = wrong_kind("f.json", data, "a statement")
+    assert str(error) == f"f.json: this is {KINDS[kind]}, not a statement"
+
+
+def test_sniff_reads_only_the_first_bytes_for_text_and_html() -> None:
+    assert sniff(b" " * 600 + b"<html>") == "text"  # the page test looks at 512 bytes
+    assert sniff(b"a" * 4096 + b"\xff") == "text"  # utf-8 checked on the first 4096 bytes
+    assert sniff(b"a" * 4095 + b"\xff") == "binary"
+    json_tail = b'{"format": "zk-solvency/statement/v1"' + b" " * (16 * 1024 * 1024) + b"}"
+    assert sniff(json_tail) == "text"  # JSON read from the first 16 MiB only
+
+
+def test_wrong_kind_hints() -> None:
+    data = b"hello"
+    for key, hint in (
+        ("statement", "the statement is statement.json of the round's folder (or the exchange's "
+         "site)"),
+        ("inclusion", "your proof is the file users/<your user key>.json the exchange gave you "
+         "(`solvency-verify user-key` prints the key)"),
+        ("audit", "an audit bundle is the folder written by `solvency-prove export-audit`"),
+        ("reserves", "a reserves file lists the exchange's wallets (see README, 'Reserves')"),
+    ):  # fmt: skip
+        error = wrong_kind("x", data, "y", key)
+        assert isinstance(error, FormatError)
+        assert str(error) == f"x: this is a text file that is not JSON, not y; {hint}"
+    assert (
+        str(wrong_kind("x", data, "y", "nothing"))
+        == "x: this is a text file that is not JSON, not y"
+    )
