@@ -39,8 +39,11 @@ from solvency_rounds import (
     write_secret,
 )
 
+from circuits import bigint
 from circuits.errors import FormatError, SolvencyError, VerificationError
+from circuits.generators import affine_table
 from circuits.group import get_backend, set_default_backend
+from verifier import web
 from verifier.cli import CHAIN_NOTE, Report, check_pinned_key, execute, parse_expectations
 from verifier.cli import build_parser as verify_parser
 from verifier.cli import main as verify_main
@@ -50,12 +53,14 @@ from verifier.formats import (
     AUDIT_FORMAT_V1,
     AUDIT_HEADER,
     INCLUSION_FORMAT,
+    MAX_PROOF_BYTES,
     STATEMENT_FORMATS,
     Statement,
     parse_statement,
 )
 from verifier.ids import user_key_hex
 from verifier.inputs import KINDS, sniff, wrong_kind
+from verifier.ownership import hashes
 from verifier.version import version_text
 
 
@@ -925,3 +930,63 @@ def test_wrong_kind_hints() -> None:
         str(wrong_kind("x", data, "y", "nothing"))
         == "x: this is a text file that is not JSON, not y"
     )
+
+
+# --- verifier.web: the page's set-up ------------------------------------------------------------
+
+
+class JsBytes:
+    """What Pyodide hands over for a Uint8Array: an object with to_bytes()."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def to_bytes(self) -> bytes:
+        return self.data
+
+
+def test_start_answers_what_the_page_runs_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = get_backend().name
+    monkeypatch.setattr(hashes, "_provided", {})
+    try:
+        answer = json.loads(web.start(JsBytes(affine_table(2)), "python"))
+        assert get_backend().name == "python"
+        assert answer == {
+            "python": sys.version.split()[0],
+            "gmpy2": bigint.GMPY2,
+            "backend": "python",
+            "generators": 2,
+            "max_proof_bytes": MAX_PROOF_BYTES,
+            "hashes": {name: hashes.source(name) for name in ("ripemd160", "keccak256")},
+            "stdlib_bytecode": json.__file__.endswith(".pyc"),
+        }
+        assert json.loads(web.start())["generators"] == 0  # no table: derived when needed
+        assert json.loads(web.start(affine_table(4)))["generators"] == 4
+        with pytest.raises(FormatError, match=r"^generator table: not a whole number"):
+            web.start(b"\x00")
+    finally:
+        set_default_backend(before)
+
+
+def test_use_hashes_names_the_providers_and_hands_over_hex(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hashes, "_provided", {})
+    seen: list[tuple[str, str]] = []
+
+    def fake(name: str, out: object) -> Callable[[str], object]:
+        def fn(data_hex: str) -> object:
+            seen.append((name, data_hex))
+            return out
+
+        return fn
+
+    answer = web.use_hashes(fake("r", "ab" * 20), fake("k", "CD" * 32), "noble 2")
+    assert json.loads(answer) == {"ripemd160": "noble 2", "keccak256": "noble 2"}
+    assert hashes.ripemd160(b"\x01\x02") == bytes.fromhex("ab" * 20)
+    assert hashes.keccak256(b"") == bytes.fromhex("cd" * 32)
+    assert seen == [("r", "0102"), ("k", "")]
+    provider = hashes._provided["keccak256"][0]
+    assert provider.__name__ == "keccak256 of noble 2"
+    assert hashes._provided["ripemd160"][0].__name__ == "ripemd160 of noble 2"
+    for out in ("xyz", 7, None, "abc"):
+        web.use_hashes(fake("r", out), fake("k", out), "bad")
+        assert hashes._provided["ripemd160"][0](b"") == b""  # refused by the length check
