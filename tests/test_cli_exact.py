@@ -10,7 +10,8 @@ import json
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,7 @@ from verifier.formats import (
     Statement,
     parse_statement,
 )
+from verifier.history import snapshot_instant
 from verifier.ids import user_key_hex
 from verifier.inputs import KINDS, sniff, wrong_kind
 from verifier.ownership import hashes
@@ -989,3 +991,19 @@ def test_use_hashes_names_the_providers_and_hands_over_hex(monkeypatch: pytest.M
     for out in ("xyz", 7, None, "abc"):
         web.use_hashes(fake("r", out), fake("k", out), "bad")
         assert hashes._provided["ripemd160"][0](b"") == b""  # refused by the length check
+
+
+# --- verifier.history, called directly -------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [None, "2026-11-01T00:00:00", "yesterday", ""])
+def test_snapshot_instant_needs_a_time_with_a_zone(rounds: Rounds, text: str | None) -> None:
+    st = replace(parse_statement(rounds.a.statement.read_bytes(), "s"), snapshot_time=text)
+    with pytest.raises(FormatError) as err:
+        snapshot_instant(st, "f.json")
+    assert str(err.value) == (
+        f"f.json: snapshot_time {text!r} is not an RFC 3339 time with a zone (e.g. "
+        "2026-11-01T00:00:00Z): rounds of a history are ordered by it"
+    )
+    ok = replace(st, snapshot_time="2026-11-01T01:00:00+01:00")
+    assert snapshot_instant(ok, "f") == datetime(2026, 11, 1, tzinfo=UTC)
