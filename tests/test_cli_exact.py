@@ -59,7 +59,7 @@ from verifier.formats import (
     Statement,
     parse_statement,
 )
-from verifier.history import snapshot_instant
+from verifier.history import Entry, check_link, snapshot_instant
 from verifier.ids import user_key_hex
 from verifier.inputs import KINDS, sniff, wrong_kind
 from verifier.ownership import hashes
@@ -1007,3 +1007,27 @@ def test_snapshot_instant_needs_a_time_with_a_zone(rounds: Rounds, text: str | N
     )
     ok = replace(st, snapshot_time="2026-11-01T01:00:00+01:00")
     assert snapshot_instant(ok, "f") == datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_check_link_names_each_side(rounds: Rounds) -> None:
+    a = parse_statement(rounds.a.statement.read_bytes(), "s")
+    c = parse_statement(rounds.c.statement.read_bytes(), "s")
+    unsigned = replace(a, extra={k: v for k, v in a.extra.items() if k != "signature"})
+    prev, cur = Entry("a.json", unsigned, b"a"), Entry("c.json", c, b"c")
+    with pytest.raises(VerificationError) as err:
+        check_link(prev, cur)
+    assert (str(err.value), err.value.check) == (
+        f"round {OTHER_ROUND} (c.json) is signed by {EXCHANGE_PK}, round {ROUND} (a.json) by no "
+        "key: a history has one signing key",
+        "history-key",
+    )
+    check_link(Entry("a.json", a, b"a"), cur)
+    for bad_prev, name in ((True, "a.json"), (False, "c.json")):
+        old, new = (
+            (replace(a, snapshot_time="now"), c)
+            if bad_prev
+            else (a, replace(c, snapshot_time="now"))
+        )
+        with pytest.raises(FormatError) as fmt:
+            check_link(Entry("a.json", old, b"a"), Entry("c.json", new, b"c"))
+        assert str(fmt.value).startswith(f"{name}: snapshot_time 'now' is not an RFC 3339 time")
