@@ -7,7 +7,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import shutil
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -54,6 +56,7 @@ from verifier.formats import (
     AUDIT_FORMAT_V1,
     AUDIT_HEADER,
     INCLUSION_FORMAT,
+    MAX_AUDIT_LINE_BYTES,
     MAX_PROOF_BYTES,
     STATEMENT_FORMATS,
     Statement,
@@ -61,7 +64,13 @@ from verifier.formats import (
 )
 from verifier.history import Entry, check_link, snapshot_instant
 from verifier.ids import user_key_hex
-from verifier.inputs import KINDS, sniff, wrong_kind
+from verifier.inputs import (
+    KINDS,
+    check_bundle_root,
+    read_bounded,
+    sniff,
+    wrong_kind,
+)
 from verifier.ownership import hashes
 from verifier.version import version_text
 
@@ -1031,3 +1040,70 @@ def test_check_link_names_each_side(rounds: Rounds) -> None:
         with pytest.raises(FormatError) as fmt:
             check_link(Entry("a.json", old, b"a"), Entry("c.json", new, b"c"))
         assert str(fmt.value).startswith(f"{name}: snapshot_time 'now' is not an RFC 3339 time")
+
+
+# --- verifier.inputs: the audit bundle's root, read from its end -----------------------------
+
+
+def test_the_bundle_of_another_round_is_named_before_anything_is_verified(
+    rounds: Rounds, tmp_path: Path
+) -> None:
+    nodes = rounds.bundle / "nodes.jsonl"
+    a = parse_statement(rounds.a.statement.read_bytes(), "s")
+    c = parse_statement(rounds.c.statement.read_bytes(), "s")
+    message = (
+        f"{nodes}: this bundle's root hash {a.root.hash.hex()} is not the root hash of the "
+        f"statement ({c.root.hash.hex()}): it is the audit bundle of another round or exchange; "
+        f"give the bundle `solvency-prove export-audit` wrote for round {OTHER_ROUND}"
+    )
+    out = verify("audit", "--statement", str(rounds.c.statement), "--bundle", str(rounds.bundle))
+    assert (out.rc, out.stdout, out.stderr) == (2, "", f"error: {message}\n")
+    check_bundle_root(nodes, a)  # its own statement: nothing to say
+    lines = nodes.read_bytes().splitlines(keepends=True)
+    # read from the end: a first line longer than the tail read is never read
+    big = tmp_path / "big.jsonl"
+    big.write_bytes(b"x" * (MAX_AUDIT_LINE_BYTES + 5) + b"\n" + lines[-1] + b"\n\n")
+    with pytest.raises(FormatError) as err:
+        check_bundle_root(big, c)
+    assert str(err.value) == message.replace(str(nodes), str(big))
+    # a last line that is not a root, or not a node at all: left to the verifier
+    for body in (b"".join(lines[:-1]), b"".join(lines) + b"garbage\n", b""):
+        big.write_bytes(body)
+        check_bundle_root(big, c)
+
+
+def test_kind_of_every_file_that_is_not_regular(tmp_path: Path) -> None:
+    from verifier.inputs import _kind_of_mode
+
+    kinds = {
+        stat.S_IFDIR: "a folder",
+        stat.S_IFIFO: "a named pipe (FIFO)",
+        stat.S_IFCHR: "a device",
+        stat.S_IFBLK: "a device",
+        stat.S_IFSOCK: "a socket",
+        stat.S_IFLNK: "not a regular file",
+    }
+    assert {mode: _kind_of_mode(mode | 0o644) for mode in kinds} == kinds
+
+
+def test_read_bounded_asks_for_limit_plus_one_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = tmp_path / "f"
+    f.write_bytes(b"z" * 50)
+    asked: list[int] = []
+
+    class Counting(io.BufferedReader):
+        def read(self, size: int | None = -1) -> bytes:
+            asked.append(-1 if size is None else size)
+            return super().read(size)
+
+    def fdopen(fd: int, mode: str = "r") -> io.BufferedReader:
+        return Counting(io.FileIO(fd, "rb"))  # the descriptor, read through Counting
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    assert read_bounded(f, 50) == b"z" * 50
+    with pytest.raises(FormatError) as err:
+        read_bounded(f, 49)
+    assert str(err.value) == f"{f}: more than the limit of 49 bytes"
+    assert asked == [51, 50]
