@@ -62,7 +62,7 @@ from verifier.formats import (
     Statement,
     parse_statement,
 )
-from verifier.history import Entry, check_link, snapshot_instant
+from verifier.history import Entry, check_link, snapshot_instant, verify_history
 from verifier.ids import user_key_hex
 from verifier.inputs import (
     KINDS,
@@ -916,7 +916,8 @@ def test_sniff_names_each_kind(data: bytes, kind: str) -> None:
 
 
 def test_sniff_reads_only_the_first_bytes_for_text_and_html() -> None:
-    assert sniff(b" " * 600 + b"<html>") == "text"  # the page test looks at 512 bytes
+    assert sniff(b" " * 507 + b"<html>") == "html"  # the page test looks at 512 bytes
+    assert sniff(b" " * 508 + b"<html>") == "text"
     assert sniff(b"a" * 4096 + b"\xff") == "text"  # utf-8 checked on the first 4096 bytes
     assert sniff(b"a" * 4095 + b"\xff") == "binary"
     json_tail = b'{"format": "zk-solvency/statement/v1"' + b" " * (16 * 1024 * 1024) + b"}"
@@ -1107,3 +1108,23 @@ def test_read_bounded_asks_for_limit_plus_one_bytes(
         read_bounded(f, 49)
     assert str(err.value) == f"{f}: more than the limit of 49 bytes"
     assert asked == [51, 50]
+
+
+def test_verify_history_names_the_file_once(rounds: Rounds) -> None:
+    with pytest.raises(FormatError) as err:
+        verify_history([])
+    assert str(err.value) == "no statements given"
+    a = parse_statement(rounds.a.statement.read_bytes(), "s")
+    bad = replace(a, extra={**a.extra, "signature": 5})
+    for source, message in (
+        ("x.json", "x.json: signature: expected an object, got integer"),
+        ("signature", "signature: expected an object, got integer"),  # already names it
+    ):
+        with pytest.raises(FormatError) as err:
+            verify_history([Entry(source, bad, b"a")])
+        assert str(err.value) == message
+    with pytest.raises(VerificationError) as failed:
+        verify_history([Entry("y.json", a, b"a")], exchange_key="00" * 32)
+    assert (str(failed.value), failed.value.check) == (
+        "y.json: the statement is signed by another key than the one you pinned", "signature"
+    )  # fmt: skip
