@@ -5,6 +5,7 @@ called directly, and every line the commands print for a valid and an invalid in
 from __future__ import annotations
 
 import argparse
+import errno
 import io
 import json
 import os
@@ -62,11 +63,21 @@ from verifier.formats import (
     Statement,
     parse_statement,
 )
-from verifier.history import Entry, check_link, snapshot_instant, verify_history
+from verifier.history import (
+    Entry,
+    check_link,
+    history_statements,
+    round_statement,
+    snapshot_instant,
+    verify_history,
+)
 from verifier.ids import user_key_hex
 from verifier.inputs import (
     KINDS,
+    audit_levels,
+    bounded_lines,
     check_bundle_root,
+    open_regular,
     read_bounded,
     sniff,
     wrong_kind,
@@ -1128,3 +1139,72 @@ def test_verify_history_names_the_file_once(rounds: Rounds) -> None:
     assert (str(failed.value), failed.value.check) == (
         "y.json: the statement is signed by another key than the one you pinned", "signature"
     )  # fmt: skip
+
+
+def test_a_root_line_at_the_tail_bound_and_trailing_blanks(rounds: Rounds, tmp_path: Path) -> None:
+    a = parse_statement(rounds.a.statement.read_bytes(), "s")
+    c = parse_statement(rounds.c.statement.read_bytes(), "s")
+    root = (rounds.bundle / "nodes.jsonl").read_bytes().splitlines()[-1]
+    f = tmp_path / "nodes.jsonl"
+    # the root alone, from the first byte; then padded to exactly the longest line allowed
+    padded = b"{" + b" " * (MAX_AUDIT_LINE_BYTES - len(root)) + root[1:]
+    assert len(padded) == MAX_AUDIT_LINE_BYTES
+    for body in (root, root + b"\n", b"\n".join([b"x" * 100, padded, b""])):
+        f.write_bytes(body)
+        with pytest.raises(FormatError) as err:
+            check_bundle_root(f, c)
+        assert str(err.value).startswith(f"{f}: this bundle's root hash {a.root.hash.hex()} ")
+    f.write_bytes(root + b"\n \n")  # a last line of blanks: the verifier refuses it later
+    check_bundle_root(f, c)
+    with open_regular(f) as stream:
+        levels = audit_levels(stream, c.params, "n.jsonl")
+        with pytest.raises(FormatError) as err:
+            list(levels)
+    assert str(err.value).startswith("n.jsonl:2: ")
+
+
+def test_bounded_lines_at_the_limit() -> None:
+    lines = bounded_lines(io.BytesIO(b"x" * 10 + b"\n" + b"y" * 10), 10, "s")
+    assert list(lines) == [(1, b"x" * 10), (2, b"y" * 10)]
+    with pytest.raises(FormatError) as err:
+        list(bounded_lines(io.BytesIO(b"ok\n" + b"z" * 11 + b"\n"), 10, "s"))
+    assert str(err.value) == "s:2: line longer than the limit of 10 bytes"
+
+
+def test_read_error_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "f"
+    f.write_bytes(b"data")
+
+    class Failing(io.BufferedReader):
+        def read(self, size: int | None = -1) -> bytes:
+            raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode="r": Failing(io.FileIO(fd, "rb")))
+    with pytest.raises(FormatError) as err:
+        read_bounded(f, 10)
+    assert str(err.value) == f"{f}: cannot read: Input/output error"
+
+
+def test_round_folders_and_folders_of_rounds(rounds: Rounds, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FormatError) as err:
+        round_statement(empty)
+    assert str(err.value) == (
+        f"{empty}: no public/statement.json (give a round folder made by `solvency-prove "
+        "build`, or the statement file)"
+    )
+    many = tmp_path / "many"
+    (many / "0-nothing").mkdir(parents=True)
+    (many / "1-round" / "public").mkdir(parents=True)
+    (many / "2-copy").mkdir()
+    (many / "3-file").write_bytes(b"")
+    shutil.copyfile(rounds.c.statement, many / "1-round" / "public" / "statement.json")
+    shutil.copyfile(rounds.a.statement, many / "2-copy" / "statement.json")
+    assert history_statements(["x.json", str(rounds.a.dir), str(many), "y.json"]) == [
+        Path("x.json"),
+        rounds.a.statement,
+        many / "1-round" / "public" / "statement.json",
+        many / "2-copy" / "statement.json",
+        Path("y.json"),
+    ]
