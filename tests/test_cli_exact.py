@@ -1149,7 +1149,9 @@ def test_a_root_line_at_the_tail_bound_and_trailing_blanks(rounds: Rounds, tmp_p
     # the root alone, from the first byte; then padded to exactly the longest line allowed
     padded = b"{" + b" " * (MAX_AUDIT_LINE_BYTES - len(root)) + root[1:]
     assert len(padded) == MAX_AUDIT_LINE_BYTES
-    for body in (root, root + b"\n", b"\n".join([b"x" * 100, padded, b""])):
+    bodies = [root, root + b"\n", b"\n".join([b"x" * 100, padded, b""])]
+    bodies.append(b"x" * MAX_AUDIT_LINE_BYTES + b"\n" + root)  # read to the last byte
+    for body in bodies:
         f.write_bytes(body)
         with pytest.raises(FormatError) as err:
             check_bundle_root(f, c)
