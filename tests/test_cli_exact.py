@@ -207,6 +207,7 @@ def test_every_option_help_default_and_requirement() -> None:
         "--backend", "backend", "group backend (default: $ZKSOLVENCY_BACKEND or libsecp256k1)",
         None, False, None, ["libsecp256k1", "python"], None,
     )  # fmt: skip
+    assert "version" not in vars(ap.parse_args(["user-key", "--round", "r", "x"]))  # SUPPRESS
     assert (version.option_strings, version.help, version.nargs) == (
         ["--version"],
         "print the version and the formats it reads, then exit",
