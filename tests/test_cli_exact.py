@@ -1159,11 +1159,13 @@ def test_a_root_line_at_the_tail_bound_and_trailing_blanks(rounds: Rounds, tmp_p
         assert str(err.value).startswith(f"{f}: this bundle's root hash {a.root.hash.hex()} ")
     f.write_bytes(root + b"\n \n")  # a last line of blanks: the verifier refuses it later
     check_bundle_root(f, c)
-    with open_regular(f) as stream:
-        levels = audit_levels(stream, c.params, "n.jsonl")
-        with pytest.raises(FormatError) as err:
-            list(levels)
-    assert str(err.value).startswith("n.jsonl:2: ")
+    with open_regular(f) as stream, pytest.raises(FormatError) as err:
+        list(audit_levels(stream, c.params, "n.jsonl"))
+    assert str(err.value) == "n.jsonl:2: content after the root line"
+    levels = audit_levels(io.BytesIO(b"x" + root), c.params, "n.jsonl")
+    with pytest.raises(FormatError) as err:
+        next(levels)
+    assert str(err.value).startswith("n.jsonl:1: line 1 column 1: invalid JSON")
 
 
 def test_bounded_lines_at_the_limit() -> None:
