@@ -925,6 +925,7 @@ def test_every_raw_field_is_named_and_bounded(kind: str) -> None:
             assert refused(with_field(i, b"\x01" * 21)) == "tx.to: an address is 20 bytes, got 21"
         if not size:
             continue
+        assert refused(with_field(i, [b"1"])) == f"tx.{name}: expected a byte string, got a list"
         assert refused(with_field(i, b"\x01" * (size + 1))) == (
             f"tx.{name}: an integer of {size + 1} bytes (at most {size})"
         )
@@ -1097,6 +1098,7 @@ def test_rlp_edges_and_messages() -> None:
         (b"\xf8\x37" + b"\x01" * 55, "RLP: RLP long form for 55 bytes (not canonical)"),
         (b"\xb9\x00\x40" + b"a" * 64, "RLP: RLP length with a leading zero byte (not canonical)"),
         (b"\xc2\x01", "RLP: RLP list runs past the end"),
+        (b"\xc2\x81\x01", "RLP: RLP single byte below 0x80 with a prefix (not canonical)"),
     ):
         with pytest.raises(FormatError) as e:
             rlp.decode(data)
