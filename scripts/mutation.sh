@@ -22,7 +22,8 @@ if [ "$#" -eq 0 ]; then
         "circuits.rangeproof.xǁRangeProofǁ*" "circuits.rangeproof.x_check_parameters*" \
         "circuits.rangeproof.x__check_shape*" "circuits.rangeproof.x_delta*" "verifier.reserves_v1.*" \
         "circuits.pedersen*" "verifier.formats*" "verifier.jsonstrict.*" "verifier.ids.*" \
-        "verifier.total.*" "verifier.reserves.*" "verifier.ownership.*" "circuits.ecdsa.*" \
+        "verifier.total.*" "verifier.reserves.*" "verifier.ownership.*" "verifier.chain.*" \
+        "circuits.ecdsa.*" \
         "circuits.bip340.x_verify__*" "circuits.bip340.x__verify_*" "circuits.bip340.x_lift_x*" \
         "circuits.bip340.x_tagged_hash*" "circuits.bip340.x__need_bytes*" \
         "circuits.bip340.x__x_bytes*" "circuits.bip340.x__has_even_y*" \
