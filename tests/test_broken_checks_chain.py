@@ -1385,3 +1385,14 @@ def test_commands_pinned_key_malformed_reserves_and_anchor_nodes(clients: dict[s
         f"the statement's anchor is on chain id {CHAIN}, but the node fake serves chain id 1: "
         f"give a node of chain {CHAIN}"
     )
+
+
+def test_rlp_encodes_a_single_byte_of_0x80_or_more_with_a_prefix() -> None:
+    from verifier.chain import rlp
+
+    assert (rlp.encode(b"\x80"), rlp.encode(b"\x7f"), rlp.encode(b"")) == (
+        b"\x81\x80",
+        b"\x7f",
+        b"\x80",
+    )
+    assert rlp.decode(b"\xb8\x38" + b"a" * 56) == b"a" * 56  # the shortest long form

@@ -442,6 +442,8 @@ def test_reply_envelopes_exactly(fake: FakeNode) -> None:
         ({"result": "0x1", "error": {}}, one_of),
         ({}, one_of),
         ({"id": 99, "result": "0x1"}, f"{where}: the reply's jsonrpc version or id is wrong"),
+        ({"id": True, "result": "0x1"}, f"{where}: the reply's jsonrpc version or id is wrong"),
+        ({"jsonrpc": "2", "result": "0x1"}, f"{where}: the reply's jsonrpc version or id is wrong"),
         ({"error": 5}, f"{where}: malformed error object"),
         ({"error": {"code": 1, "message": "m" * 200}},
          f"{where}: the node answered error 1: " + "m" * 200),
@@ -592,3 +594,14 @@ def test_error_codes_are_cut_at_20_characters(fake: FakeNode) -> None:
         with pytest.raises(NodeRpcError) as e:
             c.call("eth_chainId", [])
         assert str(e.value) == f"node {c.label}: eth_chainId: the node answered error {shown}: m"
+
+
+def test_a_reply_id_true_is_not_id_1(fake: FakeNode) -> None:
+    """JSON true equals Python 1: the first request (id 1) answered with id true is refused."""
+    fake.reply = lambda h, req: _send(h, b'{"jsonrpc": "2.0", "id": true, "result": "0x1"}')
+    c = client(fake)
+    with pytest.raises(NodeResponseError) as e:
+        c.call("eth_chainId", [])
+    assert (
+        str(e.value) == f"node {c.label}: eth_chainId: the reply's jsonrpc version or id is wrong"
+    )

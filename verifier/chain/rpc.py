@@ -206,7 +206,8 @@ class JsonRpcClient:
         where = f"node {self.label}: {method}"
         if not isinstance(reply, dict):
             raise NodeResponseError(f"{where}: the reply is not a JSON-RPC object")
-        if reply.get("jsonrpc") != "2.0" or reply.get("id") != rid:
+        got = reply.get("id")
+        if reply.get("jsonrpc") != "2.0" or got != rid or isinstance(got, bool):
             raise NodeResponseError(f"{where}: the reply's jsonrpc version or id is wrong")
         extra = set(reply) - {"jsonrpc", "id", "result", "error"}
         if extra or ("result" in reply) == ("error" in reply):
