@@ -43,7 +43,7 @@ from solvency_rounds import (
     write_secret,
 )
 
-from circuits import bigint
+from circuits import bigint, bip340
 from circuits.errors import FormatError, SolvencyError, VerificationError
 from circuits.generators import affine_table
 from circuits.group import get_backend, set_default_backend
@@ -1213,3 +1213,87 @@ def test_round_folders_and_folders_of_rounds(rounds: Rounds, tmp_path: Path) -> 
         many / "2-copy" / "statement.json",
         Path("y.json"),
     ]
+
+
+# --- what the commands hand to the verification: the pinned key, the bundle's completeness -------
+
+
+def test_every_command_checks_the_pinned_key(rounds: Rounds) -> None:
+    """A statement signed by another key than the pinned one fails in every command (the
+    commands pass --exchange-key on; without it the signature is only reported)."""
+    other = bip340.xonly_pubkey(bytes(31) + b"\x09").hex()
+    message = "INVALID: check 'signature' failed: the statement is signed by another key than the one you pinned"
+    st = str(rounds.a.statement)
+    for argv in (
+        ["statement", st],
+        ["inclusion", "--statement", st, "--proof", str(rounds.a.proof_path("bob"))],
+        ["audit", "--statement", st, "--bundle", str(rounds.bundle)],
+    ):
+        out = verify(*argv, "--exchange-key", other)
+        assert (out.rc, out.stderr, out.stdout.splitlines()[-1]) == (1, "", message), argv
+        assert verify(*argv, "--exchange-key", EXCHANGE_PK).rc == 0
+    out = verify("history", st, "--exchange-key", other)
+    assert (out.rc, out.stdout.splitlines()[-1]) == (
+        1,
+        message.replace("failed: ", f"failed: {st}: "),
+    )
+
+
+def _bundle_without_a_padding_proof(rounds: Rounds, folder: Path, header: bool) -> Path:
+    """The bundle with the padding proof of an inner padding node removed: a pruned subtree
+    looks like that."""
+    folder.mkdir()
+    if header:
+        shutil.copyfile(rounds.bundle / AUDIT_HEADER, folder / AUDIT_HEADER)
+    lines = (rounds.bundle / "nodes.jsonl").read_bytes().splitlines()
+    i = next(k for k, ln in enumerate(lines) if b'"padding"' in ln and b'"depth":4' not in ln)
+    node = json.loads(lines[i])
+    del node["padding"]
+    lines[i] = json.dumps(node).encode()
+    (folder / "nodes.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    return folder
+
+
+def test_a_bundle_with_its_header_is_checked_complete(rounds: Rounds, tmp_path: Path) -> None:
+    st = str(rounds.a.statement)
+    v2 = _bundle_without_a_padding_proof(rounds, tmp_path / "v2", header=True)
+    out = verify("audit", "--statement", st, "--bundle", str(v2))
+    assert (out.rc, out.stderr, out.stdout.splitlines()[-1]) == (
+        1,
+        "",
+        "INVALID: check 'audit-tree' failed: node (3, 3) has no children and no proof that it "
+        "is padding: a subtree may have been pruned",
+    )
+    v1 = _bundle_without_a_padding_proof(rounds, tmp_path / "v1", header=False)
+    out = verify("audit", "--statement", st, "--bundle", str(v1))
+    assert out.rc == 0
+    assert (
+        f"[!!] audit/v1 bundle (no {AUDIT_HEADER}): 1 nodes without children above the leaves "
+        "are not shown to be padding" in out.stdout
+    )
+    bad = tmp_path / "bad"
+    shutil.copytree(rounds.bundle, bad)
+    (bad / AUDIT_HEADER).write_bytes(b"[]")
+    out = verify("audit", "--statement", st, "--bundle", str(bad))
+    assert (out.rc, out.stdout) == (2, "")
+    assert out.stderr.startswith(f"error: {bad / AUDIT_HEADER}:")
+
+
+def test_json_balances_have_no_thousands_separator(rounds: Rounds) -> None:
+    argv = _inclusion(rounds.a.statement, rounds.a.proof_path("carol@example.com"), "--json")
+    doc = json.loads(verify(*argv).stdout)
+    assert doc["balances"] == {"BTC": "0.25000000", "USDT": "12345.67"}
+    text = verify(*argv[:-1]).stdout
+    assert "  USDT     12,345.67\n" in text
+
+
+def test_an_expectation_with_two_equal_signs() -> None:
+    st = parse_statement(
+        (Path(__file__).parent / "fixtures" / "v1" / "statement.json").read_bytes(), "s"
+    )
+    with pytest.raises(FormatError) as err:
+        parse_expectations(["BTC=1=2"], st)
+    assert (
+        str(err.value)
+        == "--expect 'BTC=1=2': amount must be a plain decimal with at most 8 decimals"
+    )
