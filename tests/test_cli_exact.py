@@ -48,7 +48,14 @@ from circuits.errors import FormatError, SolvencyError, VerificationError
 from circuits.generators import affine_table
 from circuits.group import get_backend, set_default_backend
 from verifier import web
-from verifier.cli import CHAIN_NOTE, Report, check_pinned_key, execute, parse_expectations
+from verifier.cli import (
+    CHAIN_NOTE,
+    CHECK_HINTS,
+    Report,
+    check_pinned_key,
+    execute,
+    parse_expectations,
+)
 from verifier.cli import build_parser as verify_parser
 from verifier.cli import main as verify_main
 from verifier.cliargs import CallbackAction, safe_output
@@ -679,6 +686,8 @@ def test_report_json_doc_and_emit() -> None:
     assert (printed.stdout, printed.stderr) == ("one\n\nINVALID: check 'leaf' failed: no\n", "")
     printed = _emit(r, None, VerificationError("odd", check="path"))
     assert printed.stderr == "INVALID: check 'path' failed: odd\n"
+    printed = _emit(r, None, VerificationError("odd", check="root"))  # the hint goes along
+    assert printed.stderr == f"INVALID: check 'root' failed: odd\nhint: {CHECK_HINTS['root']}\n"
     printed = _emit(r, True)
     assert (printed.stdout, printed.stderr) == ("one\n\n", "")
     j = Report(as_json=True)
@@ -1297,3 +1306,32 @@ def test_an_expectation_with_two_equal_signs() -> None:
         str(err.value)
         == "--expect 'BTC=1=2': amount must be a plain decimal with at most 8 decimals"
     )
+
+
+def test_id_given_key_not_pinned_says_so_exactly(rounds: Rounds) -> None:
+    st, proof = rounds.a.statement, rounds.a.proof_path("bob")
+    out = verify(*_inclusion(st, proof, "--user-id", "bob"))
+    command = (
+        f"solvency-verify inclusion --statement {st} --proof {proof} --user-id bob "
+        "--exchange-key EXCHANGE-KEY"
+    )
+    assert (out.rc, out.stderr) == (0, "")
+    assert out.stdout.splitlines()[-5:] == [
+        NO_RESERVES,
+        "NOT CHECKED: who published the statement (no --exchange-key given): pin the key the "
+        "exchange publishes on its site (64 hex).",
+        "Check it with:",
+        f"  {command}",
+        "VALID: your balances are included in the published liabilities.",
+    ]
+
+
+def test_the_solvency_lines_are_a_list_whatever_the_command(rounds: Rounds) -> None:
+    st = str(rounds.a.statement)
+    for argv in (
+        ["user-key", "--round", "r", "x"],
+        ["history", st],
+        ["inclusion", "--statement", st, "--proof", str(rounds.b.proof_path("bob"))],
+    ):
+        report, _valid, _error = execute(argv)
+        assert report.solvency == [], argv
