@@ -430,3 +430,48 @@ def test_reserve_message_refuses_line_breaks(brk: str) -> None:
             reserve_message(block_height=1, chain_id=1, **bad)  # type: ignore[arg-type]
         assert str(e.value) == f"{names.get(field, field)} contains a line break"
     assert reserve_message(block_height=1, **dict(fields, token=None, exchange="a\tb\u00a0c"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("backend", ["python", "libsecp256k1"])
+def test_the_backend_asked_for_checks_the_schnorr_signatures(backend: str) -> None:
+    """The group code names the BIP-340 step that failed, libsecp256k1 does not: so the text
+    shows which backend checked (the one asked for, down to circuits.bip340)."""
+    step = " (x(R) != r)" if backend == "python" else ""
+    with pytest.raises(VerificationError) as e:
+        verify_ownership("bitcoin", "bip322-simple", P2TR_ADDR, P2TR_MSG + "x", P2TR_SIG, None,
+                         backend)  # fmt: skip
+    assert str(e.value) == (
+        "BIP-322 signature does not verify for this address and message (BIP-340 signature "
+        f"does not verify{step})"
+    )
+    with pytest.raises(VerificationError) as e:
+        verify_ownership("bitcoin", "bip340", TR_ADDR, "m.", TR_SIG, TR_PK, backend)
+    assert str(e.value) == (
+        f"signature does not verify for this key and message (BIP-340 signature does not verify"
+        f"{step})"
+    )
+    assert e.value.check == "reserves-signature"
+
+
+def test_witness_lengths_at_each_minimal_form() -> None:
+    """The smallest value of each CompactSize form is minimal and read in full: items of 253
+    and 65,536 bytes (0xfd and 0xfe forms) parsed to the byte, with an item after them; counts
+    of 65,536 and 2^32 (0xfe, 0xff) get past the minimality check to the size check."""
+    a, b = bytes(range(1, 254)), b"\x07" * 0x10000  # a first byte read past the length: not 0
+    raw = b"\x03\xfd\xfd\x00" + a + b"\xfe\x00\x00\x01\x00" + b + b"\x02\xab\xcd"
+    assert btcsig.parse_witness(raw) == [a, b, b"\xab\xcd"]
+    assert btcsig.parse_witness(b"\x01\xfd\xff\xff" + bytes(0xFFFF)) == [bytes(0xFFFF)]
+    for count in (b"\xfe\x00\x00\x01\x00", b"\xff" + (2**32).to_bytes(8, "little")):
+        with pytest.raises(FormatError) as e:
+            btcsig.parse_witness(count)
+        assert str(e.value) == "witness item count exceeds its size"
+    with pytest.raises(FormatError) as e:
+        btcsig.parse_witness(b"\x01\xfd\xfd\x00" + bytes(252))
+    assert str(e.value) == "witness item runs past the end"
+
+
+def test_simple_signature_of_8192_bytes_is_read() -> None:
+    raw = b"\x01\xfd\xfc\x1f" + bytes(8188)
+    assert len(raw) == btcsig.MAX_SIGNATURE_BYTES == 8192
+    assert btcsig.decode_simple("smp" + _b64(raw)) == [bytes(8188)]
+    assert btcsig.decode_simple(_b64(raw)) == [bytes(8188)]  # no prefix: read as simple too

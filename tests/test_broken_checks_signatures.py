@@ -373,3 +373,21 @@ def test_verify_group_r_infinity_and_odd_y() -> None:
     for backend in BACKENDS:
         bip340.verify(pk, MSG, good, backend)
         bip340._verify_group(pk, MSG, good, backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_verify_names_the_malformed_argument(backend: str) -> None:
+    pk = bip340.xonly_pubkey(SK)
+    sig = bip340.sign(SK, MSG, b"\x00" * 32)
+    cases = [
+        ((pk[:31], MSG, sig), "BIP-340 public key must be 32 bytes, got 31"),
+        ((pk.hex(), MSG, sig), "BIP-340 public key must be bytes, got str"),
+        ((pk, MSG + b"\x00", sig), "BIP-340 message must be 32 bytes, got 33"),
+        ((pk, None, sig), "BIP-340 message must be bytes, got NoneType"),
+        ((pk, MSG, sig[:63]), "BIP-340 signature must be 64 bytes, got 63"),
+        ((pk, MSG, list(sig)), "BIP-340 signature must be bytes, got list"),
+    ]
+    for args, message in cases:
+        with pytest.raises(FormatError) as info:
+            bip340.verify(*args, backend)  # type: ignore[arg-type]
+        assert str(info.value) == message
