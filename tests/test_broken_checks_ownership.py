@@ -475,3 +475,32 @@ def test_simple_signature_of_8192_bytes_is_read() -> None:
     assert len(raw) == btcsig.MAX_SIGNATURE_BYTES == 8192
     assert btcsig.decode_simple("smp" + _b64(raw)) == [bytes(8188)]
     assert btcsig.decode_simple(_b64(raw)) == [bytes(8188)]  # no prefix: read as simple too
+
+
+def test_ethereum_address_spellings_at_the_edges() -> None:
+    every_digit = "0x6C664E6eAEF0ce7014ACD5feC9FC818db2d9B39a"  # all 22 hex characters
+    assert set(every_digit[2:]) == set("0123456789abcdefABCDEF")
+    assert parse_address(every_digit) == bytes.fromhex(every_digit[2:])
+    for bad in ("0xg" + ETH[3:], "0x" + ETH[2:-1] + "g", "0x " + ETH[3:]):
+        with pytest.raises(FormatError) as e:
+            parse_address(bad)
+        assert str(e.value) == NOT_ETH
+
+
+@pytest.mark.parametrize("v", [0, 1, 26, 29, 255])
+def test_eip191_v_refused_with_the_ecdsa_check(v: int) -> None:
+    with pytest.raises(VerificationError) as e:
+        recover_eip191(b"m", b"\x11" * 64 + bytes([v]))
+    assert str(e.value) == f"EIP-191 signature v = {v}, expected 27 or 28"
+    assert e.value.check == "ecdsa"
+
+
+def test_address_of_the_identity_is_refused() -> None:
+    from circuits.group import Point
+    from verifier.ownership.ethereum import address_of
+
+    for backend in ("python", "libsecp256k1"):
+        with pytest.raises(VerificationError) as e:
+            address_of(Point.identity(backend))
+        assert str(e.value) == "public key is the identity"
+        assert e.value.check == "ecdsa"
