@@ -504,3 +504,21 @@ def test_address_of_the_identity_is_refused() -> None:
             address_of(Point.identity(backend))
         assert str(e.value) == "public key is the identity"
         assert e.value.check == "ecdsa"
+
+
+def test_bitcoin_address_edges() -> None:
+    from verifier.ownership.bitcoin import BtcAddress, script_pubkey
+
+    h = bytes(range(20))
+    assert script_pubkey(BtcAddress("p2pkh", h)) == b"\x76\xa9\x14" + h + b"\x88\xac"
+    assert script_pubkey(BtcAddress("p2wpkh", h)) == b"\x00\x14" + h
+    assert script_pubkey(BtcAddress("p2tr", h + h[:12])) == b"\x51\x20" + h + h[:12]
+    # 90 characters is within the length limit: refused by the bech32 decoder, not the length
+    with pytest.raises(FormatError) as e:
+        decode_address("bc1" + "q" * 87, "bitcoin")
+    assert str(e.value) == BECH
+    # BIP-173: the separator is the LAST "1"; with a "1" in the data part the prefix is
+    # "bc1qq...", no known network's, so the address is read (and refused) as base58
+    with pytest.raises(FormatError) as e:
+        decode_address("bc1qq1" + "q" * 30, "bitcoin")
+    assert str(e.value) == "bad base58check address (alphabet or checksum)"

@@ -125,3 +125,51 @@ def test_a_provider_is_used_even_where_python_has_the_hash() -> None:
     assert hashes.keccak256(b"").hex() == EMPTY["keccak256"]
     with pytest.raises(ValueError, match="no hash named 'sha1'"):
         hashes.provide("sha1", None)
+
+
+def _hashlib_has_ripemd160() -> bool:
+    try:
+        hashlib.new("ripemd160")
+    except ValueError:
+        return False
+    return True
+
+
+def test_each_source_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """hashlib's RIPEMD-160 where OpenSSL has it (whether or not pycryptodome is there), else
+    pycryptodome's; `source` names the one used."""
+    in_hashlib = _hashlib_has_ripemd160()
+    assert hashes.source("ripemd160") == ("hashlib" if in_hashlib else "pycryptodome")
+    assert hashes.source("keccak256") == "pycryptodome"
+    with monkeypatch.context() as m:  # pycryptodome missing
+        m.setitem(sys.modules, "Crypto", None)
+        m.setitem(sys.modules, "Crypto.Hash", None)
+        if in_hashlib:
+            assert hashes.ripemd160(b"").hex() == EMPTY["ripemd160"]
+            assert hashes.source("ripemd160") == "hashlib"
+        else:
+            with pytest.raises(ParameterError):
+                hashes.ripemd160(b"")
+        assert hashes.source("keccak256") is None
+    real_new = hashlib.new
+
+    def new(name: str, *args: bytes) -> object:
+        if name == "ripemd160":
+            raise ValueError("unsupported hash type ripemd160")
+        return real_new(name, *args)
+
+    monkeypatch.setattr(hashlib, "new", new)  # OpenSSL without RIPEMD-160: pycryptodome's
+    for data in INPUTS:
+        assert hashes.ripemd160(data) == _pycryptodome("ripemd160", data)
+    assert hashes.source("ripemd160") == "pycryptodome"
+
+
+def test_provide_label_and_names() -> None:
+    hashes.provide("ripemd160", lambda data: bytes(20))
+    assert hashes.source("ripemd160") == "provided"
+    assert hashes.ripemd160(b"abc") == bytes(20)
+    hashes.provide("ripemd160", None)
+    assert hashes.ripemd160(b"").hex() == EMPTY["ripemd160"]
+    with pytest.raises(ValueError) as exc:
+        hashes.provide("sha1", None)
+    assert str(exc.value) == "no hash named 'sha1'; known: ripemd160, keccak256"
