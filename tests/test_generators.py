@@ -227,3 +227,33 @@ def test_bad_tables_are_refused_before_anything_is_kept(
 def test_table_sizes_must_be_powers_of_two() -> None:
     with pytest.raises(ParameterError, match="power of two"):
         affine_table(3)
+
+
+def test_a_table_extends_a_partly_filled_cache_with_the_next_points(
+    empty_caches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that derived G_0..G_2 and H_0..H_4 itself, then loads a table of 8 pairs: each
+    cache gains exactly the entries it lacked, from the right kind and position (a slip there
+    would give the verifier G_i equal to some H_j, with a known discrete log between them)."""
+    want_g = list(gens._affine_vec(b"G", 8))
+    want_h = list(gens._affine_vec(b"H", 8))
+    table = affine_table(8)
+    monkeypatch.setattr(gens, "_affine", {b"G": want_g[:3], b"H": want_h[:5]})
+    monkeypatch.setattr(gens, "_h_affine", [])
+    assert load_affine_table(table) == 8
+    assert gens._affine == {b"G": want_g, b"H": want_h}
+    assert load_affine_table(affine_table(8)) == 8  # a full cache takes nothing more
+    assert gens._affine == {b"G": want_g, b"H": want_h}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (bytes(64 * 2), "generator table: the number of pairs must be a power of two"),
+        (b"x" * 63, "generator table: not a whole number of 64-byte points"),
+    ],
+)
+def test_table_errors_exact(data: bytes, message: str) -> None:
+    with pytest.raises(FormatError) as exc:
+        load_affine_table(data)
+    assert str(exc.value) == message

@@ -158,3 +158,18 @@ def test_map_to_curve_sign_follows_u() -> None:
 def test_map_to_curve_rejects_non_field_elements(u: int) -> None:
     with pytest.raises(ParameterError):
         map_to_curve(u)
+
+
+def test_map_to_curve_refuses_a_non_field_element_exactly() -> None:
+    for u in (P, -1):
+        with pytest.raises(ParameterError) as exc:
+            map_to_curve(u)
+        assert str(exc.value) == "map_to_curve: u must be a field element in [0, p)"
+
+
+@pytest.mark.parametrize("name", ["python", "libsecp256k1"])
+def test_hash_to_curve_answers_on_the_backend_asked(name: str) -> None:
+    other = "libsecp256k1" if name == "python" else "python"
+    pt = hash_to_curve(b"abc", DST, name)
+    assert pt.backend == name
+    assert pt.to_bytes() == hash_to_curve(b"abc", DST, other).to_bytes()

@@ -564,3 +564,66 @@ def test_signed_statement_without_reserves(tmp_path: Path) -> None:
         out = _build(tmp_path, extra, out="other")
         assert out.rc == 2
         assert "need --reserves" in out.stderr
+
+
+def test_result_lines_exact() -> None:
+    """What `solvency-verify statement` prints for each asset, line by line: a disclosed zero
+    liability (no ratio), a capped bound, a proven ratio, a kept-apart fund; whole units."""
+    from verifier.solvency import AssetSolvency, SolvencyResult, _bad_index, _fmt
+
+    zero = AssetSolvency("BTC", 8, 150_000_000, 150_000_000, False, None, 0)
+    capped = AssetSolvency("ETH", 2, 123_456, 99_999, True, 110, None, funds={"insurance": 500})
+    whole = AssetSolvency("PTS", 0, 1_234_567, 1_234_567, False, None, 1_000_000)
+    assert SolvencyResult(True, [zero, capped, whole], None).lines() == [
+        "BTC: reserves 1.50000000 >= liabilities 0.00000000: proven",
+        "ETH: reserves 1,234.56 >= liabilities (hidden): proven (against the cap 999.99 below"
+        " the reserves); ratio >= 110%: proven",
+        "ETH: insurance fund 5.00: signed, kept apart (not counted as customer coverage)",
+        "PTS: reserves 1,234,567 >= liabilities 1,000,000: proven; ratio 123.46% (disclosed)",
+    ]
+    assert _fmt(1_234_567, 0) == "1,234,567"
+    assert _bad_index("batch of range proofs does not verify") is None
+    assert _bad_index("proof 12: range proof does not verify") == 12
+
+
+def test_result_json_and_wallet_summary_exact() -> None:
+    """`solvency-verify statement --json`'s solvency object and the wallets it shows, key by key."""
+    from verifier.reserves import Wallet
+    from verifier.solvency import AssetSolvency, SolvencyResult, wallet_summary
+
+    capped = AssetSolvency("ETH", 2, 123_456, 99_999, True, 110, None, funds={"insurance": 500})
+    open_ = AssetSolvency("PTS", 0, 7, 7, False, None, 5)
+    assert SolvencyResult(True, [capped, open_], "ab" * 32).to_json() == {
+        "reserves": True,
+        "signed_by": "ab" * 32,
+        "assets": {
+            "ETH": {
+                "reserves": 123_456,
+                "bound": 99_999,
+                "capped": True,
+                "min_ratio_percent": 110,
+                "liabilities": None,
+                "funds": {"insurance": 500},
+                "solvent": True,
+            },
+            "PTS": {
+                "reserves": 7,
+                "bound": 7,
+                "capped": False,
+                "min_ratio_percent": None,
+                "liabilities": 5,
+                "funds": {},
+                "solvent": True,
+            },
+        },
+        "total": None,
+    }
+    customer = Wallet("bc1qexample", "bip322", 42, "sig")
+    fund = Wallet("0xabc", "eip191", 9, "sig", fund="insurance")
+    assert wallet_summary(customer) == {"address": "bc1qexample", "scheme": "bip322", "balance": 42}
+    assert wallet_summary(fund) == {
+        "address": "0xabc",
+        "scheme": "eip191",
+        "balance": 9,
+        "fund": "insurance",
+    }
