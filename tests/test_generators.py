@@ -257,3 +257,13 @@ def test_table_errors_exact(data: bytes, message: str) -> None:
     with pytest.raises(FormatError) as exc:
         load_affine_table(data)
     assert str(exc.value) == message
+
+
+def test_generator_errors_exact(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ParameterError) as exc:
+        gens.vec_xy(b"X", 4)
+    assert str(exc.value) == "generator vector kind must be b'G' or b'H'"
+    monkeypatch.setattr(gens, "hash_to_curve_affine", lambda msg, dst: None)
+    with pytest.raises(ParameterError) as exc:
+        gens._derive(b"G\x00\x00\x00\x07")
+    assert str(exc.value) == "generator b'G\\x00\\x00\\x00\\x07' hashed to the identity"

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from circuits.bigint import mpz
 from circuits.errors import ParameterError
 from circuits.group import P, Point
 from circuits.hash_to_curve import (
@@ -173,3 +174,45 @@ def test_hash_to_curve_answers_on_the_backend_asked(name: str) -> None:
     pt = hash_to_curve(b"abc", DST, name)
     assert pt.backend == name
     assert pt.to_bytes() == hash_to_curve(b"abc", DST, other).to_bytes()
+
+
+def test_the_iso_curve_addition_doubles_and_cancels() -> None:
+    """The two branches of E' addition that hashed inputs never reach (Q0 = Q1, Q0 = -Q1),
+    checked through the isogeny, a group homomorphism: iso_map(Q + Q) = 2 iso_map(Q)."""
+    import circuits.hash_to_curve as h2c
+
+    for u in (1, 5, P - 3):
+        q = h2c._map_to_iso_curve(mpz(u))
+        pt = Point.from_affine(*h2c._iso_map(q))  # type: ignore[misc]
+        doubled = h2c._add_iso(q, q)
+        assert doubled is not None
+        assert Point.from_affine(*h2c._iso_map(doubled)) == pt + pt  # type: ignore[misc]
+        assert h2c._add_iso(q, (q[0], (-q[1]) % P)) is None
+
+
+def test_inputs_that_cancel_hash_to_the_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """u1 = -u0 maps to -Q0 (SSWU takes y's sign from u), so Q0 + Q1 is the identity: the
+    affine form says None and the point form the identity, on the backend asked."""
+    import circuits.hash_to_curve as h2c
+
+    monkeypatch.setattr(h2c, "hash_to_field", lambda msg, dst, count=2: [7, P - 7])
+    assert h2c.hash_to_curve_affine(b"x", DST) is None
+    for name in ("python", "libsecp256k1"):
+        ident = hash_to_curve(b"x", DST, name)
+        assert ident.is_identity() and ident.backend == name
+
+
+def test_hash_to_field_count_exact() -> None:
+    assert len(hash_to_field(b"abc", DST)) == 2  # the default: two field elements
+    assert hash_to_field(b"abc", DST, 1) == [
+        int.from_bytes(expand_message_xmd(b"abc", DST, 48), "big") % P
+    ]
+    for bad, message in (
+        (True, "hash_to_field: count must be an integer"),
+        (2.0, "hash_to_field: count must be an integer"),
+        (0, "hash_to_field: count out of range, got 0"),
+        (171, "hash_to_field: count out of range, got 171"),
+    ):
+        with pytest.raises(ParameterError) as exc:
+            hash_to_field(b"abc", DST, bad)  # type: ignore[arg-type]
+        assert str(exc.value) == message
