@@ -216,3 +216,27 @@ def test_hash_to_field_count_exact() -> None:
         with pytest.raises(ParameterError) as exc:
             hash_to_field(b"abc", DST, bad)  # type: ignore[arg-type]
         assert str(exc.value) == message
+
+
+@pytest.mark.parametrize(
+    ("msg", "dst", "length", "message"),
+    [
+        ("msg", b"dst", 32, "msg and dst must be bytes"),
+        (b"msg", "dst", 32, "msg and dst must be bytes"),
+        (b"msg", b"", 32, "the domain separation tag must not be empty (RFC 9380, 3.1)"),
+        (b"msg", b"dst", 32.0, "len_in_bytes must be an integer"),
+        (b"msg", b"dst", True, "len_in_bytes must be an integer"),
+        (b"msg", b"dst", 0, "expand_message_xmd: len_in_bytes must be in [1, 8160], got 0"),
+        (b"msg", b"dst", 8161, "expand_message_xmd: len_in_bytes must be in [1, 8160], got 8161"),
+    ],
+)
+def test_expand_message_xmd_errors_exact(msg: Any, dst: Any, length: Any, message: str) -> None:
+    with pytest.raises(ParameterError) as exc:
+        expand_message_xmd(msg, dst, length)
+    assert str(exc.value) == message
+
+
+def test_expand_message_xmd_takes_bytearrays() -> None:
+    assert expand_message_xmd(bytearray(b"abc"), bytearray(b"dst"), 96) == expand_message_xmd(
+        b"abc", b"dst", 96
+    )
