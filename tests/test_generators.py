@@ -267,3 +267,22 @@ def test_generator_errors_exact(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ParameterError) as exc:
         gens._derive(b"G\x00\x00\x00\x07")
     assert str(exc.value) == "generator b'G\\x00\\x00\\x00\\x07' hashed to the identity"
+
+
+def test_points_are_made_on_the_backend_asked(empty_caches: None) -> None:
+    """Neither default: the default backend is libsecp256k1, so the Python one is asked, from
+    empty caches (a point made on the default and cached under another name would show)."""
+    for name in ("python", "libsecp256k1"):
+        assert {p.backend for p in g_vec(4, name) + h_vec(4, name)} == {name}
+        assert pedersen_h(name).backend == name
+
+
+def test_count_errors_exact() -> None:
+    for bad, message in (
+        (2.0, "generator count must be an integer"),
+        (True, "generator count must be an integer"),
+        (-1, f"generator count -1 outside [0, {MAX_GENERATORS}] (n*m is at most {MAX_GENERATORS})"),
+    ):
+        with pytest.raises(ParameterError) as exc:
+            g_vec(bad)  # type: ignore[arg-type]
+        assert str(exc.value) == message
