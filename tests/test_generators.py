@@ -275,6 +275,7 @@ def test_points_are_made_on_the_backend_asked(empty_caches: None) -> None:
     for name in ("python", "libsecp256k1"):
         assert {p.backend for p in g_vec(4, name) + h_vec(4, name)} == {name}
         assert pedersen_h(name).backend == name
+        assert pedersen_h(name) is pedersen_h(name)  # made once, its fixed-base table once
 
 
 def test_count_errors_exact() -> None:
