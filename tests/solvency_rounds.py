@@ -151,6 +151,14 @@ def verify(*argv: str) -> Run:
     return run(verify_main, argv)
 
 
+def export_audit(round_dir: Path, key: Path, bundle: Path) -> Run:
+    """`solvency-prove export-audit` of a built round into `bundle`, one worker."""
+    return prove(
+        "export-audit", "--out", str(round_dir), "--secret", str(key), "--bundle", str(bundle),
+        "--workers", "1",
+    )  # fmt: skip
+
+
 # --- reserves --------------------------------------------------------------------------------
 
 

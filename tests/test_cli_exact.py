@@ -33,7 +33,7 @@ from solvency_rounds import (
     Run,
     build_round,
     default_reserves_spec,
-    prove,
+    export_audit,
     reserves_doc,
     run,
     shared,
@@ -260,10 +260,7 @@ def _make(base: Path) -> Rounds:
     extra = ["--exchange", EXCHANGE, "--signing-key", str(key)]
     a = build_round(base, extra=extra, name="a")
     bundle = base / "bundle"
-    res = prove(
-        "export-audit", "--out", str(a.dir), "--secret", str(a.key), "--bundle", str(bundle),
-        "--workers", "1",
-    )  # fmt: skip
+    res = export_audit(a.dir, a.key, bundle)
     assert res.rc == 0, res.text
     b = build_round(base, extra=extra, users=SMALL_USERS, name="b")
     later = ["--snapshot-time", "2026-12-01T00:00:00Z", "--previous", str(a.dir)]

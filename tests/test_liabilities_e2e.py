@@ -24,6 +24,7 @@ from solvency_rounds import (
     USERS,
     Round,
     build_round,
+    export_audit,
     prove,
     shared,
     verify,
@@ -240,10 +241,7 @@ def test_statement_command(rnd: Round) -> None:
 
 def test_export_audit_and_audit(rnd: Round, tmp_path: Path) -> None:
     bundle = tmp_path / "bundle"
-    res = prove(
-        "export-audit", "--out", str(rnd.dir), "--secret", str(rnd.key), "--bundle", str(bundle),
-        "--workers", "1",
-    )  # fmt: skip
+    res = export_audit(rnd.dir, rnd.key, bundle)
     assert res.rc == 0, res.text
     lines = (bundle / "nodes.jsonl").read_bytes().splitlines()
     res = verify("audit", "--statement", str(rnd.statement), "--bundle", str(bundle), "--json")
@@ -252,10 +250,7 @@ def test_export_audit_and_audit(rnd: Round, tmp_path: Path) -> None:
     assert doc["audit"]["nodes"] == len(lines) and doc["audit"]["proofs"] == len(lines) - 1
     assert doc["audit"]["complete"] is True  # audit/v2: every padding node proven
     # exporting again to the same folder is refused
-    res = prove(
-        "export-audit", "--out", str(rnd.dir), "--secret", str(rnd.key), "--bundle", str(bundle),
-        "--workers", "1",
-    )  # fmt: skip
+    res = export_audit(rnd.dir, rnd.key, bundle)
     assert res.rc == 2
     # the round's proofs are unchanged by the export (it only adds proofs of other nodes)
     for row in USERS:
